@@ -1,0 +1,69 @@
+"""Command-line entry point: `pgconsole [CONN] [USER]` opens the console; subcommands do the rest.
+
+Each subcommand lives in pgconsole/commands/<name>.py with `add_arguments(parser)` and
+`run(args) -> int`, imported only when used so `pgconsole --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import PgConsoleError, scrub
+
+SUBCOMMANDS = {
+    "snapshot": "sample every view twice and print them (tables or JSON)",
+    "report": "write a health report from measured figures (md, json, html)",
+    "seed": "fill a database with realistic data from a scenario",
+    "bench": "run pgbench against a database and watch it",
+    "vacuum": "VACUUM ANALYZE tables with live progress",
+    "server": "manage the embedded PostgreSQL server (start|stop|status|url)",
+    "demo": "start the embedded server, seed it, add load and open the console",
+}
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"pgconsole.commands.{name}")
+
+
+def build_parser(name: str | None) -> argparse.ArgumentParser:
+    if name is None:
+        mod = _command_module("console")
+        epilog = "commands:\n" + "\n".join(f"  {k:<10}{v}" for k, v in SUBCOMMANDS.items())
+        epilog += "\n\nRun 'pgconsole COMMAND --help' for a command's options."
+        p = argparse.ArgumentParser(prog="pgconsole", description="A live PostgreSQL console for the terminal.",
+                                    epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    else:
+        mod = _command_module(name)
+        p = argparse.ArgumentParser(prog=f"pgconsole {name}", description=SUBCOMMANDS[name])
+    mod.add_arguments(p)
+    p.set_defaults(_module=mod)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    name = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    if name:
+        argv = argv[1:]
+    if argv[:1] == ["--version"]:
+        from . import __version__
+        print(f"pgconsole {__version__}")
+        return 0
+    parser = build_parser(name)
+    args = parser.parse_args(argv)
+    try:
+        return int(args._module.run(args) or 0)
+    except PgConsoleError as exc:
+        print(f"pgconsole: error: {scrub(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pgconsole: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One collector per view: each turns a query result into a frozen snapshot."""

@@ -1,0 +1,41 @@
+"""Connections (pg_stat_activity) and the blocking tree built on them."""
+
+from __future__ import annotations
+
+from .. import derive, locktree
+from ..snapshots import Backend, HeldLock, LockWait, from_record
+from .base import Collector
+
+QUERY_TEXT_LIMIT = 8192
+
+
+class ConnectionsCollector(Collector):
+    name = "connections"
+
+    async def collect(self, conn, caps, context):
+        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT)
+        limited = None
+        if not caps.sees_all_sessions:
+            limited = (f"other roles' queries and states are hidden: "
+                       f"GRANT pg_read_all_stats TO {caps.current_user};")
+        snap = derive.connections(from_record(Backend, r) for r in rows)
+        if limited:
+            snap = type(snap)(snap.backends, snap.counts_by_state, snap.idle_in_transaction, limited)
+        context["connections"] = snap
+        return snap
+
+
+class LocksCollector(Collector):
+    """Runs after ConnectionsCollector in the same poll and reuses its backends."""
+
+    name = "locks"
+
+    async def collect(self, conn, caps, context):
+        waits = [from_record(LockWait, r) for r in await conn.fetch(caps.sql("locks"))]
+        conns = context.get("connections")
+        backends = conns.by_pid() if conns is not None and hasattr(conns, "by_pid") else {}
+        return locktree.build(waits, backends)
+
+
+async def locks_held(conn, caps, pid: int) -> list[HeldLock]:
+    return [from_record(HeldLock, r) for r in await conn.fetch(caps.sql("locks_held"), pid)]

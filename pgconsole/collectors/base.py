@@ -1,0 +1,44 @@
+"""What every collector shares: a cadence, and degrading once instead of failing every poll."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ..capabilities import Capabilities
+from ..errors import scrub
+from ..snapshots import Unavailable
+
+GRANT_HINT = "GRANT pg_monitor TO {user}; (or pg_read_all_stats)"
+
+
+class Collector:
+    name: str = ""
+    every: int = 1  # collect on every Nth poll
+
+    def __init__(self) -> None:
+        self.unavailable: Unavailable | None = None
+
+    def precheck(self, caps: Capabilities) -> Unavailable | None:
+        """Refuse up front when the server or role cannot give this view."""
+        return None
+
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: dict):
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget previous samples (after a reconnect: counters may have restarted)."""
+
+    def classify(self, exc: BaseException, caps: Capabilities) -> Unavailable | None:
+        """A permanent failure becomes Unavailable (shown once, never retried); None: transient."""
+        user = caps.current_user
+        if isinstance(exc, asyncpg.InsufficientPrivilegeError):
+            return Unavailable(self.name, f"permission denied ({scrub(str(exc))})",
+                               GRANT_HINT.format(user=user))
+        if isinstance(exc, asyncpg.ObjectNotInPrerequisiteStateError):
+            return Unavailable(self.name, scrub(str(exc)),
+                               "set shared_preload_libraries = 'pg_stat_statements' in postgresql.conf and restart")
+        if isinstance(exc, (asyncpg.UndefinedTableError, asyncpg.UndefinedFunctionError,
+                            asyncpg.UndefinedColumnError, asyncpg.UndefinedObjectError)):
+            return Unavailable(self.name, f"not supported here ({scrub(str(exc))})",
+                               "report this with your server and extension versions")
+        return None

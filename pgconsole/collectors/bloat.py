@@ -1,0 +1,34 @@
+"""Estimated table and index bloat with vacuum state; exact figures on request."""
+
+from __future__ import annotations
+
+from ..errors import PgConsoleError
+from ..snapshots import Bloat, ExactBloat, IndexBloatRow, TableBloatRow, Unavailable, from_record
+from .base import Collector
+
+METHOD = ("catalog estimate (ioguix method): reltuples and pg_stats average widths vs pages on disk; "
+          "as fresh as the last ANALYZE")
+ROW_LIMIT = 500
+
+
+class BloatCollector(Collector):
+    name = "bloat"
+    every = 15  # reads the whole catalog and pg_stats: not on every poll
+
+    async def collect(self, conn, caps, context):
+        tables = tuple(from_record(TableBloatRow, r)
+                       for r in await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))
+        indexes = tuple(from_record(IndexBloatRow, r)
+                        for r in await conn.fetch(caps.sql("index_bloat"), ROW_LIMIT))
+        return Bloat(tables=tables, indexes=indexes, method=METHOD)
+
+
+async def exact_bloat(conn, caps, relid: int) -> ExactBloat:
+    """pgstattuple on one table: reads all of it, bounded by the session's statement_timeout."""
+    if not caps.pgstattuple_schema:
+        raise PgConsoleError("pgstattuple is not installed in this database: CREATE EXTENSION pgstattuple;")
+    return from_record(ExactBloat, await conn.fetchrow(caps.sql("pgstattuple"), relid))
+
+
+def unavailable_pgstattuple() -> Unavailable:
+    return Unavailable("bloat", "pgstattuple is not installed", "CREATE EXTENSION pgstattuple;")

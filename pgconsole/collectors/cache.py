@@ -1,0 +1,33 @@
+"""Buffer cache hit ratios per database, table and index, cumulative and per interval."""
+
+from __future__ import annotations
+
+import time
+
+from .. import derive
+from ..snapshots import IndexIO, TableIO, from_record
+from .base import Collector
+
+
+class CacheCollector(Collector):
+    name = "cache"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prev_tables: dict[int, TableIO] | None = None
+        self.prev_indexes: dict[int, IndexIO] | None = None
+        self.prev_t: float | None = None
+
+    def reset(self) -> None:
+        self.prev_tables = self.prev_indexes = self.prev_t = None
+
+    async def collect(self, conn, caps, context):
+        tables = [from_record(TableIO, r) for r in await conn.fetch(caps.sql("cache_tables"))]
+        indexes = [from_record(IndexIO, r) for r in await conn.fetch(caps.sql("cache_indexes"))]
+        now = time.monotonic()
+        secs = now - self.prev_t if self.prev_t is not None else None
+        snap = derive.cache(tables, indexes, self.prev_tables, self.prev_indexes, secs)
+        self.prev_tables = {t.relid: t for t in tables}
+        self.prev_indexes = {i.indexrelid: i for i in indexes}
+        self.prev_t = now
+        return snap

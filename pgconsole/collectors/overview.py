@@ -1,0 +1,32 @@
+"""Header figures: server-wide counters turned into rates, and database sizes."""
+
+from __future__ import annotations
+
+from .. import derive
+from ..snapshots import DatabaseSize, OverviewRow, from_record
+from .base import Collector
+
+
+class OverviewCollector(Collector):
+    name = "overview"
+    sizes_every = 15  # database sizes stat every file: not on every poll
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prev: OverviewRow | None = None
+        self.sizes: tuple[DatabaseSize, ...] = ()
+        self.polls = 0
+
+    def reset(self) -> None:
+        self.prev = None
+        self.polls = 0
+
+    async def collect(self, conn, caps, context):
+        row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview")))
+        if self.polls % self.sizes_every == 0:
+            self.sizes = tuple(from_record(DatabaseSize, r)
+                               for r in await conn.fetch(caps.sql("database_sizes")))
+        self.polls += 1
+        snap = derive.overview(row, self.prev, self.sizes)
+        self.prev = row
+        return snap

@@ -1,0 +1,87 @@
+"""Slow queries from pg_stat_statements: cumulative and last-interval figures.
+
+Counters come from pg_stat_statements(false), which skips the query-text file;
+texts are fetched only for statements that reach a top list, and cached.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .. import derive
+from ..snapshots import StatementRow, Unavailable, from_record
+from .base import Collector
+
+TEXT_TOP_N = 60
+TEXT_CACHE_MAX = 5000
+
+PRELOAD_HINT = ("add pg_stat_statements to shared_preload_libraries in postgresql.conf "
+                "(ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'), restart the server")
+
+
+class StatementsCollector(Collector):
+    name = "statements"
+    every = 3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prev: dict[tuple, StatementRow] | None = None
+        self.prev_t: float | None = None
+        self.prev_reset: float | None = None
+        self.texts: dict[int, str] = {}
+
+    def reset(self) -> None:
+        self.prev = self.prev_t = self.prev_reset = None
+
+    def precheck(self, caps):
+        db = caps.current_database
+        if not caps.pgss_schema:
+            if not caps.pgss_preloaded:
+                return Unavailable(self.name, f"pg_stat_statements is not loaded nor installed in {db}",
+                                   f"{PRELOAD_HINT}; then in {db}: CREATE EXTENSION pg_stat_statements;")
+            return Unavailable(self.name, f"pg_stat_statements is not installed in database {db}",
+                               f"in {db}: CREATE EXTENSION pg_stat_statements;")
+        if not caps.pgss_preloaded:
+            return Unavailable(self.name, "pg_stat_statements is installed but not loaded", PRELOAD_HINT)
+        return None
+
+    async def collect(self, conn, caps, context):
+        rows = [from_record(StatementRow, r) for r in await conn.fetch(caps.sql("statements"))]
+        now = time.monotonic()
+        reset_epoch = await self._reset_epoch(conn, caps)
+        reset = self.prev is not None and reset_epoch != self.prev_reset
+        limited = None
+        if not caps.sees_all_sessions:
+            limited = (f"other roles' statements have no text or queryid: "
+                       f"GRANT pg_read_all_stats TO {caps.current_user};")
+        snap = derive.statements(rows, self.prev, self.texts,
+                                 (now - self.prev_t) if self.prev_t else None,
+                                 caps.pgss_schema or "", caps.pgss_version or "", reset=reset, limited=limited)
+        if await self._fill_texts(conn, caps, snap):
+            snap = derive.with_texts(snap, self.texts)
+        self.prev = {r.key: r for r in rows}
+        self.prev_t, self.prev_reset = now, reset_epoch
+        return snap
+
+    async def _reset_epoch(self, conn, caps) -> float | None:
+        try:
+            sql = caps.sql("statements_info")
+        except Exception:
+            return None  # before 1.9 there is no pg_stat_statements_info
+        row = await conn.fetchrow(sql)
+        return row["stats_reset_epoch"] if row else None
+
+    async def _fill_texts(self, conn, caps, snap) -> bool:
+        wanted: set[int] = set()
+        for by in derive.TOP_BY:
+            for interval in (False, True):
+                for s in derive.top_statements(snap, by, interval, TEXT_TOP_N):
+                    if s.row.queryid is not None and s.row.queryid not in self.texts:
+                        wanted.add(s.row.queryid)
+        if not wanted:
+            return False
+        if len(self.texts) > TEXT_CACHE_MAX:
+            self.texts.clear()
+        for r in await conn.fetch(caps.sql("statement_texts"), list(wanted)):
+            self.texts[r["queryid"]] = r["query"]
+        return True

@@ -1,0 +1,1 @@
+"""Subcommands of the `pgconsole` CLI, one module each."""

@@ -1,0 +1,47 @@
+"""Opening the console's own sessions.
+
+Every session pgconsole opens says who it is (application_name) and bounds itself
+(statement_timeout, lock_timeout), so a console never becomes the thing that hurts
+the server it watches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncpg
+
+from .conninfo import ConnParams
+from .errors import PgConsoleError, describe
+
+APP_NAME = "pgconsole"
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    statement_timeout_ms: int = 5000
+    lock_timeout_ms: int = 1000
+    connect_timeout_s: float = 10.0
+
+
+async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
+                  application_name: str = APP_NAME) -> asyncpg.Connection:
+    """Connect or raise PgConsoleError with one clear line (no password in it)."""
+    kwargs = params.asyncpg_kwargs()
+    kwargs["timeout"] = params.connect_timeout or limits.connect_timeout_s
+    kwargs["server_settings"] = {
+        "application_name": application_name,
+        "statement_timeout": str(limits.statement_timeout_ms),
+        "lock_timeout": str(limits.lock_timeout_ms),
+        # a monitoring session must never hold a snapshot open for long
+        "idle_in_transaction_session_timeout": str(max(limits.statement_timeout_ms * 6, 60000)),
+    }
+    try:
+        conn = await asyncpg.connect(**kwargs)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError) as exc:
+        raise PgConsoleError(describe(exc, params.describe())) from None
+    except Exception as exc:  # the driver raises odd things on non-PostgreSQL ports
+        raise PgConsoleError(describe(exc, params.describe())) from None
+    return conn
+

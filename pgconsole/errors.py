@@ -1,0 +1,61 @@
+"""User-facing errors: one line, no traceback, never a password."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+
+
+class PgConsoleError(Exception):
+    """An error whose message is fit to show a user as is (exit status 2)."""
+
+
+_PASSWORD_RE = re.compile(r"(password\s*=\s*)(\S+)|(://[^:/@\s]*:)([^@\s]+)(@)", re.IGNORECASE)
+
+
+def scrub(text: str) -> str:
+    """Remove anything that looks like a password from a message."""
+    def repl(m: re.Match) -> str:
+        if m.group(1):
+            return m.group(1) + "***"
+        return m.group(3) + "***" + m.group(5)
+    return _PASSWORD_RE.sub(repl, text)
+
+
+def describe(exc: BaseException, target: str = "") -> str:
+    """One clear line for a connection or query failure."""
+    import asyncpg  # local: keep this module importable without the driver loaded
+
+    where = f" to {target}" if target else ""
+    if isinstance(exc, PgConsoleError):
+        return scrub(str(exc))
+    if isinstance(exc, asyncpg.InvalidPasswordError):
+        return f"authentication failed{where}: wrong password or no password for user (check PGPASSWORD or ~/.pgpass)"
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
+        return f"connection refused by the server{where}: {scrub(exc.args[0] if exc.args else str(exc))}"
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"database does not exist{where}: {scrub(str(exc))}"
+    if isinstance(exc, asyncpg.TooManyConnectionsError):
+        return f"the server has no free connection slots{where}: {scrub(str(exc))}"
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        return f"query cancelled (statement_timeout or lock_timeout){where}: {scrub(str(exc))}"
+    if isinstance(exc, asyncpg.PostgresError):
+        return f"{scrub(str(exc))}{' (' + target + ')' if target else ''}"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return f"timed out connecting{where}: is the host reachable and is PostgreSQL listening there?"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused{where}: is PostgreSQL running and accepting TCP connections on that port?"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host{where}: {exc.strerror or exc}"
+    if isinstance(exc, FileNotFoundError) and target:
+        return f"no PostgreSQL socket{where}: is the server running?"
+    if isinstance(exc, (ConnectionError, OSError)):
+        msg = exc.strerror if getattr(exc, "strerror", None) else str(exc)
+        return f"cannot connect{where}: {scrub(msg)}"
+    if isinstance(exc, asyncpg.InterfaceError) or type(exc).__module__.startswith("asyncpg"):
+        text = str(exc)
+        if "unexpected" in text.lower() or "protocol" in text.lower() or "connection was closed" in text:
+            return f"the server{where} did not answer as PostgreSQL does (is that the right port?): {scrub(text)}"
+        return f"{scrub(text)}"
+    return f"{type(exc).__name__}: {scrub(str(exc))}"

@@ -1,0 +1,152 @@
+"""The monitoring session: one connection, all collectors, one poll at a time.
+
+Both `pgconsole snapshot` and the console drive this. A poll runs the due
+collectors in order on the single monitoring connection (asyncpg runs one query at
+a time per connection, and one connection is the least a monitor can cost). A
+collector that fails for good (privilege, missing extension, repeated timeouts)
+turns into an Unavailable view once and is never retried on this connection; the
+others keep working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from typing import Awaitable, Callable, TypeVar
+
+import asyncpg
+
+from . import db
+from .capabilities import Capabilities, probe
+from .collectors.activity import ConnectionsCollector, LocksCollector
+from .collectors.base import Collector
+from .collectors.bloat import BloatCollector
+from .collectors.cache import CacheCollector
+from .collectors.overview import OverviewCollector
+from .collectors.statements import StatementsCollector
+from .conninfo import ConnParams
+from .errors import PgConsoleError, describe
+from .snapshots import Frame, Unavailable
+
+T = TypeVar("T")
+VIEWS = ("overview", "connections", "locks", "cache", "statements", "bloat")
+TIMEOUTS_BEFORE_GIVING_UP = 2
+
+
+class ConnectionLost(PgConsoleError):
+    """The monitoring connection went away (server restart, terminated session)."""
+
+
+def default_collectors() -> list[Collector]:
+    # order matters: locks reuse the connections collected just before them
+    return [OverviewCollector(), ConnectionsCollector(), LocksCollector(), CacheCollector(),
+            StatementsCollector(), BloatCollector()]
+
+
+class Monitor:
+    def __init__(self, params: ConnParams, limits: db.SessionLimits = db.SessionLimits(),
+                 collectors: list[Collector] | None = None):
+        self.params = params
+        self.limits = limits
+        self.collectors = collectors or default_collectors()
+        self.conn: asyncpg.Connection | None = None
+        self.caps: Capabilities | None = None
+        self.views: dict[str, object] = {name: None for name in VIEWS}
+        self.tick = 0
+        self.seq = 0
+        self._timeouts: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self.conn is not None and not self.conn.is_closed()
+
+    async def open(self) -> Capabilities:
+        self.conn = await db.connect(self.params, self.limits)
+        try:
+            self.caps = await probe(self.conn)
+        except asyncpg.PostgresError as exc:
+            await self.close()
+            raise PgConsoleError(describe(exc, self.params.describe())) from None
+        for c in self.collectors:
+            c.reset()
+            c.unavailable = c.precheck(self.caps)
+        self.tick = 0
+        self._timeouts.clear()
+        return self.caps
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), 2)
+            except Exception:
+                conn.terminate()
+
+    async def poll(self, force: set[str] | frozenset[str] = frozenset()) -> Frame:
+        """Collect every view that is due (or forced). Raises ConnectionLost or PgConsoleError."""
+        async with self._lock:
+            if not self.connected:
+                await self.open()
+            assert self.conn is not None and self.caps is not None
+            started = time.perf_counter()
+            context: dict = {}
+            errors: list[str] = []
+            for c in self.collectors:
+                if c.unavailable is not None:
+                    self.views[c.name] = c.unavailable
+                    continue
+                due = (self.tick % c.every == 0 or c.name in force or self.views.get(c.name) is None
+                       or isinstance(self.views.get(c.name), Unavailable))
+                if not due:
+                    continue
+                try:
+                    self.views[c.name] = await c.collect(self.conn, self.caps, context)
+                    self._timeouts.pop(c.name, None)
+                except Exception as exc:  # noqa: BLE001 - sorted into lost / permanent / transient
+                    if self.conn.is_closed() or isinstance(exc, (asyncpg.ConnectionDoesNotExistError,
+                                                                 asyncpg.AdminShutdownError,
+                                                                 ConnectionError)):
+                        await self.close()
+                        raise ConnectionLost(f"connection lost: {describe(exc)}") from None
+                    self._handle_failure(c, exc, errors)
+            self.tick += 1
+            self.seq += 1
+            return self.frame(poll_ms=(time.perf_counter() - started) * 1000, errors=tuple(errors))
+
+    def _handle_failure(self, c: Collector, exc: BaseException, errors: list[str]) -> None:
+        assert self.caps is not None
+        if isinstance(exc, asyncpg.QueryCanceledError):
+            n = self._timeouts[c.name] = self._timeouts.get(c.name, 0) + 1
+            if n >= TIMEOUTS_BEFORE_GIVING_UP:
+                c.unavailable = Unavailable(
+                    c.name, f"timed out {n} times in a row (statement_timeout {self.limits.statement_timeout_ms} ms)",
+                    "raise --statement-timeout, or investigate why the catalog is slow")
+                self.views[c.name] = c.unavailable
+                return
+        else:
+            u = c.classify(exc, self.caps) if isinstance(exc, asyncpg.PostgresError) else None
+            if u is not None:
+                c.unavailable = u
+                self.views[c.name] = u
+                return
+        errors.append(f"{c.name}: {describe(exc)}")
+
+    def frame(self, poll_ms: float = 0.0, errors: tuple[str, ...] = ()) -> Frame:
+        v = self.views
+        return Frame(seq=self.seq, sampled_at=datetime.now(timezone.utc), overview=v["overview"],
+                     connections=v["connections"], locks=v["locks"], cache=v["cache"],
+                     statements=v["statements"], bloat=v["bloat"],
+                     own_pid=self.caps.own_pid if self.caps else None, poll_ms=poll_ms, errors=errors)
+
+    async def run(self, fn: Callable[[asyncpg.Connection, Capabilities], Awaitable[T]]) -> T:
+        """Run an on-demand read (locks held, pgstattuple, EXPLAIN) between polls."""
+        async with self._lock:
+            if not self.connected:
+                await self.open()
+            assert self.conn is not None and self.caps is not None
+            try:
+                return await fn(self.conn, self.caps)
+            except asyncpg.PostgresError as exc:
+                raise PgConsoleError(describe(exc)) from None

@@ -1,0 +1,56 @@
+"""The one place identifiers become SQL text."""
+
+from __future__ import annotations
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier the way PostgreSQL's quote_ident() does, always quoting."""
+    if "\x00" in name:
+        raise ValueError("identifier contains a NUL byte")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema: str | None, name: str) -> str:
+    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+
+
+def split_qualified(text: str) -> tuple[str | None, str]:
+    """Split a user-typed `schema.table` (with optional double quotes) into parts.
+
+    Unquoted parts fold to lower case, as PostgreSQL does; quoted parts keep their case
+    and may hold dots and doubled quotes.
+    """
+    parts: list[str] = []
+    buf: list[str] = []
+    i, n = 0, len(text)
+    quoted_part = False
+    while i < n:
+        c = text[i]
+        if c == '"':
+            quoted_part = True
+            i += 1
+            while i < n:
+                if text[i] == '"':
+                    if i + 1 < n and text[i + 1] == '"':
+                        buf.append('"')
+                        i += 2
+                        continue
+                    break
+                buf.append(text[i])
+                i += 1
+            else:
+                raise ValueError(f"unterminated quoted identifier in {text!r}")
+            i += 1
+            continue
+        if c == ".":
+            parts.append("".join(buf))
+            buf, quoted_part = [], False
+            i += 1
+            continue
+        # PostgreSQL folds only ASCII letters in a UTF-8 database
+        buf.append(c if quoted_part or not c.isascii() else c.lower())
+        i += 1
+    parts.append("".join(buf))
+    if any(p == "" for p in parts) or len(parts) > 2:
+        raise ValueError(f"not a table name: {text!r}")
+    return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])

@@ -1,0 +1,380 @@
+"""Typed, frozen snapshots: what the collectors return and the UI renders.
+
+Row classes mirror SQL result columns one to one (the column aliases in
+pgconsole/sql/<query>/*.sql are these field names; a test holds them together).
+Derived figures (rates, ratios, deltas) live on the snapshot classes and are filled
+by pgconsole.derive, never by SQL, so they can be unit-tested without a server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def from_record(cls: type[T], record: Any) -> T:
+    """Build a row dataclass from an asyncpg Record (or mapping) by field name."""
+    return cls(**{f.name: record[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A view the server would not give us: why, and how to fix it."""
+
+    view: str
+    reason: str
+    hint: str
+
+    def line(self) -> str:
+        return f"unavailable: {self.reason} — {self.hint}" if self.hint else f"unavailable: {self.reason}"
+
+
+# -- server overview -----------------------------------------------------------
+@dataclass(frozen=True)
+class OverviewRow:
+    version: str
+    version_num: int
+    started_at: datetime
+    sampled_at: datetime
+    is_standby: bool
+    current_database: str
+    max_connections: int
+    reserved_connections: int
+    connections_used: int
+    xact_commit: int
+    xact_rollback: int
+    tup_returned: int
+    tup_fetched: int
+    tup_inserted: int
+    tup_updated: int
+    tup_deleted: int
+    blks_read: int
+    blks_hit: int
+    temp_bytes: int
+    temp_files: int
+    deadlocks: int
+    checkpoints_timed: int
+    checkpoints_requested: int
+    checkpoint_buffers_written: int
+    stats_reset_epoch: float | None
+
+
+@dataclass(frozen=True)
+class DatabaseSize:
+    datname: str
+    size_bytes: int | None  # None: no CONNECT privilege and no pg_read_all_stats
+    numbackends: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    row: OverviewRow
+    databases: tuple[DatabaseSize, ...]
+    interval_s: float | None
+    tps: float | None
+    rows_read_per_s: float | None
+    rows_written_per_s: float | None
+    temp_bytes_per_s: float | None
+    deadlocks_delta: int | None
+    hit_ratio: float | None            # cumulative, all databases (pg_stat_database)
+    hit_ratio_interval: float | None   # over the last interval
+
+    @property
+    def uptime_s(self) -> float:
+        return (self.row.sampled_at - self.row.started_at).total_seconds()
+
+    @property
+    def connection_use(self) -> float:
+        usable = max(self.row.max_connections - self.row.reserved_connections, 1)
+        return self.row.connections_used / usable
+
+
+# -- connections -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Backend:
+    pid: int
+    usename: str | None
+    datname: str | None
+    application_name: str | None
+    client_addr: str | None
+    client_port: int | None
+    backend_type: str | None
+    state: str | None
+    wait_event_type: str | None
+    wait_event: str | None
+    backend_age_s: float | None
+    xact_age_s: float | None
+    query_age_s: float | None
+    state_age_s: float | None
+    query: str | None
+    query_id: int | None
+    leader_pid: int | None
+    is_self: bool
+    xmin_age: int | None
+
+    @property
+    def waiting_on_lock(self) -> bool:
+        return self.wait_event_type == "Lock"
+
+    @property
+    def idle_in_transaction(self) -> bool:
+        return (self.state or "").startswith("idle in transaction")
+
+    @property
+    def client(self) -> str:
+        if self.client_addr:
+            return f"{self.client_addr}:{self.client_port}" if self.client_port else self.client_addr
+        return "local" if self.client_port == -1 else ""
+
+
+@dataclass(frozen=True)
+class Connections:
+    backends: tuple[Backend, ...]
+    counts_by_state: dict[str, int] = field(hash=False)
+    idle_in_transaction: tuple[tuple[int, float], ...]  # (pid, seconds in that state), oldest first
+    limited: str | None = None  # what this role cannot see, and the GRANT that fixes it
+
+    def by_pid(self) -> dict[int, Backend]:
+        return {b.pid: b for b in self.backends}
+
+
+# -- locks -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LockWait:
+    pid: int
+    blocked_by: list[int] = field(hash=False)
+    locktype: str | None = None
+    mode: str | None = None
+    relation: str | None = None
+    wait_s: float | None = None
+
+
+@dataclass(frozen=True)
+class LockNode:
+    """One session in the blocking tree. pid 0 is a prepared transaction."""
+
+    pid: int
+    depth: int
+    blocked_by: tuple[int, ...]
+    waiters: tuple[int, ...]
+    locktype: str | None
+    mode: str | None
+    relation: str | None
+    wait_s: float | None
+    backend: Backend | None
+    total_blocked: int  # everything below this node, directly or not
+
+
+@dataclass(frozen=True)
+class Locks:
+    roots: tuple[int, ...]               # root blockers, the most harmful first
+    nodes: tuple[LockNode, ...]          # depth-first order, ready to draw as a tree
+    waiting_count: int
+
+    def node(self, pid: int) -> LockNode | None:
+        for n in self.nodes:
+            if n.pid == pid:
+                return n
+        return None
+
+
+@dataclass(frozen=True)
+class HeldLock:
+    locktype: str
+    mode: str
+    granted: bool
+    relation: str | None
+    wait_s: float | None
+
+
+# -- cache -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TableIO:
+    relid: int
+    schemaname: str
+    relname: str
+    heap_blks_read: int
+    heap_blks_hit: int
+    idx_blks_read: int
+    idx_blks_hit: int
+    toast_blks_read: int
+    toast_blks_hit: int
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class IndexIO:
+    indexrelid: int
+    schemaname: str
+    relname: str
+    indexrelname: str
+    idx_blks_read: int
+    idx_blks_hit: int
+
+
+@dataclass(frozen=True)
+class TableCache:
+    io: TableIO
+    heap_ratio: float | None
+    idx_ratio: float | None
+    toast_ratio: float | None
+    heap_ratio_interval: float | None
+    blks_read_per_s: float | None
+    blks_hit_per_s: float | None
+
+
+@dataclass(frozen=True)
+class IndexCache:
+    io: IndexIO
+    ratio: float | None
+    ratio_interval: float | None
+    blks_read_per_s: float | None
+
+
+@dataclass(frozen=True)
+class Cache:
+    heap_ratio: float | None
+    idx_ratio: float | None
+    heap_ratio_interval: float | None
+    idx_ratio_interval: float | None
+    blks_read_per_s: float | None
+    blks_hit_per_s: float | None
+    tables: tuple[TableCache, ...]    # worst heap ratio first, among tables that read anything
+    indexes: tuple[IndexCache, ...]
+
+
+# -- statements --------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatementRow:
+    queryid: int | None
+    userid: int
+    dbid: int
+    toplevel: bool
+    usename: str | None
+    datname: str | None
+    calls: int
+    total_exec_ms: float
+    mean_exec_ms: float
+    max_exec_ms: float
+    stddev_exec_ms: float
+    total_plan_ms: float
+    rows: int
+    shared_blks_hit: int
+    shared_blks_read: int
+    shared_blks_dirtied: int
+    shared_blks_written: int
+    temp_blks_read: int
+    temp_blks_written: int
+    io_read_ms: float
+    io_write_ms: float
+
+    @property
+    def key(self) -> tuple:
+        return (self.userid, self.dbid, self.queryid, self.toplevel)
+
+
+@dataclass(frozen=True)
+class Statement:
+    row: StatementRow
+    query: str | None
+    hit_ratio: float | None
+    # over the last interval; None on the first sample
+    d_calls: int | None
+    d_total_ms: float | None
+    d_rows: int | None
+    d_io_ms: float | None
+    d_temp_blks: int | None
+
+    @property
+    def d_mean_ms(self) -> float | None:
+        if self.d_calls:
+            return (self.d_total_ms or 0.0) / self.d_calls
+        return None
+
+
+@dataclass(frozen=True)
+class Statements:
+    statements: tuple[Statement, ...]
+    total_exec_ms: float
+    interval_s: float | None
+    ext_schema: str
+    ext_version: str
+    limited: str | None = None
+
+
+# -- bloat and vacuum --------------------------------------------------------------
+@dataclass(frozen=True)
+class TableBloatRow:
+    relid: int
+    schemaname: str
+    relname: str
+    size_bytes: int
+    est_bloat_bytes: float | None   # None: no estimate (no pg_stats rows for every column, or never analyzed)
+    est_bloat_pct: float | None
+    n_live_tup: int
+    n_dead_tup: int
+    n_mod_since_analyze: int
+    last_vacuum: datetime | None
+    last_autovacuum: datetime | None
+    last_analyze: datetime | None
+    last_autoanalyze: datetime | None
+    stats_age_s: float | None       # since the last (auto)analyze
+    no_estimate_reason: str | None
+
+
+@dataclass(frozen=True)
+class IndexBloatRow:
+    indexrelid: int
+    schemaname: str
+    relname: str
+    indexrelname: str
+    size_bytes: int
+    est_bloat_bytes: float | None
+    est_bloat_pct: float | None
+    no_estimate_reason: str | None
+
+
+@dataclass(frozen=True)
+class Bloat:
+    tables: tuple[TableBloatRow, ...]    # most estimated waste first
+    indexes: tuple[IndexBloatRow, ...]
+    method: str
+
+
+@dataclass(frozen=True)
+class ExactBloat:
+    """pgstattuple's figures for one relation (reads the whole table)."""
+
+    table_len: int
+    tuple_count: int
+    tuple_len: int
+    tuple_percent: float
+    dead_tuple_count: int
+    dead_tuple_len: int
+    dead_tuple_percent: float
+    free_space: int
+    free_percent: float
+
+
+# -- one polling round -------------------------------------------------------------
+View = Any  # a snapshot above, an Unavailable, or None (not collected yet)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything one poll produced. Views not refreshed this round keep their last value."""
+
+    seq: int
+    sampled_at: datetime
+    overview: Overview | Unavailable | None
+    connections: Connections | Unavailable | None
+    locks: Locks | Unavailable | None
+    cache: Cache | Unavailable | None
+    statements: Statements | Unavailable | None
+    bloat: Bloat | Unavailable | None
+    own_pid: int | None = None
+    poll_ms: float = 0.0           # wall time of this round's queries
+    errors: tuple[str, ...] = ()   # transient errors this round, one line each

@@ -1,0 +1,23 @@
+-- Every backend (14+: query_id links to pg_stat_statements). $1: longest query text to return.
+SELECT
+    a.pid,
+    a.usename::text AS usename,
+    a.datname::text AS datname,
+    a.application_name,
+    host(a.client_addr) AS client_addr,
+    a.client_port,
+    a.backend_type,
+    a.state,
+    a.wait_event_type,
+    a.wait_event,
+    extract(epoch FROM clock_timestamp() - a.backend_start)::float8 AS backend_age_s,
+    extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS xact_age_s,
+    extract(epoch FROM clock_timestamp() - a.query_start)::float8 AS query_age_s,
+    extract(epoch FROM clock_timestamp() - a.state_change)::float8 AS state_age_s,
+    left(a.query, $1) AS query,
+    a.query_id,
+    a.leader_pid,
+    a.pid = pg_backend_pid() AS is_self,
+    age(a.backend_xmin)::bigint AS xmin_age
+FROM pg_stat_activity a
+ORDER BY a.pid

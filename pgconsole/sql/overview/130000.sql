@@ -1,0 +1,28 @@
+-- Server-wide counters for the header; rates come from two samples (pgconsole.derive).
+SELECT
+    current_setting('server_version') AS version,
+    current_setting('server_version_num')::int AS version_num,
+    pg_postmaster_start_time() AS started_at,
+    clock_timestamp() AS sampled_at,
+    pg_is_in_recovery() AS is_standby,
+    current_database() AS current_database,
+    current_setting('max_connections')::int AS max_connections,
+    current_setting('superuser_reserved_connections')::int AS reserved_connections,
+    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS connections_used,
+    sum(d.xact_commit)::bigint AS xact_commit,
+    sum(d.xact_rollback)::bigint AS xact_rollback,
+    sum(d.tup_returned)::bigint AS tup_returned,
+    sum(d.tup_fetched)::bigint AS tup_fetched,
+    sum(d.tup_inserted)::bigint AS tup_inserted,
+    sum(d.tup_updated)::bigint AS tup_updated,
+    sum(d.tup_deleted)::bigint AS tup_deleted,
+    sum(d.blks_read)::bigint AS blks_read,
+    sum(d.blks_hit)::bigint AS blks_hit,
+    sum(d.temp_bytes)::bigint AS temp_bytes,
+    sum(d.temp_files)::bigint AS temp_files,
+    sum(d.deadlocks)::bigint AS deadlocks,
+    (SELECT checkpoints_timed FROM pg_stat_bgwriter) AS checkpoints_timed,
+    (SELECT checkpoints_req FROM pg_stat_bgwriter) AS checkpoints_requested,
+    (SELECT buffers_checkpoint FROM pg_stat_bgwriter) AS checkpoint_buffers_written,
+    extract(epoch FROM max(d.stats_reset))::float8 AS stats_reset_epoch
+FROM pg_stat_database d
