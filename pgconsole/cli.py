@@ -33,10 +33,13 @@ def build_parser(name: str | None) -> argparse.ArgumentParser:
         epilog = "commands:\n" + "\n".join(f"  {k:<10}{v}" for k, v in SUBCOMMANDS.items())
         epilog += "\n\nRun 'pgconsole COMMAND --help' for a command's options."
         p = argparse.ArgumentParser(prog="pgconsole", description="A live PostgreSQL console for the terminal.",
-                                    epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                    epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                    add_help=False)
     else:
         mod = _command_module(name)
-        p = argparse.ArgumentParser(prog=f"pgconsole {name}", description=SUBCOMMANDS[name])
+        p = argparse.ArgumentParser(prog=f"pgconsole {name}", description=SUBCOMMANDS[name], add_help=False)
+    # -h is --host, as in psql; help is --help (or -?)
+    p.add_argument("--help", "-?", action="help", help="show this help and exit")
     mod.add_arguments(p)
     p.set_defaults(_module=mod)
     return p

@@ -12,6 +12,9 @@ directory's 0700 mode is the access control) and on 127.0.0.1 with scram-sha-256
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import importlib.util
 import json
 import os
@@ -186,7 +189,11 @@ class LocalCluster:
         """Set the superuser's TCP password and create the monitoring extensions."""
         ext = "".join(f"CREATE EXTENSION IF NOT EXISTS {e};" for e in EXTENSIONS)
         # template1 too, so every database created later has them
-        steps = [("postgres", f"ALTER ROLE {SUPERUSER} PASSWORD '{st.password}';" + ext),
+        # a pre-hashed verifier, and utility tracking off, so the password never lands in
+        # pg_stat_statements or the server log
+        secret = ("SET pg_stat_statements.track_utility = off; SET log_statement = 'none';"
+                  f"ALTER ROLE {SUPERUSER} PASSWORD '{scram_verifier(st.password)}';")
+        steps = [("postgres", secret + ext),
                  ("template1", ext)]
         for dbname, sql in steps:
             for _ in range(50):
@@ -228,6 +235,17 @@ class LocalCluster:
 
     def bin(self, name: str) -> Path:
         return self.bin_dir / name
+
+
+def scram_verifier(password: str, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677)."""
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
 def _ensure_user(name: str) -> pwd.struct_passwd:

@@ -23,6 +23,16 @@ def scrub(text: str) -> str:
     return _PASSWORD_RE.sub(repl, text)
 
 
+_SQL_PASSWORD_RE = re.compile(r"(\bPASSWORD\s+)('(?:[^']|'')*'|\$\w*\$.*?\$\w*\$)", re.IGNORECASE | re.DOTALL)
+
+
+def scrub_sql(text: str | None) -> str | None:
+    """Hide literals given to PASSWORD in SQL text shown from pg_stat_activity or pg_stat_statements."""
+    if not text:
+        return text
+    return _SQL_PASSWORD_RE.sub(lambda m: m.group(1) + "'***'", text)
+
+
 def describe(exc: BaseException, target: str = "") -> str:
     """One clear line for a connection or query failure."""
     import asyncpg  # local: keep this module importable without the driver loaded

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import derive, locktree
+from ..errors import scrub_sql
 from ..snapshots import Backend, HeldLock, LockWait, from_record
 from .base import Collector
 
@@ -18,11 +21,17 @@ class ConnectionsCollector(Collector):
         if not caps.sees_all_sessions:
             limited = (f"other roles' queries and states are hidden: "
                        f"GRANT pg_read_all_stats TO {caps.current_user};")
-        snap = derive.connections(from_record(Backend, r) for r in rows)
+        snap = derive.connections(_backend(r) for r in rows)
         if limited:
             snap = type(snap)(snap.backends, snap.counts_by_state, snap.idle_in_transaction, limited)
         context["connections"] = snap
         return snap
+
+
+def _backend(record) -> Backend:
+    b = from_record(Backend, record)
+    clean = scrub_sql(b.query)
+    return b if clean == b.query else replace(b, query=clean)
 
 
 class LocksCollector(Collector):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from .. import derive
+from ..errors import scrub_sql
 from ..snapshots import StatementRow, Unavailable, from_record
 from .base import Collector
 
@@ -83,5 +84,5 @@ class StatementsCollector(Collector):
         if len(self.texts) > TEXT_CACHE_MAX:
             self.texts.clear()
         for r in await conn.fetch(caps.sql("statement_texts"), list(wanted)):
-            self.texts[r["queryid"]] = r["query"]
+            self.texts[r["queryid"]] = scrub_sql(r["query"])
         return True

@@ -1,0 +1,164 @@
+"""`pgconsole snapshot`: sample twice, print every view (rich tables or JSON)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from .. import derive, fmt
+from ..monitor import VIEWS, Monitor
+from ..serialize import frame_json
+from ..snapshots import Bloat, Cache, Connections, Frame, Locks, Overview, Statements, Unavailable
+from .common import add_conn_args, limits_from_args, params_from_args
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECS",
+                   help="seconds between the two samples that rates come from (default 1)")
+    p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
+                                                      "cache, statements, bloat)")
+    p.add_argument("--top", type=int, default=15, metavar="N", help="rows per table view (default 15)")
+    add_conn_args(p)
+
+
+def run(args) -> int:
+    if args.interval < 0:
+        from ..errors import PgConsoleError
+        raise PgConsoleError("--interval must not be negative")
+    frame = asyncio.run(sample(params_from_args(args), limits_from_args(args), args.interval))
+    if args.json:
+        print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
+    else:
+        Console().print(render(frame, args.top))
+    return 0
+
+
+async def sample(params, limits, interval: float) -> Frame:
+    mon = Monitor(params, limits)
+    try:
+        await mon.poll(force=frozenset(VIEWS))
+        await asyncio.sleep(interval)
+        return await mon.poll(force=frozenset(VIEWS))
+    finally:
+        await mon.close()
+
+
+def _table(title: str, *cols: str) -> Table:
+    t = Table(title=title, title_justify="left", title_style="bold", expand=False, pad_edge=False)
+    for c in cols:
+        t.add_column(c, overflow="ellipsis", no_wrap=True, max_width=48 if c == "query" else None,
+                     justify="right" if c.endswith(("/s", "%", "s", "ms", "size", "calls", "rows", "dead", "live"))
+                     and c not in ("state", "relation", "waits") else "left")
+    return t
+
+
+def _unavailable(title: str, u: Unavailable | None) -> Text:
+    if u is None:
+        return Text(f"{title}: not collected", style="dim")
+    return Text(f"{title}: {u.line()}", style="yellow")
+
+
+def render_overview(ov: Overview) -> Table:
+    r = ov.row
+    t = Table.grid(padding=(0, 2))
+    t.add_row(Text("PostgreSQL " + r.version, style="bold"), f"up {fmt.duration(ov.uptime_s)}",
+              "standby" if r.is_standby else "primary", f"db {r.current_database}")
+    t.add_row(f"connections {r.connections_used}/{r.max_connections}", f"tps {fmt.num(ov.tps, 1)}",
+              f"rows read/s {fmt.num(ov.rows_read_per_s)}", f"rows written/s {fmt.num(ov.rows_written_per_s)}")
+    t.add_row(f"hit ratio {fmt.pct(ov.hit_ratio, 2)} (interval {fmt.pct(ov.hit_ratio_interval, 2)})",
+              f"temp {fmt.bytes_(r.temp_bytes)}", f"deadlocks {r.deadlocks}",
+              "sizes: " + ", ".join(f"{d.datname} {fmt.bytes_(d.size_bytes)}" for d in ov.databases[:6]))
+    return t
+
+
+def render_connections(c: Connections, top: int) -> Group:
+    t = _table(f"Connections ({', '.join(f'{k} {v}' for k, v in sorted(c.counts_by_state.items()))})",
+               "pid", "user", "db", "app", "state", "wait", "xact s", "query s", "query")
+    clients = [b for b in c.backends if b.backend_type == "client backend"]
+    clients.sort(key=lambda b: -(b.xact_age_s or b.query_age_s or 0))
+    for b in clients[:top]:
+        t.add_row(f"{b.pid}{'*' if b.is_self else ''}", b.usename or "", b.datname or "",
+                  fmt.one_line(b.application_name, 16), b.state or "",
+                  f"{b.wait_event_type}:{b.wait_event}" if b.wait_event_type else "",
+                  fmt.duration(b.xact_age_s), fmt.duration(b.query_age_s), fmt.one_line(b.query, 60))
+    parts = [t]
+    if c.limited:
+        parts.append(Text(c.limited, style="yellow"))
+    return Group(*parts)
+
+
+def render_locks(lk: Locks) -> Table | Text:
+    if not lk.nodes:
+        return Text("Locks: no session is waiting on a lock", style="green")
+    t = _table(f"Blocking tree ({lk.waiting_count} waiting)", "pid", "mode", "relation", "wait s",
+               "blocks", "state", "query")
+    for n in lk.nodes:
+        b = n.backend
+        label = ("  " * n.depth + ("└ " if n.depth else "")) + (str(n.pid) if n.pid else "prepared xact")
+        t.add_row(label, n.mode or "", n.relation or "", fmt.duration(n.wait_s), str(n.total_blocked),
+                  b.state if b else "", fmt.one_line(b.query if b else "", 50))
+    return t
+
+
+def render_cache(c: Cache, top: int) -> Group:
+    head = Text(f"Cache: heap {fmt.pct(c.heap_ratio, 2)} (interval {fmt.pct(c.heap_ratio_interval, 2)}), "
+                f"index {fmt.pct(c.idx_ratio, 2)} (interval {fmt.pct(c.idx_ratio_interval, 2)}), "
+                f"read/s {fmt.num(c.blks_read_per_s)}, hit/s {fmt.num(c.blks_hit_per_s)}", style="bold")
+    t = _table("Tables, worst heap hit ratio first", "table", "heap %", "index %", "toast %", "read/s",
+               "blks read", "size")
+    for tc in c.tables[:top]:
+        t.add_row(f"{tc.io.schemaname}.{tc.io.relname}", fmt.pct(tc.heap_ratio), fmt.pct(tc.idx_ratio),
+                  fmt.pct(tc.toast_ratio), fmt.num(tc.blks_read_per_s), fmt.num(tc.io.heap_blks_read),
+                  fmt.bytes_(tc.io.size_bytes))
+    return Group(head, t)
+
+
+def render_statements(st: Statements, top: int) -> Group:
+    t = _table("Slow queries (pg_stat_statements, by total time)", "calls", "total ms", "mean ms",
+               "Δcalls", "Δms", "rows", "io ms", "hit %", "query")
+    for s in derive.top_statements(st, "total", False, top):
+        r = s.row
+        t.add_row(fmt.num(r.calls), fmt.num(r.total_exec_ms), fmt.ms(r.mean_exec_ms), fmt.num(s.d_calls),
+                  fmt.num(s.d_total_ms), fmt.num(r.rows), fmt.num(r.io_read_ms + r.io_write_ms),
+                  fmt.pct(s.hit_ratio), fmt.one_line(s.query, 60))
+    parts = [t]
+    if st.limited:
+        parts.append(Text(st.limited, style="yellow"))
+    return Group(*parts)
+
+
+def render_bloat(b: Bloat, top: int) -> Group:
+    t = _table("Bloat (estimated) and vacuum", "table", "size", "est. bloat", "bloat %", "live", "dead",
+               "last vacuum", "last analyze", "note")
+    for r in b.tables[:top]:
+        lv = max(filter(None, (r.last_vacuum, r.last_autovacuum)), default=None)
+        la = max(filter(None, (r.last_analyze, r.last_autoanalyze)), default=None)
+        t.add_row(f"{r.schemaname}.{r.relname}", fmt.bytes_(r.size_bytes), fmt.bytes_(r.est_bloat_bytes),
+                  "-" if r.est_bloat_pct is None else f"{r.est_bloat_pct:.0f}%", fmt.num(r.n_live_tup),
+                  fmt.num(r.n_dead_tup), lv.strftime("%Y-%m-%d %H:%M") if lv else "never",
+                  la.strftime("%Y-%m-%d %H:%M") if la else "never",
+                  ("no estimate: " + r.no_estimate_reason) if r.no_estimate_reason else "")
+    return Group(t, Text(f"method: {b.method}", style="dim"))
+
+
+def render(frame: Frame, top: int = 15) -> Group:
+    out = []
+    renderers = {
+        "overview": (Overview, lambda v: render_overview(v)),
+        "connections": (Connections, lambda v: render_connections(v, top)),
+        "locks": (Locks, render_locks),
+        "cache": (Cache, lambda v: render_cache(v, top)),
+        "statements": (Statements, lambda v: render_statements(v, top)),
+        "bloat": (Bloat, lambda v: render_bloat(v, top)),
+    }
+    for name, (cls, fn) in renderers.items():
+        v = getattr(frame, name)
+        out.append(fn(v) if isinstance(v, cls) else _unavailable(name, v))
+        out.append(Text(""))
+    for e in frame.errors:
+        out.append(Text(f"error: {e}", style="red"))
+    return Group(*out)
