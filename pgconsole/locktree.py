@@ -71,7 +71,7 @@ def build(waits: Iterable[LockWait], backends: Mapping[int, Backend]) -> Locks:
         roots.append(cut)
         children[parent[cut]].remove(cut)
         del parent[cut]
-        unreached -= _reachable([cut], children)
+        unreached -= _reachable([cut], children) | {cut}
 
     def total(pid: int, seen: frozenset[int] = frozenset()) -> int:
         kids = [k for k in children.get(pid, ()) if k not in seen]

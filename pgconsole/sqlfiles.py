@@ -8,6 +8,7 @@ picks the file: the highest variant not above the running version.
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 from .errors import PgConsoleError
@@ -62,8 +63,10 @@ def parse_version(text: str) -> tuple[int, ...]:
     """'1.10' -> (1, 10); tolerant of suffixes such as '1.11beta'."""
     parts = []
     for p in text.split("."):
-        digits = "".join(ch for ch in p if ch.isdigit())
-        if not digits:
+        m = re.match(r"\d+", p)
+        if not m:
             break
-        parts.append(int(digits))
+        parts.append(int(m.group()))
+        if m.end() < len(p):  # a suffix such as 'beta1' ends the version
+            break
     return tuple(parts) or (0,)

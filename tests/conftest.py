@@ -28,6 +28,8 @@ TEST_SETTINGS = {
     "deadlock_timeout": "100ms",
     "autovacuum_naptime": "1",
     "log_min_messages": "warning",
+    # small, so a modest table is read past the buffer cache (cold-read tests)
+    "shared_buffers": "16MB",
 }
 
 
