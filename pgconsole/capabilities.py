@@ -24,7 +24,7 @@ class Capabilities:
     read_all_stats: bool
     monitor: bool
     signal_backend: bool
-    shared_preload_libraries: str
+    shared_preload_libraries: str | None  # None: this role may not read it
     track_io_timing: bool
     is_standby: bool
     pgss_schema: str | None
@@ -37,7 +37,10 @@ class Capabilities:
         return self.is_superuser or self.read_all_stats
 
     @property
-    def pgss_preloaded(self) -> bool:
+    def pgss_preloaded(self) -> bool | None:
+        """None when this role may not read shared_preload_libraries."""
+        if self.shared_preload_libraries is None:
+            return None
         libs = [x.strip().strip('"') for x in self.shared_preload_libraries.split(",")]
         return "pg_stat_statements" in libs
 

@@ -8,6 +8,7 @@ run the same suite against that major version.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 import shutil
@@ -73,6 +74,7 @@ def pg_version(pg_cluster, pg_params) -> int:
 
 
 def _admin_sql(params: ConnParams, sql: str, database: str | None = None) -> None:
+    """Run admin SQL synchronously, also from inside an async test (on a helper thread)."""
     async def run():
         p = params.with_database(database) if database else params
         conn = await asyncpg.connect(**p.asyncpg_kwargs())
@@ -80,7 +82,8 @@ def _admin_sql(params: ConnParams, sql: str, database: str | None = None) -> Non
             await conn.execute(sql)
         finally:
             await conn.close()
-    asyncio.run(run())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture

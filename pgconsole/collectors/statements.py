@@ -37,12 +37,12 @@ class StatementsCollector(Collector):
     def precheck(self, caps):
         db = caps.current_database
         if not caps.pgss_schema:
-            if not caps.pgss_preloaded:
+            if caps.pgss_preloaded is False:
                 return Unavailable(self.name, f"pg_stat_statements is not loaded nor installed in {db}",
                                    f"{PRELOAD_HINT}; then in {db}: CREATE EXTENSION pg_stat_statements;")
             return Unavailable(self.name, f"pg_stat_statements is not installed in database {db}",
                                f"in {db}: CREATE EXTENSION pg_stat_statements;")
-        if not caps.pgss_preloaded:
+        if caps.pgss_preloaded is False:
             return Unavailable(self.name, "pg_stat_statements is installed but not loaded", PRELOAD_HINT)
         return None
 

@@ -9,7 +9,9 @@ SELECT
     pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats,
     pg_has_role(current_user, 'pg_monitor', 'USAGE') AS monitor,
     pg_has_role(current_user, 'pg_signal_backend', 'USAGE') AS signal_backend,
-    current_setting('shared_preload_libraries') AS shared_preload_libraries,
+    -- readable only with pg_read_all_settings: NULL means unknown, not empty
+    CASE WHEN r.rolsuper OR pg_has_role(current_user, 'pg_read_all_settings', 'USAGE')
+         THEN current_setting('shared_preload_libraries') END AS shared_preload_libraries,
     current_setting('track_io_timing')::bool AS track_io_timing,
     pg_is_in_recovery() AS is_standby,
     (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
