@@ -66,8 +66,8 @@ def parse_progress(line: str, previous: ProgressSample | None = None,
                    start_epoch: float | None = None) -> ProgressSample | None:
     """Parse one progress line; None when the line is something else.
 
-    `previous` gives the interval length; `start_epoch` turns `--progress-timestamp`
-    times into seconds since the start (without it the first such sample counts as 1 s).
+    `previous` gives the interval length; `start_epoch` (the Unix time the run started)
+    turns `--progress-timestamp` times into seconds since the start.
     """
     m = _PROGRESS_RE.match(line.strip())
     if not m:
@@ -75,12 +75,12 @@ def parse_progress(line: str, previous: ProgressSample | None = None,
     t = float(m["t"])
     if t > _EPOCH_FLOOR:
         if start_epoch is not None:
-            t = t - start_epoch
-        elif previous is not None:
-            t = previous.elapsed_s + (t - previous.elapsed_s) if previous.elapsed_s > _EPOCH_FLOOR else t
+            t = max(t - start_epoch, 0.0)
+        else:  # no start time known: assume one-second intervals
+            t = (previous.elapsed_s if previous is not None else 0.0) + 1.0
     prev_t = previous.elapsed_s if previous is not None else 0.0
-    interval = t - prev_t if previous is not None else t
-    if interval <= 0 or interval > 1e6:
+    interval = t - prev_t
+    if interval <= 0:
         interval = 1.0
     tps = _f(m["tps"]) or 0.0
     lat = _f(m["lat"])
@@ -185,6 +185,11 @@ class BenchSummary:
     @property
     def complete(self) -> bool:
         return self.tps is not None or self.tps_including_connections is not None
+
+    @property
+    def headline_tps(self) -> float | None:
+        """The figure to show: tps without connection time, or with it under -C."""
+        return self.tps if self.tps is not None else self.tps_including_connections
 
 
 _SIMPLE: dict[str, tuple[str, type]] = {
@@ -305,13 +310,13 @@ def _script_line(s: dict, line: str) -> None:
         s["weight"] = int(m[1])
         return
     m = _SCRIPT_TX_RE.match(line)
-    if m:  # 13-15: "N transactions (P% of total, tps = X)"; 16+ counts failures in N
+    if m:  # 13-15: "N transactions (P% of total, tps = X)"; 18 prints the tps on the next line
         s["transactions"] = int(m["n"])
         if m["tps"] is not None:
             s["tps"] = _f(m["tps"])
         return
     m = re.match(rf"^number of transactions actually processed: (\d+) \(tps = ({_NUM})\)", line)
-    if m:  # 16+
+    if m:  # 18: successful transactions, where the line above counted failures too
         s["transactions"], s["tps"] = int(m[1]), _f(m[2])
         return
     m = re.match(r"^number of failed transactions: (\d+)", line)
