@@ -282,3 +282,21 @@ async def test_every_sql_file_runs_and_its_columns_match_the_dataclass(pg_params
                 await stmt.fetch(*a)
     finally:
         await conn.close()
+
+
+async def test_resolve_table_handles_quotes_case_unicode_and_missing(fresh_db):
+    from pgconsole.errors import PgConsoleError
+    from pgconsole.tables import resolve_table
+    conn = await session(fresh_db)
+    await conn.execute('CREATE SCHEMA "Ünï"; CREATE TABLE "Ünï"."We""ird T"(id int); CREATE TABLE plain_t(id int)')
+    await conn.close()
+    mon = Monitor(fresh_db)
+    try:
+        ref = await mon.run(lambda c, caps: resolve_table(c, caps, '"Ünï"."We""ird T"'))
+        assert (ref.schemaname, ref.relname, ref.sql_name) == ("Ünï", 'We"ird T', '"Ünï"."We""ird T"')
+        ref = await mon.run(lambda c, caps: resolve_table(c, caps, "PLAIN_T"))   # unquoted folds
+        assert str(ref) == "public.plain_t"
+        with pytest.raises(PgConsoleError, match="does not exist"):
+            await mon.run(lambda c, caps: resolve_table(c, caps, "no_such_schema.t"))
+    finally:
+        await mon.close()

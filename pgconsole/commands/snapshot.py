@@ -22,6 +22,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
                                                       "cache, statements, bloat)")
     p.add_argument("--top", type=int, default=15, metavar="N", help="rows per table view (default 15)")
+    p.add_argument("--exact-bloat", metavar="TABLE",
+                   help="instead: exact figures for one table from pgstattuple (reads the whole table)")
     add_conn_args(p)
 
 
@@ -29,6 +31,8 @@ def run(args) -> int:
     if args.interval < 0:
         from ..errors import PgConsoleError
         raise PgConsoleError("--interval must not be negative")
+    if args.exact_bloat:
+        return _exact(args)
     frame = asyncio.run(sample(params_from_args(args), limits_from_args(args), args.interval))
     if args.json:
         print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
@@ -37,6 +41,37 @@ def run(args) -> int:
         global WIDTH
         WIDTH = console.width
         console.print(render(frame, args.top))
+    return 0
+
+
+def _exact(args) -> int:
+    from ..collectors.bloat import exact_bloat
+    from ..tables import resolve_table
+
+    async def go():
+        mon = Monitor(params_from_args(args), limits_from_args(args))
+        try:
+            async def read(conn, caps):
+                ref = await resolve_table(conn, caps, args.exact_bloat)
+                return ref, await exact_bloat(conn, caps, ref.relid)
+            return await mon.run(read)
+        finally:
+            await mon.close()
+
+    ref, ex = asyncio.run(go())
+    if args.json:
+        from ..serialize import plain
+        print(json.dumps({"table": str(ref), **plain(ex)}, indent=2))
+        return 0
+    t = Table.grid(padding=(0, 2))
+    t.add_row(Text(f"pgstattuple {ref}", style="bold"), "")
+    for label, value in (("size", fmt.bytes_(ex.table_len)), ("live tuples", fmt.num(ex.tuple_count)),
+                         ("live bytes", f"{fmt.bytes_(ex.tuple_len)} ({ex.tuple_percent:.1f}%)"),
+                         ("dead tuples", fmt.num(ex.dead_tuple_count)),
+                         ("dead bytes", f"{fmt.bytes_(ex.dead_tuple_len)} ({ex.dead_tuple_percent:.1f}%)"),
+                         ("free space", f"{fmt.bytes_(ex.free_space)} ({ex.free_percent:.1f}%)")):
+        t.add_row(label, value)
+    Console().print(t)
     return 0
 
 

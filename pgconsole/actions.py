@@ -1,0 +1,183 @@
+"""What the console does to the server, on sessions of its own.
+
+Monitoring keeps its single connection; every action (cancel, terminate, EXPLAIN,
+reset, VACUUM) runs here on a separate one, so a slow action never delays a
+refresh and a refresh never queues behind an action. Each method returns one line
+for a notification or raises PgConsoleError with one clear line. No Textual here:
+the UI asks, this module does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncpg
+
+from . import db, sqlfiles
+from .capabilities import Capabilities
+from .conninfo import ConnParams
+from .errors import PgConsoleError, describe
+
+TERMINATE_WAIT_MS = 2000
+
+GENERIC_PLAN_LIMITS = (
+    "GENERIC_PLAN plans the normalized text with its $n placeholders unbound: nothing is executed "
+    "(no EXPLAIN ANALYZE, so no actual rows or timings); placeholder types are inferred and some "
+    "statements cannot be planned that way; the plan uses this session's search_path, settings and "
+    "current statistics, which may differ from those of the session that ran the statement.")
+
+
+@dataclass(frozen=True)
+class Explained:
+    statement: str
+    database: str
+    plan: str
+    limits: str
+
+
+def explain_unavailable_reason(version_num: int) -> str | None:
+    """Why EXPLAIN of a normalized statement is impossible on this server, or None."""
+    if version_num < 160000:
+        return ("EXPLAIN of a normalized statement needs PostgreSQL 16 or later (EXPLAIN (GENERIC_PLAN)): "
+                "before 16 its $n placeholders cannot be planned without values; run EXPLAIN yourself "
+                "with real values")
+    return None
+
+
+class ActionSession:
+    """Lazily opened action connections, one per database (EXPLAIN must run in the statement's)."""
+
+    def __init__(self, params: ConnParams, limits: db.SessionLimits = db.SessionLimits(),
+                 application_name: str = db.APP_NAME):
+        self.params = params
+        self.limits = limits
+        self.application_name = application_name
+        self._conns: dict[str, asyncpg.Connection] = {}
+        self._pids: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def own_pids(self) -> frozenset[int]:
+        """Backends this session opened: the console marks them and never signals them."""
+        return frozenset(self._pids.values())
+
+    async def _conn(self, database: str | None = None) -> asyncpg.Connection:
+        key = database or ""
+        conn = self._conns.get(key)
+        if conn is not None and not conn.is_closed():
+            return conn
+        params = self.params.with_database(database) if database else self.params
+        conn = await db.connect(params, self.limits, application_name=self.application_name)
+        self._conns[key] = conn
+        self._pids[key] = await conn.fetchval(sqlfiles.load("backend_pid", 130000))
+        return conn
+
+    async def _run(self, fn, database: str | None = None):
+        """Run fn(conn) on the action connection; reconnect once if the session was killed."""
+        async with self._lock:
+            for attempt in (1, 2):
+                conn = await self._conn(database)
+                try:
+                    return await fn(conn)
+                except (asyncpg.ConnectionDoesNotExistError, asyncpg.AdminShutdownError,
+                        ConnectionError) as exc:
+                    self._forget(database)
+                    if attempt == 2:
+                        raise PgConsoleError(f"action connection lost: {describe(exc)}") from None
+                except asyncpg.PostgresError as exc:
+                    raise PgConsoleError(describe(exc)) from None
+                except asyncpg.InterfaceError as exc:
+                    self._forget(database)
+                    raise PgConsoleError(describe(exc)) from None
+
+    def _forget(self, database: str | None) -> None:
+        key = database or ""
+        conn = self._conns.pop(key, None)
+        self._pids.pop(key, None)
+        if conn is not None and not conn.is_closed():
+            conn.terminate()
+
+    async def close(self) -> None:
+        conns, self._conns = list(self._conns.values()), {}
+        self._pids.clear()
+        for conn in conns:
+            if conn.is_closed():
+                continue
+            try:
+                await asyncio.wait_for(conn.close(), 2)
+            except Exception:  # noqa: BLE001 - closing: nothing left to tell the user
+                conn.terminate()
+
+    # -- signals -------------------------------------------------------------
+    def _refuse_own(self, pid: int, own_pids: frozenset[int]) -> None:
+        if pid in own_pids or pid in self.own_pids:
+            raise PgConsoleError(f"pid {pid} is one of this console's own sessions: not signalled")
+        if pid <= 0:
+            raise PgConsoleError("that row is a prepared transaction (no backend to signal): "
+                                 "COMMIT PREPARED or ROLLBACK PREPARED it")
+
+    async def cancel(self, pid: int, own_pids: frozenset[int] = frozenset()) -> str:
+        """pg_cancel_backend: the query is cancelled, the session stays."""
+        self._refuse_own(pid, own_pids)
+
+        async def go(conn):
+            return await conn.fetchval(sqlfiles.load("cancel_backend", 130000), pid)
+
+        if await self._run(go):
+            return f"cancel sent to backend {pid}"
+        raise PgConsoleError(f"backend {pid} was not signalled: it has ended, or is not a server backend")
+
+    async def terminate(self, pid: int, own_pids: frozenset[int] = frozenset()) -> str:
+        """pg_terminate_backend: the session ends (its transaction rolls back)."""
+        self._refuse_own(pid, own_pids)
+
+        async def go(conn):
+            version = int(await conn.fetchval("SHOW server_version_num"))
+            return await conn.fetchrow(sqlfiles.load("terminate_backend", version), pid, TERMINATE_WAIT_MS)
+
+        row = await self._run(go)
+        if row["signalled"]:
+            return f"backend {pid} terminated" if row["waited"] else f"terminate sent to backend {pid}"
+        if row["waited"]:
+            raise PgConsoleError(f"backend {pid} was signalled but is still there after "
+                                 f"{TERMINATE_WAIT_MS / 1000:.0f}s, or had already ended")
+        raise PgConsoleError(f"backend {pid} was not signalled: it has ended, or is not a server backend")
+
+    # -- pg_stat_statements ----------------------------------------------------
+    async def explain(self, statement: str, database: str | None, caps: Capabilities) -> Explained:
+        reason = explain_unavailable_reason(caps.version_num)
+        if reason:
+            raise PgConsoleError(reason)
+        text = (statement or "").strip().rstrip(";").strip()
+        if not text:
+            raise PgConsoleError("no statement text to explain (the role cannot read it, or it was evicted)")
+        sql = sqlfiles.load("explain_generic", caps.version_num).replace("{statement}", text)
+
+        async def go(conn):
+            # READ ONLY and the extended protocol (one statement only): EXPLAIN without
+            # ANALYZE runs nothing, and this makes sure of it
+            async with conn.transaction(readonly=True):
+                return [r[0] for r in await conn.fetch(sql)]
+
+        lines = await self._run(go, database)
+        return Explained(statement=text, database=database or self.params.database or "",
+                         plan="\n".join(lines), limits=GENERIC_PLAN_LIMITS)
+
+    async def reset_statements(self, caps: Capabilities) -> str:
+        if not caps.pgss_schema:
+            raise PgConsoleError("pg_stat_statements is not installed in this database")
+        sql = caps.sql("statements_reset")
+
+        async def go(conn):
+            await conn.execute(sql)
+
+        try:
+            await self._run(go)
+        except PgConsoleError as exc:
+            if "permission denied" in str(exc):
+                raise PgConsoleError(f"{exc} — as a superuser: GRANT EXECUTE ON FUNCTION "
+                                     f"{caps.pgss_schema}.pg_stat_statements_reset TO {caps.current_user};"
+                                     ) from None
+            raise
+        return "pg_stat_statements statistics reset"

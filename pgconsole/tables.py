@@ -1,0 +1,36 @@
+"""Finding a table the user named: quotes, mixed case, unicode and schemas handled once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import PgConsoleError
+from .quoting import qualified, split_qualified
+from .snapshots import from_record
+
+
+@dataclass(frozen=True)
+class TableRef:
+    relid: int
+    schemaname: str
+    relname: str
+    relkind: str
+
+    @property
+    def sql_name(self) -> str:
+        return qualified(self.schemaname, self.relname)
+
+    def __str__(self) -> str:
+        return f"{self.schemaname}.{self.relname}"
+
+
+async def resolve_table(conn, caps, text: str) -> TableRef:
+    """`schema.table`, `"Mixed Case"`, or a bare name found on the search_path."""
+    try:
+        schema, name = split_qualified(text)
+    except ValueError as exc:
+        raise PgConsoleError(str(exc)) from None
+    row = await conn.fetchrow(caps.sql("resolve_table"), qualified(schema, name))
+    if row is None:
+        raise PgConsoleError(f"table {text!r} does not exist (or is not on the search_path)")
+    return from_record(TableRef, row)
