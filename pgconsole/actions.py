@@ -36,6 +36,16 @@ class Explained:
     limits: str
 
 
+def dollar_tag(text: str, base: str) -> str:
+    """A $tag$ that does not occur in `text`, to quote it as a dollar-quoted literal."""
+    n = 0
+    while True:
+        tag = f"${base}{n or ''}$"
+        if tag not in text:
+            return tag
+        n += 1
+
+
 def explain_unavailable_reason(version_num: int) -> str | None:
     """Why EXPLAIN of a normalized statement is impossible on this server, or None."""
     if version_num < 160000:
@@ -133,7 +143,8 @@ class ActionSession:
         self._refuse_own(pid, own_pids)
 
         async def go(conn):
-            version = int(await conn.fetchval("SHOW server_version_num"))
+            v = conn.get_server_version()
+            version = v.major * 10000 + v.minor if v.major >= 10 else v.major * 10000
             return await conn.fetchrow(sqlfiles.load("terminate_backend", version), pid, TERMINATE_WAIT_MS)
 
         row = await self._run(go)
@@ -152,13 +163,25 @@ class ActionSession:
         text = (statement or "").strip().rstrip(";").strip()
         if not text:
             raise PgConsoleError("no statement text to explain (the role cannot read it, or it was evicted)")
-        sql = sqlfiles.load("explain_generic", caps.version_num).replace("{statement}", text)
+        outer = dollar_tag(text, "pgc_explain")
+        inner = dollar_tag(text + outer, "pgc_stmt")
+        sql = (sqlfiles.load("explain_generic", caps.version_num)
+               .replace("{statement}", f"{inner}{text}{inner}").replace("{tag}", outer))
 
         async def go(conn):
-            # READ ONLY and the extended protocol (one statement only): EXPLAIN without
-            # ANALYZE runs nothing, and this makes sure of it
-            async with conn.transaction(readonly=True):
-                return [r[0] for r in await conn.fetch(sql)]
+            lines: list[str] = []
+
+            def listen(_conn, msg) -> None:
+                lines.append(getattr(msg, "message", str(msg)))
+
+            conn.add_log_listener(listen)
+            try:
+                # READ ONLY: EXPLAIN without ANALYZE runs nothing, and this makes sure of it
+                async with conn.transaction(readonly=True):
+                    await conn.execute(sql)
+            finally:
+                conn.remove_log_listener(listen)
+            return lines
 
         lines = await self._run(go, database)
         return Explained(statement=text, database=database or self.params.database or "",

@@ -14,6 +14,7 @@ from ..conninfo import ConnParams
 from ..errors import PgConsoleError
 
 APP_NAME = "pgconsole-bench"
+DEFAULT_DURATION_S = 10
 BUILTINS = ("tpcb-like", "simple-update", "select-only")
 # tables each builtin script touches (pgbench also counts pgbench_branches for the scale)
 BUILTIN_TABLES = {
@@ -38,7 +39,7 @@ class BenchConfig:
 
     clients: int = 1
     jobs: int = 1
-    duration_s: int | None = 10        # -T; None when transactions is set
+    duration_s: int | None = None      # -T (10 s when neither this nor transactions is set)
     transactions: int | None = None    # -t, per client
     rate: float | None = None          # -R, total transactions per second
     builtin: str | None = "tpcb-like"  # -b; None when scripts are given
@@ -69,6 +70,9 @@ class BenchConfig:
             raise PgConsoleError("--scale must be at least 1")
         if self.progress_s < 1:
             raise PgConsoleError("the progress interval must be at least 1 second")
+        if self.scale is not None and self.builtin and not self.init:
+            raise PgConsoleError("--scale applies with --init (the builtin scripts read the scale "
+                                 "from pgbench_branches)")
         if self.builtin and self.scripts:
             raise PgConsoleError("give --builtin or --script, not both")
         if self.builtin and self.builtin not in BUILTINS:
@@ -84,6 +88,13 @@ class BenchConfig:
             if name in _REFUSED_EXTRA or (a[:2] in ("-h", "-p", "-U", "-d", "-I") and not a.startswith("--")):
                 raise PgConsoleError(f"pgbench option {name} is set by pgconsole: use pgconsole's own "
                                      f"connection options and --init instead")
+
+    @property
+    def run_seconds(self) -> int | None:
+        """The -T the run gets; None when it runs a number of transactions instead."""
+        if self.transactions is not None:
+            return None
+        return self.duration_s or DEFAULT_DURATION_S
 
     @property
     def needs_tables(self) -> tuple[str, ...]:
@@ -110,7 +121,7 @@ def run_argv(pgbench: str, cfg: BenchConfig) -> list[str]:
     if cfg.transactions is not None:
         argv += ["-t", str(cfg.transactions)]
     else:
-        argv += ["-T", str(cfg.duration_s or 10)]
+        argv += ["-T", str(cfg.run_seconds)]
     if cfg.rate is not None:
         argv += ["-R", f"{cfg.rate:g}"]
     if cfg.scripts:

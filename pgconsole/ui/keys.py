@@ -49,6 +49,8 @@ KEYS: tuple[Key, ...] = (
         "connections", show=False),
     Key("connections.idle_xact", "x", "only_idle_xact", "Idle in xact",
         "show only sessions idle in a transaction", "connections", show=False),
+    Key("connections.blocker", "b", "to_blocker", "Blocker", "jump from a waiting session to its blocker",
+        "connections", show=False),
     Key("connections.cancel", "c", "cancel", "Cancel", "cancel the selected backend's query "
         "(pg_cancel_backend)", "connections", writes=True),
     Key("connections.terminate", "k", "terminate", "Kill", "terminate the selected backend "
@@ -81,9 +83,12 @@ KEYS: tuple[Key, ...] = (
 WRITES = frozenset(k.action for k in KEYS if k.writes)
 
 
+def binding(k: Key) -> Binding:
+    return Binding(k.key, k.action, k.label, show=k.show, id=k.id, key_display=k.display, tooltip=k.help)
+
+
 def bindings(scope: str) -> list[Binding]:
-    return [Binding(k.key, k.action, k.label, show=k.show, id=k.id, key_display=k.display, tooltip=k.help)
-            for k in KEYS if k.scope == scope]
+    return [binding(k) for k in KEYS if k.scope == scope]
 
 
 def for_scope(scope: str) -> list[Key]:

@@ -1,0 +1,238 @@
+"""Seeding speed: pgconsole's seeder beside the naive path and the COPY ceiling, same server, same run.
+
+    .venv/bin/python benchmarks/bench_seed.py                 # starts its own embedded server
+    .venv/bin/python benchmarks/bench_seed.py --dsn URI       # or uses yours (creates a database)
+
+Two table shapes from issue 4: users-like (uuid, unique email, name, phone, city, two
+timestamps, small JSONB) and events-like (bigint id, FK to users skewed, event type,
+timestamp, JSONB payload). For each:
+  seeder   pgconsole seed end to end (generation in worker processes + binary COPY);
+           "load" is the COPY phase, "total" adds the primary key, unique and FK builds
+  naive    Faker called per cell + asyncpg executemany INSERT, a few thousand rows
+  ceiling  the very same rows pre-encoded in memory, binary COPY over two sessions into
+           a bare table: the server's limit for these bytes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import asyncpg  # noqa: E402
+
+from pgconsole.conninfo import ConnParams, resolve  # noqa: E402
+from pgconsole.seed import SeedOptions, make_plan, run_seed  # noqa: E402
+from pgconsole.seed.encode import HEADER, TRAILER  # noqa: E402
+from pgconsole.seed.generate import GenJob, Generator, emit_order  # noqa: E402
+from pgconsole.seed.plan import CHUNK_ROWS  # noqa: E402
+from pgconsole.seed.scenario import parse_scenario  # noqa: E402
+
+SCENARIO = """
+description = "benchmark shapes"
+
+[tables.users]
+rows = {users}
+primary_key = "id"
+[tables.users.columns]
+id = {{ type = "uuid" }}
+email = {{ type = "text", faker = "email", unique = true }}
+name = {{ type = "text", faker = "name" }}
+phone = {{ type = "text", faker = "phone_number" }}
+city = {{ type = "text", faker = "city" }}
+created_at = {{ type = "timestamptz", start = 2020-01-01T00:00:00Z, end = 2025-06-30T00:00:00Z, mode = "sequential", jitter = "1h" }}
+updated_at = {{ type = "timestamptz", after = "created_at", max_delay = "90d" }}
+prefs = {{ type = "jsonb", json = {{ theme = {{ choice = ["dark", "light", "system"] }}, beta = {{ gen = "bool", p = 0.1 }}, lang = {{ choice = {{ en = 6, de = 2, fr = 1, ja = 1 }} }} }} }}
+
+[tables.events]
+rows = {events}
+primary_key = "id"
+[tables.events.columns]
+id = {{ type = "bigint", gen = "serial" }}
+user_id = {{ type = "uuid", ref = "users.id", dist = "zipf", s = 1.1 }}
+event_type = {{ type = "text", choice = {{ page_view = 50, click = 25, scroll = 10, search = 6, add_to_cart = 4, purchase = 2, error = 3 }} }}
+occurred_at = {{ type = "timestamptz", start = 2024-01-01T00:00:00Z, end = 2025-06-30T00:00:00Z, mode = "recent", power = 2.0 }}
+payload = {{ type = "jsonb", json = {{ path = {{ faker = "uri_path" }}, duration_ms = {{ gen = "lognormal", median = 180, sigma = 1.0, decimals = 0 }}, referrer = {{ choice = ["google", "direct", "newsletter", "twitter"], omit = 0.4 }} }} }}
+"""
+USERS_DDL = ("CREATE TABLE users (id uuid, email text, name text, phone text, city text, "
+             "created_at timestamptz, updated_at timestamptz, prefs jsonb)")
+EVENTS_DDL = "CREATE TABLE events (id bigint, user_id uuid, event_type text, occurred_at timestamptz, payload jsonb)"
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                   if ln.startswith("MemTotal"))
+        ram = f"{mem / 1024 / 1024:.0f} GB"
+    except (OSError, StopIteration):
+        ram = "?"
+    return f"{os.cpu_count()} CPUs ({cpu}), {ram} RAM, Python {platform.python_version()}"
+
+
+async def admin(params: ConnParams, sql: str, db: str | None = None) -> None:
+    conn = await asyncpg.connect(**(params.with_database(db) if db else params).asyncpg_kwargs())
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def fresh(params: ConnParams, name: str) -> ConnParams:
+    await admin(params, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin(params, f'CREATE DATABASE "{name}"')
+    return params.with_database(name)
+
+
+async def seeder(params: ConnParams, n_users: int, n_events: int, jobs: int | None):
+    """pgconsole seed: users alone, then events (beside a small users table)."""
+    out = {}
+    for table, users, events in (("users", n_users, 0), ("events", 20_000, n_events)):
+        p = await fresh(params, "bench_seed")
+        scen = parse_scenario(tomllib.loads(SCENARIO.format(users=users, events=events)), "bench")
+        plan = make_plan(scen, SeedOptions(jobs=jobs, analyze=False))
+        s = await run_seed(p, plan)
+        t = next(x for x in s.tables if x.table == table)
+        out[table] = {"rows": t.rows_done, "load_s": t.seconds, "index_s": t.index_seconds,
+                      "run_s": s.seconds, "bytes": t.bytes}
+    return out
+
+
+def encoded(n_users: int, n_events: int) -> dict[str, tuple[list[str], list[bytes], int]]:
+    """The seeder's own rows for both tables, generated in memory before any timing."""
+    scen = parse_scenario(tomllib.loads(SCENARIO.format(users=n_users, events=n_events)), "bench")
+    plan = make_plan(scen, SeedOptions())
+    gen = Generator(GenJob(plan, {}, {}))
+    out = {}
+    for tp in plan.tables:
+        names = tuple(emit_order(tp, tp.copy_columns))
+        chunks = [gen.chunk(tp.name, i, names) for i in range((tp.rows + CHUNK_ROWS - 1) // CHUNK_ROWS)]
+        out[tp.name] = (list(names), chunks, tp.rows)
+    return out
+
+
+async def ceiling(params: ConnParams, data, sessions: int = 2) -> dict[str, float]:
+    p = await fresh(params, "bench_ceiling")
+    await admin(p, USERS_DDL + ";" + EVENTS_DDL)
+    rates = {}
+    for table, (names, chunks, rows) in data.items():
+        conns = [await asyncpg.connect(**p.asyncpg_kwargs()) for _ in range(sessions)]
+
+        async def one(conn, parts):
+            async def src():
+                yield HEADER
+                for c in parts:
+                    yield c
+                yield TRAILER
+            await conn.copy_to_table(table, columns=names, source=src(), format="binary")
+
+        t = time.perf_counter()
+        await asyncio.gather(*(one(c, chunks[k::sessions]) for k, c in enumerate(conns)))
+        rates[table] = rows / (time.perf_counter() - t)
+        for c in conns:
+            await c.close()
+    return rates
+
+
+async def naive(params: ConnParams, rows: int) -> dict[str, float]:
+    """What a hand-written seed script does: Faker per cell, executemany INSERT."""
+    import json
+    import random
+    import uuid
+
+    from faker import Faker
+    fake = Faker("en_US")
+    fake.seed_instance(1)
+    rnd = random.Random(1)
+    p = await fresh(params, "bench_naive")
+    await admin(p, USERS_DDL + ";" + EVENTS_DDL)
+    conn = await asyncpg.connect(**p.asyncpg_kwargs())
+    rates = {}
+    try:
+        t = time.perf_counter()
+        ids = []
+        batch = []
+        for _ in range(rows):
+            uid = uuid.uuid4()
+            ids.append(uid)
+            created = fake.date_time_between("-5y", "now", tzinfo=None)
+            batch.append((uid, fake.unique.email(), fake.name(), fake.phone_number(), fake.city(), created,
+                          fake.date_time_between(created, "now"),
+                          json.dumps({"theme": rnd.choice(["dark", "light"]), "beta": fake.boolean(10)})))
+        await conn.executemany("INSERT INTO users VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", batch)
+        rates["users"] = rows / (time.perf_counter() - t)
+        t = time.perf_counter()
+        batch = [(i, rnd.choice(ids), rnd.choice(["page_view", "click", "search"]),
+                  fake.date_time_between("-1y", "now"),
+                  json.dumps({"path": fake.uri_path(), "duration_ms": fake.random_int(5, 5000)}))
+                 for i in range(1, rows + 1)]
+        await conn.executemany("INSERT INTO events VALUES ($1, $2, $3, $4, $5)", batch)
+        rates["events"] = rows / (time.perf_counter() - t)
+    finally:
+        await conn.close()
+    return rates
+
+
+async def main_async(params: ConnParams, args) -> None:
+    conn = await asyncpg.connect(**params.asyncpg_kwargs())
+    version = await conn.fetchval("SHOW server_version")
+    await conn.close()
+    print(f"machine: {machine()}; PostgreSQL {version}")
+    print(f"rows: users {args.users:,}, events {args.events:,}; naive {args.naive:,} rows a table\n")
+    data = encoded(args.users, args.events)
+    ceil = await ceiling(params, data)
+    del data
+    seed = await seeder(params, args.users, args.events, args.jobs)
+    slow = await naive(params, args.naive)
+    print(f"{'table':8} {'naive rows/s':>13} {'ceiling rows/s':>15} {'seeder load':>12} {'of ceiling':>11} "
+          f"{'seeder total':>13} {'keys+FK':>8}")
+    for table in ("users", "events"):
+        s = seed[table]
+        load = s["rows"] / s["load_s"]
+        total = s["rows"] / (s["load_s"] + s["index_s"])
+        print(f"{table:8} {slow[table]:>13,.0f} {ceil[table]:>15,.0f} {load:>12,.0f} {load / ceil[table]:>10.0%} "
+              f"{total:>13,.0f} {s['index_s']:>7.2f}s")
+    print("\nseeder load = rows / COPY phase (generation overlapped); total adds the primary key, unique and "
+          "foreign key builds; ceiling = the same pre-encoded bytes, binary COPY over two sessions, bare table.")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dsn", help="a server to use instead of a private embedded one")
+    ap.add_argument("--users", type=int, default=500_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--naive", type=int, default=3_000, help="rows for the naive path (default 3000)")
+    ap.add_argument("--jobs", type=int, default=None, help="seeder generator processes (default: per CPU)")
+    args = ap.parse_args()
+    cluster = root = None
+    if args.dsn:
+        params = resolve(args.dsn, None)
+    else:
+        from pgconsole.cluster import LocalCluster
+        root = Path(tempfile.mkdtemp(prefix="pgc-bench-seed-"))
+        cluster = LocalCluster(root)
+        st = cluster.start()
+        params = ConnParams(host=st.socket_dir, port=st.port, user="postgres", database="postgres")
+    try:
+        asyncio.run(main_async(params, args))
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

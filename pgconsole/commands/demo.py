@@ -1,0 +1,63 @@
+"""`pgconsole demo`: the embedded server, a seeded demo database, a light load, the console.
+
+Quitting stops what the demo started: the load always, the server only if the demo
+started it (a server already running is left running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from ..errors import PgConsoleError
+
+DEMO_DB = "pgconsole_demo"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--refresh", type=float, default=2.0, metavar="SECS",
+                   help="seconds between refreshes (default 2)")
+    p.add_argument("--read-only", action="store_true", help="disable actions that change the server")
+    p.add_argument("--no-load", action="store_true", help="do not run the background load")
+    p.add_argument("--workers", type=int, default=4, metavar="N", help="application sessions of the load (default 4)")
+    p.add_argument("--keep-server", action="store_true",
+                   help="leave the embedded server running after quitting")
+    p.add_argument("--ascii", action="store_true", help="ASCII sparklines and tree lines")
+
+
+def run(args) -> int:
+    from ..cluster import LocalCluster, default_data_root
+    from ..conninfo import ConnParams
+    from ..db import SessionLimits
+    from ..demo_load import DemoLoad, LoadThread, prepare_demo_db
+    from .console import console, wants_ascii
+
+    if not 0.1 <= args.refresh <= 3600:
+        raise PgConsoleError("--refresh must be between 0.1 and 3600 seconds")
+    if not 0 <= args.workers <= 50:
+        raise PgConsoleError("--workers must be between 0 and 50")
+    if not sys.stdout.isatty():
+        raise PgConsoleError("the demo opens the console and needs a terminal")
+    cluster = LocalCluster(default_data_root())
+    was_running = cluster.is_running()
+    print("pgconsole demo: " + ("using the running embedded server" if was_running
+                                else "starting the embedded server…"), flush=True)
+    st = cluster.start()
+    load = None
+    try:
+        admin = ConnParams(host=st.socket_dir, port=st.port, user="postgres", database="postgres")
+        params = admin.with_database(DEMO_DB)
+        print(f"pgconsole demo: preparing database {DEMO_DB}…", flush=True)
+        if asyncio.run(prepare_demo_db(admin, DEMO_DB)):
+            print("pgconsole demo: seeded (customers, accounts, orders, events)", flush=True)
+        if not args.no_load:
+            demo = DemoLoad(params, workers=args.workers)
+            load = LoadThread(demo.run).start()
+        return asyncio.run(console(params, SessionLimits(), refresh_s=args.refresh, read_only=args.read_only,
+                                   ascii=wants_ascii(args.ascii)))
+    finally:
+        if load is not None:
+            load.stop()
+        if not was_running and not args.keep_server:
+            print("pgconsole demo: stopping the embedded server", flush=True)
+            cluster.stop()

@@ -1,0 +1,97 @@
+"""`pgconsole report`: measure a database and write its health report (md, json or html).
+
+The report is built completely before anything is written; with -o it goes to a
+temporary file beside the target and is renamed over it, so a failure never leaves
+a half-written report (an existing file stays as it was).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..errors import PgConsoleError
+from ..findings.model import SEVERITY_RANK, Thresholds, parse_overrides
+from ..report import FORMATS, build, render
+from .common import add_conn_args, limits_from_args, params_from_args
+
+EXIT_FINDINGS = 1  # --fail-on matched (errors exit 2)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--format", "-f", choices=FORMATS, default=None,
+                   help="md (default; or from the -o file's extension), json or html")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--fail-on", choices=("warning", "critical"), default=None,
+                   help=f"exit {EXIT_FINDINGS} when a finding of this severity or worse exists (for CI)")
+    p.add_argument("--interval", type=float, default=2.0, metavar="SECS",
+                   help="seconds between the two samples that rates come from (default 2)")
+    p.add_argument("--threshold", action="append", metavar="NAME=VALUE", default=[],
+                   help="override a finding threshold (repeatable); the report lists every name and value")
+    add_conn_args(p)
+
+
+def _format(args) -> str:
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+    return {"htm": "html", "markdown": "md"}.get(suffix, suffix) if suffix in (*FORMATS, "htm", "markdown") else "md"
+
+
+def write_atomically(path: str, text: str) -> None:
+    target = Path(path)
+    if target.is_dir():
+        raise PgConsoleError(f"cannot write {path}: it is a directory")
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise PgConsoleError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise PgConsoleError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def run(args) -> int:
+    if args.interval < 0:
+        raise PgConsoleError("--interval must not be negative")
+    try:
+        thresholds = Thresholds().with_overrides(parse_overrides(args.threshold))
+    except ValueError as exc:
+        raise PgConsoleError(f"--threshold: {exc}") from None
+    fmt = _format(args)
+    report = asyncio.run(build(params_from_args(args), limits_from_args(args), args.interval, thresholds))
+    text = render(report, fmt)
+    if args.output:
+        write_atomically(args.output, text)
+        r = report.findings
+        print(f"pgconsole: wrote {args.output} ({fmt}): " + ", ".join(
+            f"{len(r.by_severity(s))} {s}" for s in ("critical", "warning", "info")) + " findings",
+            file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if args.fail_on:
+        worst = report.findings.worst()
+        if worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[args.fail_on]:
+            return EXIT_FINDINGS
+    return 0

@@ -1,0 +1,87 @@
+"""Run every check; one that fails says so and the others still run.
+
+`evaluate` is pure: it takes a frame of snapshots and a run of catalog queries and
+returns findings plus one status per check. `collect` does the I/O around it for a
+caller holding a Monitor (the console's Findings pane, `pgconsole report`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from ..capabilities import Capabilities
+from ..errors import scrub
+from ..snapshots import Frame
+from . import index_checks, session_checks, statement_checks, storage_checks, table_checks
+from .catalog_rows import Catalog
+from .gather import gather_catalog
+from .inputs import CheckInputs
+from .model import CHECK_IDS, CheckStatus, CheckUnavailable, Finding, FindingsResult, Thresholds, sort_findings
+
+Check = Callable[[CheckInputs, Thresholds], object]
+
+# check id -> (function, what it reads)
+CHECKS: dict[str, tuple[Check, str]] = {
+    "blocking_lock": (session_checks.blocking_lock, "locks"),
+    "idle_in_transaction": (session_checks.idle_in_transaction, "connections"),
+    "long_running_query": (session_checks.long_running_query, "connections"),
+    "connection_saturation": (session_checks.connection_saturation, "overview"),
+    "low_cache_hit_ratio": (storage_checks.low_cache_hit_ratio, "cache"),
+    "table_bloat": (storage_checks.table_bloat, "bloat"),
+    "index_bloat": (storage_checks.index_bloat, "bloat"),
+    "dead_tuples": (storage_checks.dead_tuples, "bloat"),
+    "stale_statistics": (storage_checks.stale_statistics, "bloat"),
+    "unused_index": (index_checks.unused_index, "catalog: index_usage"),
+    "duplicate_index": (index_checks.duplicate_index, "catalog: duplicate_indexes"),
+    "invalid_index": (index_checks.invalid_index, "catalog: index_usage"),
+    "fk_without_index": (index_checks.fk_without_index, "catalog: fk_without_index"),
+    "seq_scan_heavy": (table_checks.seq_scan_heavy, "catalog: table_usage"),
+    "slow_query": (statement_checks.slow_query, "statements"),
+    "n_plus_one": (statement_checks.n_plus_one, "statements"),
+    "sequence_near_limit": (table_checks.sequence_near_limit, "catalog: sequence_usage"),
+    "xid_wraparound_risk": (table_checks.xid_wraparound_risk, "catalog: database_ages"),
+    "table_without_primary_key": (table_checks.table_without_primary_key, "catalog: table_usage"),
+    "pg_stat_statements_missing": (statement_checks.pg_stat_statements_missing, "capabilities"),
+}
+assert tuple(CHECKS) == CHECK_IDS
+
+# these read only snapshots: cheap enough for every refresh of the console
+SNAPSHOT_CHECKS = tuple(c for c, (_, src) in CHECKS.items() if not src.startswith("catalog"))
+
+
+def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
+             thresholds: Thresholds = Thresholds(), only: Iterable[str] | None = None,
+             now: datetime | None = None, checks: dict[str, tuple[Check, str]] | None = None) -> FindingsResult:
+    now = now or (frame.sampled_at if frame is not None else datetime.now(timezone.utc))
+    inp = CheckInputs(frame=frame, catalog=catalog, caps=caps, now=now)
+    wanted = set(only) if only is not None else None
+    findings: list[Finding] = []
+    statuses: list[CheckStatus] = []
+    for check, (fn, source) in (checks or CHECKS).items():
+        if wanted is not None and check not in wanted:
+            continue
+        try:
+            result = fn(inp, thresholds)
+            note = None
+            if isinstance(result, tuple):
+                result, note = result
+            found = [f for f in result if isinstance(f, Finding)]
+            findings.extend(found)
+            statuses.append(CheckStatus(check, source, True, len(found), reason=note))
+        except CheckUnavailable as exc:
+            statuses.append(CheckStatus(check, source, False, reason=exc.reason, hint=exc.hint or None))
+        except Exception as exc:  # noqa: BLE001 - a broken check must not take the others down
+            statuses.append(CheckStatus(check, source, False,
+                                        reason=f"check failed: {type(exc).__name__}: {scrub(str(exc))}",
+                                        hint="please report this with your server version"))
+    return FindingsResult(findings=sort_findings(findings), checks=tuple(statuses), thresholds=thresholds,
+                          evaluated_at=now)
+
+
+async def collect(monitor, frame: Frame, thresholds: Thresholds = Thresholds(),
+                  with_catalog: bool = True) -> tuple[FindingsResult, Catalog | None]:
+    """Evaluate on a live Monitor: catalog queries run on its connection between polls."""
+    catalog = await monitor.run(gather_catalog) if with_catalog else None
+    only = None if with_catalog else SNAPSHOT_CHECKS
+    return evaluate(frame, catalog, monitor.caps, thresholds, only=only), catalog

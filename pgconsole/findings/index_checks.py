@@ -1,0 +1,149 @@
+"""Checks over the index catalog: unused, duplicate, invalid, and missing for a foreign key.
+
+"Unused" is the check most likely to cry wolf: an index with no scans may serve a
+monthly report, a standby's queries, or statistics that were reset last night. It is
+judged only when the statistics cover enough days, the table was read often enough
+for the workload to have shown itself, and the index is big enough to matter; the
+evidence says what was assumed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..fmt import duration
+from ..quoting import qualified, quote_ident
+from .catalog_rows import DuplicateIndexPair, ForeignKeyNoIndex, IndexUsage
+from .inputs import CheckInputs
+from .model import Finding, Thresholds, display_name
+
+
+def _mb(n: float) -> float:
+    return round(n / 1048576, 2)
+
+
+def stats_window(inp: CheckInputs) -> tuple[datetime, str, float]:
+    """When the scan counters started counting (the latest candidate), what that is, and its age in days."""
+    ctx = inp.context()
+    candidates = [(ctx.started_at, "server start")]
+    if ctx.stats_reset is not None:
+        candidates.append((ctx.stats_reset, "statistics reset"))
+    created = inp.catalog.get("database_created") if inp.catalog is not None else None
+    if isinstance(created, tuple) and created and created[0].created_at is not None:
+        candidates.append((created[0].created_at, "database created"))
+    start, what = max(candidates, key=lambda c: c[0])
+    return start, what, (ctx.sampled_at - start).total_seconds() / 86400
+
+
+def unused_index(inp: CheckInputs, th: Thresholds):
+    rows: tuple[IndexUsage, ...] = inp.rows("index_usage")
+    start, what, days = stats_window(inp)
+    ctx = inp.context()
+    if days < th.unused_index_min_days:
+        return [], (f"statistics cover {days:.1f} days (since {what} {start:%Y-%m-%d %H:%M %Z}), fewer than "
+                    f"{th.unused_index_min_days:g}: no index is called unused yet")
+    out = []
+    for r in rows:
+        if r.idx_scan > 0 or not r.is_valid or r.is_unique or r.constraint_name or r.is_replica_identity:
+            continue
+        if r.size_bytes < th.unused_index_min_bytes:
+            continue
+        table_scans = r.table_seq_scan + r.table_idx_scan
+        if table_scans < th.unused_index_min_table_scans:
+            continue
+        name = display_name(r.schemaname, r.indexrelname)
+        severity = "info" if r.supports_fk else "warning"
+        evidence = {
+            "indexrelid": r.indexrelid, "table": display_name(r.schemaname, r.relname), "idx_scan": 0,
+            "size_mb": _mb(r.size_bytes), "table_scans": table_scans, "definition": r.definition,
+            "stats_since": start.isoformat(), "stats_since_what": what, "stats_days": round(days, 1),
+            "assumed": (f"{duration(days * 86400)} of statistics (since {what}) cover the workload's cycle; scans on "
+                        + ("other servers" if ctx.is_standby else "standbys") + " are not counted here"),
+        }
+        if r.supports_fk:
+            evidence["note"] = (f"it serves foreign key {r.supports_fk}: keep it if referenced rows are "
+                                "deleted or their keys updated")
+        out.append(Finding(
+            "unused_index", severity, name,
+            f"index {name} ({_mb(r.size_bytes)} MB) has not been scanned in {duration(days * 86400)} while its table "
+            f"was read {table_scans:,} times",
+            evidence, f"DROP INDEX CONCURRENTLY {qualified(r.schemaname, r.indexrelname)};"))
+    return out
+
+
+def _keep_score(unique: bool, primary: bool, constraint: str | None, scans: int) -> tuple:
+    return (primary, constraint is not None, unique, scans)
+
+
+def duplicate_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+    pairs: tuple[DuplicateIndexPair, ...] = inp.rows("duplicate_indexes")
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in pairs:
+        drop_a = True
+        if p.kind == "identical":
+            a = _keep_score(p.a_unique, p.a_primary, p.a_constraint, p.a_scans)
+            b = _keep_score(p.b_unique, p.b_primary, p.b_constraint, p.b_scans)
+            drop_a = a < b  # on a tie the newer one (b, higher oid) goes
+        if drop_a:
+            name, defn, size, constraint, keep, keep_def = (p.a_name, p.a_def, p.a_bytes, p.a_constraint,
+                                                            p.b_name, p.b_def)
+        else:
+            name, defn, size, constraint, keep, keep_def = (p.b_name, p.b_def, p.b_bytes, p.b_constraint,
+                                                            p.a_name, p.a_def)
+        key = (p.schemaname, name)
+        if key in seen:
+            continue
+        seen.add(key)
+        obj = display_name(p.schemaname, name)
+        how = "is identical to" if p.kind == "identical" else "is covered by the leading columns of"
+        if constraint:
+            remedy = (f"ALTER TABLE {qualified(p.schemaname, p.relname)} DROP CONSTRAINT {quote_ident(constraint)};"
+                      "  -- the other index enforces the same rule; check nothing references this constraint")
+        else:
+            remedy = f"DROP INDEX CONCURRENTLY {qualified(p.schemaname, name)};"
+        out.append(Finding(
+            "duplicate_index", "warning", obj,
+            f"index {obj} {how} {display_name(p.schemaname, keep)}: it costs writes and {_mb(size)} MB for nothing",
+            {"kind": p.kind, "table": display_name(p.schemaname, p.relname), "definition": defn,
+             "size_mb": _mb(size), "covered_by": display_name(p.schemaname, keep), "covered_by_definition": keep_def,
+             "scans": p.a_scans if drop_a else p.b_scans, "covered_by_scans": p.b_scans if drop_a else p.a_scans},
+            remedy))
+    return out
+
+
+def invalid_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+    rows: tuple[IndexUsage, ...] = inp.rows("index_usage")
+    out = []
+    for r in rows:
+        if r.is_valid or r.being_built:
+            continue
+        name = display_name(r.schemaname, r.indexrelname)
+        q = qualified(r.schemaname, r.indexrelname)
+        out.append(Finding(
+            "invalid_index", "warning", name,
+            f"index {name} is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX): queries never use it, "
+            "but every write still maintains it",
+            {"indexrelid": r.indexrelid, "table": display_name(r.schemaname, r.relname),
+             "definition": r.definition, "size_mb": _mb(r.size_bytes), "constraint": r.constraint_name},
+            f"DROP INDEX CONCURRENTLY {q};  -- then create it again (or: REINDEX INDEX CONCURRENTLY {q};)"))
+    return out
+
+
+def fk_without_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+    rows: tuple[ForeignKeyNoIndex, ...] = inp.rows("fk_without_index")
+    out = []
+    for r in rows:
+        name = display_name(r.schemaname, r.relname)
+        ref = display_name(r.ref_schemaname, r.ref_relname)
+        severity = "warning" if r.table_rows >= th.fk_min_rows else "info"
+        cols = ", ".join(quote_ident(c) for c in r.columns)
+        out.append(Finding(
+            "fk_without_index", severity, name,
+            f"foreign key {r.conname} ({', '.join(r.columns)}) on {name} has no index: every DELETE or key "
+            f"UPDATE on {ref} scans {name} ({r.table_rows:,.0f} rows)",
+            {"constraint": r.conname, "columns": list(r.columns), "references": ref,
+             "table_rows": r.table_rows, "table_mb": _mb(r.table_bytes),
+             "referenced_updates_deletes": r.ref_updates_deletes},
+            f"CREATE INDEX CONCURRENTLY ON {qualified(r.schemaname, r.relname)} ({cols});"))
+    return out

@@ -1,0 +1,200 @@
+"""What a finding is, the thresholds that decide one, and how a run of checks ends.
+
+A finding is one measured problem: a stable check id, a severity, the object it is
+about, the numbers it rests on (evidence) and, where one exists, what to run about
+it (remedy). Thresholds are plain numbers with defaults chosen not to cry wolf on a
+healthy database; every report prints the values it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any
+
+SEVERITIES = ("info", "warning", "critical")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+# The stable check ids, in the order reports list them.
+CHECK_IDS = (
+    "blocking_lock", "idle_in_transaction", "long_running_query", "connection_saturation",
+    "low_cache_hit_ratio", "table_bloat", "index_bloat", "dead_tuples", "stale_statistics",
+    "unused_index", "duplicate_index", "invalid_index", "fk_without_index", "seq_scan_heavy",
+    "slow_query", "n_plus_one", "sequence_near_limit", "xid_wraparound_risk",
+    "table_without_primary_key", "pg_stat_statements_missing",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str            # info | warning | critical
+    object: str              # schema.relation, schema.index, schema.sequence, database, "pid 123", "query 42"
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    remedy: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITY_RANK:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if self.check not in CHECK_IDS:
+            raise ValueError(f"unknown check {self.check!r}")
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+
+class CheckUnavailable(Exception):
+    """Raised by a check whose input the server would not give: it reports itself unavailable."""
+
+    def __init__(self, reason: str, hint: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """How one check went: ran (with how many findings) or unavailable, and why."""
+
+    check: str
+    source: str                  # the snapshot view or catalog query it reads
+    ran: bool
+    count: int = 0
+    reason: str | None = None    # why it did not run
+    hint: str | None = None      # what would let it run
+
+
+@dataclass(frozen=True)
+class FindingsResult:
+    findings: tuple[Finding, ...]     # most severe first
+    checks: tuple[CheckStatus, ...]
+    thresholds: "Thresholds"
+    evaluated_at: datetime
+
+    def by_severity(self, severity: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == severity)
+
+    def worst(self) -> str | None:
+        return self.findings[0].severity if self.findings else None
+
+    def at_least(self, severity: str) -> tuple[Finding, ...]:
+        rank = SEVERITY_RANK[severity]
+        return tuple(f for f in self.findings if f.rank >= rank)
+
+
+def _t(default: float, doc: str, unit: str = "") -> Any:
+    return field(default=default, metadata={"doc": doc, "unit": unit})
+
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every number a check compares against. Override with `--threshold NAME=VALUE`."""
+
+    blocking_lock_wait_s: float = _t(5.0, "warn when a session has waited this long behind a blocker", "s")
+    blocking_lock_critical_s: float = _t(60.0, "critical when the wait reaches this", "s")
+    idle_in_transaction_s: float = _t(60.0, "warn on a session idle inside a transaction this long", "s")
+    idle_in_transaction_critical_s: float = _t(600.0, "critical when idle in transaction this long", "s")
+    long_query_s: float = _t(300.0, "warn on a statement running this long", "s")
+    long_query_critical_s: float = _t(3600.0, "critical when a statement runs this long", "s")
+    connection_use_warn: float = _t(0.80, "warn when this share of usable connection slots is taken", "ratio")
+    connection_use_critical: float = _t(0.95, "critical at this share of usable slots", "ratio")
+    cache_hit_warn: float = _t(0.95, "warn below this buffer cache hit ratio", "ratio")
+    cache_hit_critical: float = _t(0.80, "critical below this hit ratio", "ratio")
+    cache_min_blocks: float = _t(10000, "block requests needed before a hit ratio means anything", "blocks")
+    cache_min_interval_blocks: float = _t(1000, "when the sampling interval saw this many requests and a "
+                                                "healthy ratio, a low cumulative one (loads, index builds) "
+                                                "is only info", "blocks")
+    bloat_pct: float = _t(50.0, "warn when estimated bloat is at least this share of the relation", "%")
+    bloat_min_bytes: float = _t(100 * MB, "... and the estimated waste is at least this big", "bytes")
+    bloat_critical_pct: float = _t(80.0, "critical at this estimated bloat share", "%")
+    bloat_critical_bytes: float = _t(1024 * MB, "... with at least this much waste", "bytes")
+    bloat_stale_ratio: float = _t(0.20, "estimate unreliable (info only) when rows changed since ANALYZE "
+                                        "exceed this share of live rows", "ratio")
+    dead_tuples_min: float = _t(10000, "vacuum overdue: at least this many dead rows", "rows")
+    dead_tuples_ratio: float = _t(0.20, "... and dead rows at least this share of all rows", "ratio")
+    dead_tuples_critical_ratio: float = _t(0.50, "critical at this dead share", "ratio")
+    dead_tuples_vacuum_age_s: float = _t(600.0, "... and no vacuum for this long (autovacuum may just "
+                                                "be on its way)", "s")
+    stale_stats_min_changes: float = _t(10000, "analyze overdue: at least this many rows changed since "
+                                               "ANALYZE (or never analyzed with this many rows)", "rows")
+    stale_stats_ratio: float = _t(0.20, "... and changes at least this share of live rows", "ratio")
+    unused_index_min_bytes: float = _t(10 * MB, "an index with no scans matters from this size", "bytes")
+    unused_index_min_days: float = _t(7.0, "statistics must cover at least this many days", "days")
+    unused_index_min_table_scans: float = _t(100, "... and the table must have been read this many times "
+                                                   "(the workload was seen)", "scans")
+    seq_scan_min_rows: float = _t(10000, "a table read by sequential scans matters from this many rows", "rows")
+    seq_scan_min_count: float = _t(100, "... scanned sequentially at least this many times", "scans")
+    seq_scan_share: float = _t(0.50, "... and this share of its scans sequential", "ratio")
+    fk_min_rows: float = _t(10000, "FK without index is a warning from this many referencing rows "
+                                   "(info below)", "rows")
+    slow_query_ms: float = _t(500.0, "warn on statements with this mean execution time", "ms")
+    slow_query_critical_ms: float = _t(5000.0, "critical at this mean time", "ms")
+    slow_query_min_calls: float = _t(3, "... called at least this many times", "calls")
+    n_plus_one_min_calls: float = _t(10000, "N+1: a lookup called at least this many times", "calls")
+    n_plus_one_max_mean_ms: float = _t(1.0, "... costing at most this each (cheap)", "ms")
+    n_plus_one_max_rows: float = _t(1.5, "... returning at most this many rows per call (one-row lookup)",
+                                    "rows")
+    n_plus_one_ratio: float = _t(10.0, "... and called this many times more often than the busiest "
+                                       "statement that is not such a lookup", "x")
+    sequence_warn: float = _t(0.75, "warn when a sequence (or its column's type) has used this share "
+                                    "of its range", "ratio")
+    sequence_critical: float = _t(0.90, "critical at this share", "ratio")
+    xid_age_warn: float = _t(500_000_000, "warn when the database's oldest unfrozen XID (or multixact) is "
+                                          "this old", "xids")
+    xid_age_critical: float = _t(1_500_000_000, "critical at this age (the hard stop is near 2^31)", "xids")
+    pk_min_rows: float = _t(1000, "a table without primary key is a warning from this many rows, when "
+                                  "rows are also updated or deleted (info otherwise)", "rows")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def describe(self) -> list[tuple[str, float, str, str]]:
+        """(name, value, unit, meaning) for every threshold, as reports show them."""
+        return [(f.name, getattr(self, f.name), f.metadata.get("unit", ""), f.metadata.get("doc", ""))
+                for f in fields(self)]
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Thresholds":
+        known = set(self.names())
+        bad = sorted(set(overrides) - known)
+        if bad:
+            raise ValueError(f"unknown threshold {bad[0]!r} (known: {', '.join(sorted(known))})")
+        values = {}
+        for k, v in overrides.items():
+            try:
+                values[k] = float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"threshold {k} needs a number, got {v!r}") from None
+            if values[k] < 0:
+                raise ValueError(f"threshold {k} must not be negative")
+        return replace(self, **values)
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, str]:
+    """['name=value', ...] -> {'name': 'value'}; one clear error for anything else."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ValueError(f"expected NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def display_name(schema: str | None, name: str) -> str:
+    """schema.name as a person reads it: quoted only where the name needs it."""
+    def part(p: str) -> str:
+        plain = p and (p[0].islower() or p[0] == "_") and all(
+            ch.islower() or ch.isdigit() or ch in "_$" for ch in p) and p.isascii()
+        return p if plain else '"' + p.replace('"', '""') + '"'
+    return f"{part(schema)}.{part(name)}" if schema else part(name)
+
+
+def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
+    order = {c: i for i, c in enumerate(CHECK_IDS)}
+    return tuple(sorted(findings, key=lambda f: (-f.rank, order[f.check], f.object)))

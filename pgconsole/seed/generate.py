@@ -1,0 +1,234 @@
+"""Turn a plan into COPY-ready chunks: compile column generators, fill chunk after chunk.
+
+A chunk is rows [k*CHUNK_ROWS, (k+1)*CHUNK_ROWS) of a table, and every random stream
+is seeded by (seed, table, column, chunk), so a chunk's bytes are the same whichever
+process makes it and in whatever order: --jobs changes speed, never data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+from dataclasses import dataclass
+
+from . import columns as C
+from . import distributions as D
+from .encode import assemble, pack_fixed
+from .pgtypes import FIXED, PgType
+from .plan import CHUNK_ROWS, SeedPlan, TablePlan
+from .pools import PoolKey, build_pool
+from .scenario import ColumnSpec, FieldSpec, time_range_us
+
+
+@dataclass(frozen=True)
+class GenJob:
+    """Everything a generator process needs (pickled once per process)."""
+    plan: SeedPlan
+    offsets: dict[str, int]          # --append: rows already there, so keys continue
+    pools: dict[PoolKey, list]
+
+
+def salt(*parts) -> int:
+    return int.from_bytes(hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
+
+
+def emit_order(tp: TablePlan, names) -> list[str]:
+    """Fixed-width columns first (they are packed column-wise), in the order given."""
+    cols = {c.name: c for c in tp.spec.columns}
+    names = list(names)
+    fixed = [n for n in names if _is_fixed(cols[n])]
+    return fixed + [n for n in names if n not in fixed]
+
+
+def _is_fixed(c: ColumnSpec) -> bool:
+    return c.type.family in FIXED and c.spec.null == 0
+
+
+class TableGen:
+    def __init__(self, gen: Generator, tp: TablePlan):
+        self.g, self.tp = gen, tp
+        self.rows = tp.rows
+        self.offset = gen.job.offsets.get(tp.name, 0)
+        self.gens: dict[str, C.Gen] = {}
+        spec = tp.spec
+        combo_of = {m: group for group in tp.combos for m in group}
+        for c in spec.columns:
+            if c.name in combo_of:
+                continue
+            self.gens[c.name] = self._compile(c, c.name, c.spec, c.type.family, c.type)
+        for group in tp.combos:
+            self._compile_combo(group)
+        # columns computed from others ('after') go last
+        self.order = sorted(self.gens, key=lambda n: "after" in spec.column(n).spec.params)
+
+    # -- compiling -------------------------------------------------------------
+    def _compile(self, col: ColumnSpec, path: str, s: FieldSpec, family: str, ptype: PgType | None) -> C.Gen:
+        job, tp, p = self.g.job, self.tp, s.params
+        seed = job.plan.options.seed
+        scale = ptype.scale if ptype is not None and ptype.scale is not None else p.get("decimals", 2)
+        top = path == col.name
+        unique = top and col.name in tp.unique
+        # a top-level column's NULLs go into its urn, when it has one
+        urn = dict(null=s.null if top else 0.0, cells=top and not _is_fixed(col), scale=scale)
+        g = s.gen
+        if g == "serial":
+            return C.SerialGen(family, self.offset, p.get("start", 1), p.get("step", 1), p.get("format"), scale)
+        if g == "uuid":
+            return C.UuidGen(family, seed, tp.name, path, self.offset, self.rows, CHUNK_ROWS)
+        if g == "hex":
+            return C.HexGen(family, self.offset, p.get("length", 32), salt(seed, tp.name, path))
+        if g == "faker":
+            key = tp.pools[path]
+            pool = job.pools.get(key) or build_pool(key)
+            if unique:
+                return C.UniqueTextGen(family, self.offset, pool, salt(seed, tp.name, path),
+                                       ptype.max_len if ptype else None)
+            return C.UrnGen(family, C.python_values(family, pool, ptype, scale), None, **urn)
+        if g in ("choice", "const"):
+            values, weights = choice_values(s)
+            return C.UrnGen(family, C.python_values(family, values, ptype, scale), weights, **urn)
+        if g == "bool":
+            pt = float(p.get("p", 0.5))
+            return C.UrnGen(family, [b"true", b"false"] if family == C.JSON else [1, 0], [pt, 1 - pt], **urn)
+        if g == "timestamp":
+            start, end = (0, 0) if "after" in p else time_range_us(p)
+            return C.TimeGen(family, p, self.rows, self.offset, start, end)
+        if g == "ref":
+            parent_name, parent_col = p["ref"].split(".")
+            parent = self.g.table(parent_name) if parent_name != tp.name else self
+            return C.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
+                            float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
+        if g == "json":
+            fields = [(k, self._compile(col, f"{path}.{k}", sub, C.JSON, None), sub.null, sub.omit)
+                      for k, sub in s.fields]
+            return C.JsonGen(family, fields)
+        if g == "list":
+            elem = ptype.elem if ptype is not None and family == "array" else None
+            item = self._compile(col, f"{path}[]", s.item, elem.family if elem else C.JSON, elem)
+            return C.ListGen(family, item, p.get("min", 0), p.get("max", 3), elem)
+        if g == "ipv4":
+            return C.Ipv4Gen(family)
+        if g == "uniform":
+            return C.NumberGen(family, p["min"], p["max"], scale, p.get("decimals"))
+        # skewed numbers: an urn of the distribution's quantiles
+        values = C.to_family(D.quantile_table(g, p), family, scale, p.get("decimals"))
+        return C.UrnGen(family, values, None, **urn)
+
+    def _compile_combo(self, group: tuple[str, ...]) -> None:
+        spec, counts = self.tp.spec, []
+        inners = []
+        for m in group:
+            c = spec.column(m)
+            s, fam = c.spec, c.type.family
+            if s.gen == "ref":
+                parent_name, parent_col = s.params["ref"].split(".")
+                parent = self.g.table(parent_name) if parent_name != self.tp.name else self
+                key = parent.key_gen(parent_col)
+                counts.append(parent.rows)
+                inners.append(key.at)
+            elif s.gen in ("choice", "const", "bool"):
+                values = [0, 1] if s.gen == "bool" else choice_values(s)[0]
+                vals = C.python_values(fam, values, c.type)
+                counts.append(len(vals))
+                inners.append(lambda d, vals=vals: [vals[k] for k in d])
+            else:  # integer range
+                lo = s.params["min"]
+                counts.append(s.params["max"] - lo + 1)
+                inners.append(lambda d, lo=lo: [lo + k for k in d])
+        product, stride = 1, []
+        for n in counts:
+            stride.append(product)
+            product *= n
+        gsalt = salt(self.g.job.plan.options.seed, self.tp.name, *group)
+        for m, inner, n, st in zip(group, inners, counts, stride):
+            self.gens[m] = C.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt)
+
+    def key_gen(self, column: str) -> C.Gen:
+        g = self.gens[column]
+        if not hasattr(g, "at") or type(g).at is C.Gen.at:
+            raise TypeError(f"{self.tp.name}.{column} is not a generated key")
+        return g
+
+    # -- producing -----------------------------------------------------------
+    def chunk(self, index: int, names) -> bytes:
+        lo = index * CHUNK_ROWS
+        n = min(CHUNK_ROWS, self.rows - lo)
+        ctx = C.Chunk(self.g.job.plan.options.seed, self.tp.name, self.offset, index, lo, n)
+        wanted = set(names)
+        out: dict[str, tuple[str, object]] = {}
+        for name in self.order:
+            if name not in wanted and not self._needed(name, wanted):
+                continue
+            kind, data = self.gens[name].produce(ctx, name)
+            if kind == "values":
+                ctx.values[name] = data
+            out[name] = (kind, data)
+        fixed, var = [], []
+        for name in emit_order(self.tp, names):
+            col = self.tp.spec.column(name)
+            kind, data = out[name]
+            fam = col.type.family
+            if _is_fixed(col):
+                fixed.append((FIXED[fam][1], data if kind == "blob" else pack_fixed(fam, data)))
+                continue
+            scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
+            cells = C.encode_cells(fam, kind, data, scale)
+            if col.spec.null > 0 and not self.gens[name].folded:
+                cells = C.with_nulls(cells, ctx.rng(name + ":null"), col.spec.null)
+            var.append(cells)
+        return assemble(n, fixed, var)
+
+    def _needed(self, name: str, wanted: set[str]) -> bool:
+        return any(self.tp.spec.column(w).spec.params.get("after") == name for w in wanted)
+
+
+def choice_values(s: FieldSpec) -> tuple[list, list[float] | None]:
+    if s.gen == "const":
+        return [s.params["value"]], None
+    c = s.params["choice"]
+    if isinstance(c, dict):
+        return list(c.keys()), [float(x) for x in c.values()]
+    w = s.params.get("weights")
+    return list(c), ([float(x) for x in w] if w else None)
+
+
+class Generator:
+    """All tables' generators in one process, compiled when first used."""
+
+    def __init__(self, job: GenJob):
+        self.job = job
+        self._tables: dict[str, TableGen] = {}
+        self._building: set[str] = set()
+
+    def table(self, name: str) -> TableGen:
+        tg = self._tables.get(name)
+        if tg is None:
+            if name in self._building:
+                raise ValueError(f"foreign keys of {name} loop through composite keys")
+            self._building.add(name)
+            tg = self._tables[name] = TableGen(self, self.job.plan.table(name))
+        return tg
+
+    def chunk(self, table: str, index: int, names) -> bytes:
+        return self.table(table).chunk(index, names)
+
+
+# -- process pool entry points (top-level functions: picklable) ----------------------
+
+_GEN: Generator | None = None
+
+
+def worker_init(job: GenJob) -> None:
+    # Ctrl-C reaches the whole process group; the parent alone decides what happens
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _GEN
+    _GEN = Generator(job)
+
+
+def worker_chunk(table: str, index: int, names: tuple[str, ...]) -> bytes:
+    return _GEN.chunk(table, index, names)
+
+
+def worker_pool(key: PoolKey) -> list:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return build_pool(key)

@@ -1,0 +1,337 @@
+"""Run a seed: check the target, stream generated chunks with binary COPY, build keys after.
+
+The whole run is one transaction on one session: a failure, a cancel or Ctrl-C (even
+a killed client) leaves every table as it was, and tables the run created do not
+exist. Inside it, tables the run created or truncated are loaded with COPY FREEZE,
+then primary keys, unique and check constraints, indexes and foreign keys are built
+(and so validated) over the loaded rows, and the tables analyzed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import asyncpg
+
+from .. import sqlfiles
+from ..conninfo import ConnParams
+from ..db import SessionLimits, connect
+from ..errors import PgConsoleError, describe
+from ..quoting import qualified, quote_ident
+from . import ddl
+from .encode import HEADER, TRAILER
+from .generate import GenJob, emit_order
+from .plan import CHUNK_ROWS, SeedPlan, default_jobs
+from .progress import SeedSummary, TableProgress, Tracker
+from .runner import ChunkRunner, Feed
+from .target import Target, check, load_order, read_catalog, shown, with_row_state
+
+APP_NAME = "pgconsole seed"
+INLINE_ROWS = 50_000   # below this, worker processes cost more than they save
+
+
+class SeedCancelled(PgConsoleError):
+    """The seed was cancelled before it committed: nothing changed."""
+
+
+@dataclass(frozen=True)
+class TableAction:
+    table: str
+    rows: int
+    action: str                 # create, fill, truncate, append, skip
+    builds: tuple[str, ...]     # constraints and indexes that will be created
+
+
+@dataclass(frozen=True)
+class SeedCheck:
+    schema: str
+    order: tuple[str, ...]
+    actions: tuple[TableAction, ...]
+    jobs: int
+
+
+def _version(conn) -> int:
+    v = conn.get_server_version()
+    return v.major * 10000 + v.minor
+
+
+def resolve_jobs(plan: SeedPlan) -> int:
+    if plan.options.jobs is not None:
+        return max(0, plan.options.jobs)
+    return 0 if plan.total_rows < INLINE_ROWS else default_jobs()
+
+
+async def _inspect(conn, plan: SeedPlan):
+    o = plan.options
+    names = None if plan.existing_schema and not plan.tables else [tp.name for tp in plan.tables]
+    target = await read_catalog(conn, o.schema, names, _version(conn))
+    target = await with_row_state(conn, target, plan)
+    check(plan, target)
+    order, deferred, deferrable = load_order(plan, target)
+    return target, order, deferred, deferrable
+
+
+def _actions(plan: SeedPlan, target: Target, order) -> tuple[TableAction, ...]:
+    out = []
+    taken = set(target.names)
+    for name in order:
+        tp = plan.table(name)
+        t = target.tables.get(name)
+        if t is None:
+            action = "create"
+        elif tp.rows == 0:
+            action = "skip"
+        elif t.has_rows:
+            action = plan.options.mode
+        else:
+            action = "fill"
+        builds = []
+        if not plan.existing_schema:
+            for step in ddl.after_load(plan.options.schema, tp) + ddl.foreign_keys(plan.options.schema, tp):
+                if step.name not in taken:
+                    builds.append(step.name)
+                    taken.add(step.name)
+        out.append(TableAction(name, tp.rows, action, tuple(builds)))
+    return tuple(out)
+
+
+async def check_seed(params: ConnParams, plan: SeedPlan, limits: SessionLimits | None = None) -> SeedCheck:
+    """What a seed would do (for --dry-run and the console), raising what it would refuse."""
+    conn = await connect(params, limits or SessionLimits(), application_name=APP_NAME)
+    try:
+        target, order, _, _ = await _inspect(conn, plan)
+    except asyncpg.PostgresError as exc:
+        raise PgConsoleError(describe(exc)) from None
+    finally:
+        await conn.close()
+    return SeedCheck(plan.options.schema, tuple(order), _actions(plan, target, order), resolve_jobs(plan))
+
+
+async def run_seed(params: ConnParams, plan: SeedPlan, *,
+                   progress: Callable[[TableProgress], None] | None = None,
+                   cancel: asyncio.Event | None = None,
+                   limits: SessionLimits | None = None) -> SeedSummary:
+    """Seed the database; every table is loaded and keyed, or nothing is (one transaction).
+
+    progress is called from the event loop (throttled, about 10 times a second per
+    table); setting cancel stops the run, rolls it back and raises SeedCancelled.
+    """
+    t0 = time.perf_counter()
+    conn = await connect(params, limits or SessionLimits(), application_name=APP_NAME)
+    runner: ChunkRunner | None = None
+    committed = False
+    tx = None
+    try:
+        await conn.fetchrow(sqlfiles.load("seed_session", _version(conn)))
+        target, order, deferred, deferrable = await _inspect(conn, plan)
+        offsets = {n: t.offset for n, t in target.tables.items() if t.offset}
+        runner = ChunkRunner(GenJob(plan, offsets, {}), resolve_jobs(plan))
+        await runner.start()
+        trackers = {tp.name: Tracker(tp.name, tp.rows, progress) for tp in plan.tables}
+        for t in trackers.values():
+            t.emit(force=True)
+        tx = conn.transaction()
+        await tx.start()
+        run = _Run(conn, plan, target, runner, trackers, cancel)
+        load_s, index_s, built = await run.execute(order, deferred, deferrable)
+        await tx.commit()
+        committed = True
+    except asyncpg.PostgresError as exc:
+        raise PgConsoleError(describe(exc) + "; nothing was committed") from None
+    finally:
+        if runner is not None:
+            await runner.close(ok=committed)
+        await _end(conn, tx, committed)
+    tables = tuple(trackers[tp.name].snapshot() for tp in plan.tables)
+    return SeedSummary(plan.scenario.name, plan.options.schema, plan.options.seed, tables,
+                       sum(t.rows_done for t in tables), sum(t.bytes for t in tables), load_s, index_s,
+                       time.perf_counter() - t0, tuple(built))
+
+
+async def _end(conn, tx, committed: bool) -> None:
+    """Close the session; an unfinished transaction is rolled back, or the session cut."""
+    if committed or tx is None:
+        await conn.close()
+        return
+    try:
+        await asyncio.wait_for(tx.rollback(), 5)
+        await asyncio.wait_for(conn.close(), 5)
+    except BaseException:
+        # mid-COPY or cancelled: dropping the connection makes the server roll back
+        conn.terminate()
+
+
+_COLUMN_RE = re.compile(r"column (\"(?:[^\"]|\"\")+\"|\S+?)(?::|$)")
+
+
+def copy_error(exc: asyncpg.PostgresError, schema: str, table: str) -> str:
+    """'table public.users, column email: <cause>': where the server says it failed."""
+    ctx = getattr(exc, "context", None) or ""
+    m = _COLUMN_RE.search(ctx)
+    col = f", column {m.group(1)}" if m else ""
+    detail = getattr(exc, "detail", None)
+    return (f"table {shown(schema, table)}{col}: {exc}{' (' + detail + ')' if detail else ''}"
+            f"; nothing was committed")
+
+
+class _Run:
+    def __init__(self, conn, plan: SeedPlan, target: Target, runner: ChunkRunner, trackers, cancel):
+        self.conn, self.plan, self.target, self.runner = conn, plan, target, runner
+        self.trackers, self.cancel = trackers, cancel
+        self.schema = plan.options.schema
+
+    async def execute(self, order, deferred, deferrable):
+        conn, plan, schema = self.conn, self.plan, self.schema
+        for name in deferrable:
+            await conn.execute(f"SET CONSTRAINTS {qualified(schema, name)} DEFERRED")
+        if not self.target.schema_exists:
+            await conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+        fresh = set()
+        if plan.options.mode == "truncate":
+            full = [n for n in order if self.target.tables.get(n) and self.target.tables[n].has_rows
+                    and plan.table(n).rows > 0]
+            if full:
+                await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n) for n in full))
+                fresh.update(full)
+        for name in order:
+            if name not in self.target.tables:
+                await conn.execute(ddl.create_table(schema, plan.table(name)))
+                fresh.add(name)
+        skip = set(deferred)
+        columns = {n: tuple(emit_order(plan.table(n), [c for c in plan.table(n).copy_columns if (n, c) not in skip]))
+                   for n in order}
+        tasks = [(n, i, columns[n]) for n in order for i in range(_chunks(plan.table(n).rows))]
+        feed = Feed(self.runner, tasks)
+        t_load = time.perf_counter()
+        try:
+            for name in order:
+                await self._copy(name, name, columns[name], feed, freeze=name in fresh)
+        finally:
+            feed.cancel()
+        for table, col in deferred:
+            await self._fix_deferred(table, col)
+        load_s = time.perf_counter() - t_load
+        t_index = time.perf_counter()
+        built = await self._build(order)
+        await self._sequences(order)
+        for name in order:
+            self.trackers[name].set_phase("done")
+        return load_s, time.perf_counter() - t_index, built
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise SeedCancelled("seed cancelled: nothing was committed")
+
+    async def _copy(self, name: str, into: str, columns, feed: Feed, freeze: bool, schema: str | None = None,
+                    track: bool = True) -> None:
+        rows = self.plan.table(name).rows
+        if rows == 0:
+            return
+        tracker = self.trackers[name] if track else None
+        if tracker:
+            tracker.start()
+
+        async def source():
+            yield HEADER
+            for i in range(_chunks(rows)):
+                self._check_cancel()
+                data = await feed.next()
+                if tracker:
+                    tracker.add(min(CHUNK_ROWS, rows - i * CHUNK_ROWS), len(data))
+                yield data
+            self._check_cancel()
+            yield TRAILER
+
+        try:
+            await self.conn.copy_to_table(into, schema_name=schema or self.schema, columns=list(columns),
+                                          source=source(), format="binary", freeze=freeze or None)
+        except asyncpg.PostgresError as exc:
+            raise PgConsoleError(copy_error(exc, schema or self.schema, into)) from None
+        except (PgConsoleError, asyncio.CancelledError):
+            raise
+        except Exception as exc:   # a generator failed in a worker: say where, not a traceback
+            raise PgConsoleError(f"table {shown(self.schema, name)}: generating rows failed: "
+                                 f"{type(exc).__name__}: {exc}; nothing was committed") from exc
+        if tracker:
+            tracker.finish_load()
+
+    async def _fix_deferred(self, table: str, col: str) -> None:
+        """A foreign key in a cycle was loaded NULL: set it now that every table is loaded."""
+        pk = next((c.columns for c in self.target.constraints
+                   if c.type == "p" and c.table_name == table and c.table_schema == self.schema), None)
+        if not pk:
+            raise PgConsoleError(f"table {shown(self.schema, table)}: {col} closes a foreign key cycle and "
+                                 f"the table has no primary key to set it by")
+        tp = self.plan.table(table)
+        names = tuple(emit_order(tp, list(pk) + [col]))
+        tmp = "pgconsole_seed_fix"
+        cols = ", ".join(map(quote_ident, names))
+        await self.conn.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} "
+                                f"FROM {qualified(self.schema, table)} WITH NO DATA")
+        feed = Feed(self.runner, [(table, i, names) for i in range(_chunks(tp.rows))])
+        try:
+            await self._copy(table, tmp, names, feed, freeze=False, schema="pg_temp", track=False)
+        finally:
+            feed.cancel()
+        on = " AND ".join(f"t.{quote_ident(c)} = f.{quote_ident(c)}" for c in pk)
+        try:
+            await self.conn.execute(f"UPDATE {qualified(self.schema, table)} t SET {quote_ident(col)} = "
+                                    f"f.{quote_ident(col)} FROM pg_temp.{tmp} f WHERE {on}")
+        except asyncpg.PostgresError as exc:
+            raise PgConsoleError(f"table {shown(self.schema, table)}, column {col}: {exc}; "
+                                 f"nothing was committed") from None
+        await self.conn.execute(f"DROP TABLE pg_temp.{tmp}")
+
+    async def _build(self, order) -> list[str]:
+        conn, plan, schema = self.conn, self.plan, self.schema
+        taken, built = set(self.target.names), []
+        steps = [] if plan.existing_schema else [s for n in order for s in ddl.after_load(schema, plan.table(n))]
+        steps += [] if plan.existing_schema else [s for n in order for s in ddl.foreign_keys(schema, plan.table(n))]
+        spent: dict[str, float] = {n: 0.0 for n in order}
+        for step in steps:
+            if step.name in taken:
+                continue
+            self._check_cancel()
+            self.trackers[step.table].set_phase("indexing")
+            t = time.perf_counter()
+            try:
+                await conn.execute(step.sql)
+            except asyncpg.PostgresError as exc:
+                raise PgConsoleError(f"table {shown(schema, step.table)}: building {step.kind} {step.name}: "
+                                     f"{exc}{' (' + exc.detail + ')' if getattr(exc, 'detail', None) else ''}"
+                                     f"; nothing was committed") from None
+            spent[step.table] += time.perf_counter() - t
+            taken.add(step.name)
+            built.append(step.name)
+            self.trackers[step.table].set_phase("indexing", spent[step.table])
+        if plan.options.analyze:
+            for name in order:
+                if plan.table(name).rows == 0:
+                    continue
+                self._check_cancel()
+                t = time.perf_counter()
+                await conn.execute(f"ANALYZE {qualified(schema, name)}")
+                spent[name] += time.perf_counter() - t
+                self.trackers[name].set_phase("indexing", spent[name])
+        return built
+
+    async def _sequences(self, order) -> None:
+        """Identity and serial sequences continue after the keys the seed wrote."""
+        setval = sqlfiles.load("seed_setval", _version(self.conn))
+        for name in order:
+            tp = self.plan.table(name)
+            for c in tp.spec.columns:
+                if c.spec.gen != "serial" or c.type.family not in ("int2", "int4", "int8") or tp.rows == 0:
+                    continue
+                tab = qualified(self.schema, name)
+                top = await self.conn.fetchval(f"SELECT max({quote_ident(c.name)}) FROM {tab}")
+                if top is not None:
+                    await self.conn.fetchval(setval, tab, c.name, top)
+
+
+def _chunks(rows: int) -> int:
+    return (rows + CHUNK_ROWS - 1) // CHUNK_ROWS

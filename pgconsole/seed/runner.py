@@ -1,0 +1,100 @@
+"""Chunks generated ahead of the COPY, in worker processes, handed to the event loop in order.
+
+Generation is CPU-bound Python, so it runs in processes (one per core by default) while
+the event loop streams finished chunks to the server: both cores work, and the next
+table's first chunks are ready when the current table's COPY ends. Workers start with
+forkserver/spawn, never fork: the console runs threads, and a forked thread's locks
+would be copied in an unknown state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+from .generate import GenJob, Generator, worker_chunk, worker_init
+
+
+def _context():
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["pgconsole.seed.generate"])
+    return ctx
+
+
+class ChunkRunner:
+    """jobs > 0: a pool of generator processes; jobs == 0: one thread in this process."""
+
+    def __init__(self, job: GenJob, jobs: int):
+        self.job, self.jobs = job, jobs
+        self._pool = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._gen: Generator | None = None
+
+    async def start(self) -> None:
+        if self.jobs > 0:
+            # starting processes blocks for a while: keep the event loop free meanwhile
+            self._pool = await asyncio.to_thread(
+                lambda: _context().Pool(self.jobs, initializer=worker_init, initargs=(self.job,)))
+        else:
+            self._gen = Generator(self.job)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="pgconsole-seed")
+
+    @property
+    def window(self) -> int:
+        return 2 * self.jobs + 1 if self.jobs > 0 else 2
+
+    def submit(self, table: str, index: int, names: tuple[str, ...]) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        if self._pool is None:
+            return loop.run_in_executor(self._thread, self._gen.chunk, table, index, names)
+        fut = loop.create_future()
+
+        def done(value):
+            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(value))
+
+        def failed(exc):
+            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_exception(exc))
+
+        self._pool.apply_async(worker_chunk, (table, index, names), callback=done, error_callback=failed)
+        return fut
+
+    async def close(self, ok: bool) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            if ok:
+                pool.close()
+            else:
+                pool.terminate()   # a cancelled seed must not wait for chunks nobody will load
+            await asyncio.to_thread(pool.join)
+        if self._thread is not None:
+            self._thread.shutdown(wait=ok, cancel_futures=True)
+            self._thread = None
+
+
+class Feed:
+    """Chunks of a list of (table, index, columns) tasks, in order, a few always in flight."""
+
+    def __init__(self, runner: ChunkRunner, tasks):
+        self.runner = runner
+        self.tasks = deque(tasks)
+        self.pending: deque[asyncio.Future] = deque()
+
+    def _fill(self) -> None:
+        while len(self.pending) < self.runner.window and self.tasks:
+            self.pending.append(self.runner.submit(*self.tasks.popleft()))
+
+    async def next(self) -> bytes:
+        self._fill()
+        data = await self.pending.popleft()
+        self._fill()
+        return data
+
+    def cancel(self) -> None:
+        for f in self.pending:
+            f.cancel()
+        self.pending.clear()
+        self.tasks.clear()

@@ -1,0 +1,419 @@
+"""The live console: header, pane bar, panes, detail panel, footer; one poll loop.
+
+The app only renders Frames and asks for actions. Reads go through the data core's
+source (`poll()`, `run(fn)` for on-demand detail); changes go through an
+ActionSession on its own connection. Nothing here waits on the database in the
+event loop's way: the poll loop and every action run as Textual workers.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Iterable
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+
+from ..actions import ActionSession
+from ..errors import PgConsoleError, describe
+from ..snapshots import Frame
+from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
+from .messages import DetailLoaded, FrameReady, Link, LinkChanged
+from .poller import FrameSource, Poller, step
+from .screens.confirm import ConfirmScreen
+from .screens.filter import FilterScreen
+from .screens.help import HelpScreen, help_renderable
+from .screens.text import TextScreen
+from .widgets.detail import DetailPanel
+from .widgets.header import ConsoleHeader, utc_now
+from .widgets.pane import PANES, Pane
+from .widgets.panebar import PaneBar
+
+EXTRA_MAX_AGE_POLLS = 5   # re-read a selected row's locks after this many refreshes
+EXTRA_DEBOUNCE_S = 0.3
+
+
+def number_keys() -> list[keys.Key]:
+    return [keys.pane_key(i, p.pane_id, p.title) for i, p in enumerate(PANES, 1) if i <= 9]
+
+
+class ConsoleApp(App):
+    CSS_PATH = "console.tcss"
+    TITLE = "pgconsole"
+    BINDINGS = keys.bindings("console") + [keys.binding(k) for k in number_keys()]
+
+    def __init__(self, source: FrameSource | None, actions: ActionSession | None = None, *,
+                 target: str = "", refresh_s: float = 2.0, read_only: bool = False,
+                 clock: Callable[[], datetime] = utc_now, ascii: bool = False, poll_timeout_s: float = 30.0,
+                 start_polling: bool = True) -> None:
+        super().__init__()
+        self.source = source
+        self.actions = actions
+        self.target = target
+        self.read_only = read_only
+        self.clock = clock
+        self.ascii = ascii
+        self.frame: Frame | None = None
+        self.poller = Poller(source, refresh_s, self._frame_from_poller, self._link_from_poller,
+                             timeout_s=poll_timeout_s) if source is not None else None
+        self.refresh_s = refresh_s
+        self.start_polling = start_polling
+        self._errors_seen: set[str] = set()
+        self._extra_seq: dict[tuple[str, str, str], int] = {}
+        self._extra_timer = None
+
+    # -- layout --------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
+        yield Static("", id="banner")
+        yield PaneBar(id="panebar")
+        with ContentSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}"):
+            for cls in PANES:
+                yield cls()
+        yield DetailPanel(id="detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(PaneBar).set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
+        self.header.set_state(refresh_s=self.refresh_s, read_only=self.read_only)
+        self.current_pane.table.focus()
+        self.set_interval(1.0, self.header.redraw)
+        if self.poller is not None and self.start_polling:
+            self.poll_loop()
+
+    @property
+    def header(self) -> ConsoleHeader:
+        return self.query_one(ConsoleHeader)
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
+    @property
+    def current_pane(self) -> Pane:
+        current = self.query_one(ContentSwitcher).current
+        return self.query_one(f"#{current}", Pane)
+
+    @property
+    def caps(self):
+        return getattr(self.source, "caps", None)
+
+    def own_pids(self) -> frozenset[int]:
+        pids = set(self.actions.own_pids) if self.actions is not None else set()
+        if self.frame is not None and self.frame.own_pid:
+            pids.add(self.frame.own_pid)
+        return frozenset(pids)
+
+    # -- the poll loop -----------------------------------------------------------------
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def poll_loop(self) -> None:
+        assert self.poller is not None
+        await self.poller.run()
+
+    def _frame_from_poller(self, frame: Frame) -> None:
+        self.post_message(FrameReady(frame))
+
+    def _link_from_poller(self, link: Link) -> None:
+        self.post_message(LinkChanged(link))
+
+    def on_frame_ready(self, message: FrameReady) -> None:
+        self.show_frame(message.frame)
+
+    def show_frame(self, frame: Frame) -> None:
+        """Render one Frame (the poll loop's, or a canned one in tests)."""
+        if (self.frame is not None and frame.own_pid and self.frame.own_pid
+                and frame.own_pid != self.frame.own_pid and self.poller is not None
+                and self.poller.link.state == "live"):
+            # the data core reopened a session the server had closed (terminated?)
+            self.notify(f"monitoring session {self.frame.own_pid} was closed by the server; "
+                        f"reconnected as {frame.own_pid}", severity="warning", timeout=6)
+        self.frame = frame
+        current = self.current_pane
+        with self.batch_update():
+            self.header.show_frame(frame)
+            badges = {}
+            for pane in self.panes:
+                pane.show_frame(frame, redraw=pane is current)
+                badge = pane.badge(frame)
+                if badge:
+                    badges[pane.pane_id] = badge
+            self.query_one(PaneBar).set_badges(badges)
+            self.update_detail()
+        self._notify_errors(frame.errors)
+        self._refresh_extra(stale_only=True)
+
+    def _notify_errors(self, errors: tuple[str, ...]) -> None:
+        for e in errors:
+            if e not in self._errors_seen:
+                self.notify(e, title="query failed (will retry)", severity="warning", timeout=8)
+        self._errors_seen = set(errors)
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        link = message.link
+        self.header.set_state(link=link)
+        banner = self.query_one("#banner", Static)
+        if link.state == "reconnecting":
+            banner.update(Text(f"connection lost: {link.reason} — reconnecting (attempt {link.attempt}, "
+                               f"next in {link.retry_in:.0f}s; r retries now)", style="bold"))
+            banner.display = True
+        else:
+            banner.display = False
+            if link.state == "live" and self.poller is not None and self.poller.polls > 0:
+                self.notify("reconnected", severity="information", timeout=3)
+
+    # -- panes and detail --------------------------------------------------------------
+    def action_show_pane(self, pane_id: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == f"pane-{pane_id}":
+            return
+        switcher.current = f"pane-{pane_id}"
+        pane = self.current_pane
+        self.query_one(PaneBar).set_current(pane_id)
+        if self.frame is not None and pane.drawn_seq != self.frame.seq:
+            pane.redraw()
+        pane.table.focus()
+        self.update_detail()
+        self._schedule_extra()
+        self.refresh_bindings()
+
+    def update_detail(self) -> None:
+        detail = self.query_one(DetailPanel)
+        if not detail.display:
+            return
+        pane = self.current_pane
+        try:
+            body = pane.detail(pane.selected_key)
+        except Exception as exc:  # noqa: BLE001 - a detail bug must not take the console down
+            body = Text(f"detail unavailable: {describe(exc)}", style="red")
+        detail.show(body)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.current_pane.table:
+            self.update_detail()
+            self._schedule_extra()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.current_pane.table:
+            self.action_zoom()
+
+    def _schedule_extra(self) -> None:
+        if self._extra_timer is not None:
+            self._extra_timer.stop()
+        self._extra_timer = self.set_timer(EXTRA_DEBOUNCE_S, lambda: self._refresh_extra(stale_only=False))
+
+    def _refresh_extra(self, stale_only: bool) -> None:
+        pane = self.current_pane
+        key = pane.selected_key
+        if key is None or self.source is None or not self.query_one(DetailPanel).display:
+            return
+        req = pane.extra_request(key)
+        if req is None:
+            return
+        kind, fn = req
+        seq = self.frame.seq if self.frame else 0
+        loaded = self._extra_seq.get((pane.pane_id, kind, key))
+        fresh = loaded is not None and seq - loaded < EXTRA_MAX_AGE_POLLS
+        if stale_only:
+            # a new frame: re-read only what this row already showed, once it has aged
+            if loaded is None or fresh:
+                return
+        elif fresh and (kind, key) in pane.extras:
+            return
+        self.load_detail(pane, key, kind, fn)
+
+    def load_detail(self, pane: Pane, key: str, kind: str, fn: Callable, announce: bool = False) -> None:
+        self._extra_seq[(pane.pane_id, kind, key)] = self.frame.seq if self.frame else 0
+        self.run_worker(self._load_detail(pane, key, kind, fn, announce), group=f"detail-{kind}",
+                        exclusive=True, exit_on_error=False)
+
+    async def _load_detail(self, pane: Pane, key: str, kind: str, fn: Callable, announce: bool) -> None:
+        try:
+            run = getattr(self.source, "run", None)
+            if run is None:
+                raise PgConsoleError("not connected to a server")
+            value: Any = await run(fn)
+        except PgConsoleError as exc:
+            value = str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown in the detail panel
+            value = describe(exc)
+        self.post_message(DetailLoaded(pane.pane_id, key, kind, value))
+        if announce:
+            ok = not isinstance(value, str)
+            self.notify("done: see the detail panel" if ok else value, title=kind,
+                        severity="information" if ok else "error")
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        for pane in self.panes:
+            if pane.pane_id == message.pane:
+                pane.extras[(message.kind, message.key)] = message.value
+                if pane is self.current_pane and pane.selected_key == message.key:
+                    self.update_detail()
+
+    # -- console keys ---------------------------------------------------------------
+    def action_toggle_pause(self) -> None:
+        if self.poller is None:
+            return
+        self.poller.set_paused(not self.poller.paused)
+        self.header.set_state(paused=self.poller.paused)
+
+    def action_refresh_now(self) -> None:
+        if self.poller is not None:
+            view = self.current_pane.view
+            self.poller.refresh_now((view,) if view else ())
+
+    def _set_refresh(self, faster: bool) -> None:
+        self.refresh_s = step(self.refresh_s, faster)
+        if self.poller is not None:
+            self.poller.set_refresh(self.refresh_s)
+        self.header.set_state(refresh_s=self.refresh_s)
+
+    def action_faster(self) -> None:
+        self._set_refresh(True)
+
+    def action_slower(self) -> None:
+        self._set_refresh(False)
+
+    def action_filter(self) -> None:
+        pane = self.current_pane
+
+        def apply(text: str | None) -> None:
+            if text is not None:
+                pane.set_filter(text)
+                self.update_detail()
+
+        self.push_screen(FilterScreen(pane.title, pane.filter.text, pane.FILTER_FIELDS), apply)
+
+    def action_clear_filter(self) -> None:
+        pane = self.current_pane
+        if pane.filter:
+            pane.set_filter("")
+            self.update_detail()
+
+    def action_toggle_detail(self) -> None:
+        detail = self.query_one(DetailPanel)
+        detail.display = not detail.display
+        self.update_detail()
+
+    def action_zoom(self) -> None:
+        pane = self.current_pane
+        body = pane.detail(pane.selected_key)
+        if body is not None:
+            self.push_screen(TextScreen(f"{pane.title}: {pane.selected_key}", body))
+
+    def action_help(self) -> None:
+        body = help_renderable([(p.pane_id, p.title) for p in PANES], self.read_only, number_keys())
+        self.push_screen(HelpScreen(body))
+
+    # -- actions on the server -----------------------------------------------------------
+    def confirm_action(self, title: str, body: RenderableType,
+                       run: Callable[[ActionSession], Awaitable[str]], danger: bool = False,
+                       refresh: Iterable[str] = ()) -> None:
+        """Ask, then run `run(actions)` on the action session; the outcome is a notification."""
+        if self.read_only:
+            self.notify(f"{title}: disabled by --read-only", severity="warning")
+            return
+        if self.actions is None:
+            self.notify(f"{title}: no action session here", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._run_action(title, run, tuple(refresh)), group="actions",
+                                exit_on_error=False)
+
+        self.push_screen(ConfirmScreen(title, body, danger=danger), answered)
+
+    async def _run_action(self, title: str, run: Callable, refresh: tuple[str, ...]) -> None:
+        assert self.actions is not None
+        try:
+            message = await run(self.actions)
+            self.notify(message, title=title)
+        except PgConsoleError as exc:
+            self.notify(str(exc), title=f"{title} failed", severity="error", timeout=10)
+        except Exception as exc:  # noqa: BLE001 - never a crash: say it
+            self.notify(describe(exc), title=f"{title} failed", severity="error", timeout=10)
+        if self.poller is not None:
+            self.poller.refresh_now(("connections", "locks") + refresh)
+
+    def run_explain(self, statement: str, database: str | None) -> None:
+        if self.actions is None or self.caps is None:
+            self.notify("EXPLAIN needs a connection", severity="warning")
+            return
+        self.run_worker(self._explain(statement, database), group="explain", exclusive=True,
+                        exit_on_error=False)
+
+    async def _explain(self, statement: str, database: str | None) -> None:
+        assert self.actions is not None
+        started = time.monotonic()
+        try:
+            res = await self.actions.explain(statement, database, self.caps)
+        except PgConsoleError as exc:
+            self.notify(str(exc), title="EXPLAIN failed", severity="error", timeout=10)
+            return
+        body = Group(Text(res.statement, style="dim"), Text(""), Text(res.plan), Text(""),
+                     Text(f"limits: {res.limits}", style="italic yellow"),
+                     Text(f"in database {res.database}, {time.monotonic() - started:.2f}s", style="dim"))
+        self.push_screen(TextScreen("EXPLAIN (GENERIC_PLAN)", body))
+
+    def confirm_vacuum(self, table: tuple[str, str] | None, label: str, dead: int | None) -> None:
+        if self.read_only:
+            self.notify("VACUUM: disabled by --read-only", severity="warning")
+            return
+        if self.actions is None:
+            self.notify("VACUUM: no action session here", severity="warning")
+            return
+        body = Text(f"VACUUM (ANALYZE) {label}?\n\n", style="bold")
+        if dead is not None:
+            body.append(f"{dead:,} dead tuples now. ")
+        body.append("VACUUM takes a SHARE UPDATE EXCLUSIVE lock (reads and writes go on; DDL and other "
+                    "vacuums wait) and reads the table; ANALYZE refreshes its statistics. Runs on its own "
+                    "sessions, with live progress.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                from .screens.vacuum import VacuumScreen
+                assert self.actions is not None
+
+                def after(_report) -> None:
+                    if self.poller is not None:
+                        self.poller.refresh_now(("bloat",))
+
+                self.push_screen(VacuumScreen(self.actions.params, self.actions.limits,
+                                              [table] if table else [], label), after)
+
+        self.push_screen(ConfirmScreen("VACUUM ANALYZE", body, danger=False, yes="Vacuum"), answered)
+
+    # -- command palette --------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, Screen) or screen is not self.screen_stack[0]:
+            return
+        pane = self.current_pane
+
+        def helptext(k: keys.Key, extra: str = "") -> str:
+            # the palette reads help as markup: no square brackets
+            return f"{k.help} · key {(k.display or k.key).split(',')[0]}{extra}".replace("[", "(").replace("]", ")")
+
+        for k in number_keys():
+            yield SystemCommand(f"Pane: {k.label}", helptext(k),
+                                lambda a=k.action: self.call_later(self.run_action, a))
+        for k in keys.for_scope("console"):
+            if k.action in ("quit", "help"):
+                continue
+            yield SystemCommand(k.label, helptext(k), lambda a=k.action: self.call_later(self.run_action, a))
+        for k in keys.for_scope("pane") + keys.for_scope(pane.pane_id):
+            if k.writes and self.read_only:
+                yield SystemCommand(f"{pane.title}: {k.label}", helptext(k, " · disabled by --read-only"),
+                                    lambda label=k.label: self.notify(f"{label}: disabled by --read-only",
+                                                                      severity="warning"))
+                continue
+            yield SystemCommand(f"{pane.title}: {k.label}", helptext(k),
+                                lambda a=k.action, p=pane: self.call_later(self.run_action, a, p))
+        yield SystemCommand("Help", "every key of the console · key ?", self.action_help)

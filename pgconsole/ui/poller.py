@@ -1,0 +1,124 @@
+"""The one poll loop: a refresh every N seconds, never two at once, reconnecting with backoff.
+
+Plain asyncio (the app runs it as one exclusive Textual worker): it calls the data
+core's `poll()` and hands each Frame to `on_frame`; connection trouble becomes a
+Link state for the banner instead of an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Callable, Protocol
+
+from ..errors import describe
+from ..snapshots import Frame
+from .messages import Link
+
+REFRESH_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0)
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 15.0
+
+
+class FrameSource(Protocol):
+    """What the console needs from the data core (Monitor, or canned frames in tests)."""
+
+    async def poll(self, force: frozenset[str] = frozenset()) -> Frame: ...
+    async def close(self) -> None: ...
+
+
+def backoff(attempt: int) -> float:
+    return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(attempt - 1, 0))
+
+
+def step(current: float, faster: bool) -> float:
+    """The next refresh interval on the ladder (a custom --refresh snaps onto it)."""
+    if faster:
+        smaller = [s for s in REFRESH_STEPS if s < current - 1e-9]
+        return smaller[-1] if smaller else REFRESH_STEPS[0]
+    larger = [s for s in REFRESH_STEPS if s > current + 1e-9]
+    return larger[0] if larger else REFRESH_STEPS[-1]
+
+
+class Poller:
+    def __init__(self, source: FrameSource, refresh_s: float, on_frame: Callable[[Frame], None],
+                 on_link: Callable[[Link], None], timeout_s: float = 30.0):
+        self.source = source
+        self.refresh_s = refresh_s
+        self.on_frame = on_frame
+        self.on_link = on_link
+        self.timeout_s = timeout_s
+        self.paused = False
+        self.link = Link("connecting")
+        self.polls = 0
+        self._wake = asyncio.Event()
+        self._now = False
+        self._force: set[str] = set()
+
+    # -- controls (called from the UI, same event loop) -------------------------
+    def refresh_now(self, views: tuple[str, ...] | frozenset[str] = ()) -> None:
+        self._force |= set(views)
+        self._now = True
+        self._wake.set()
+
+    def set_refresh(self, seconds: float) -> None:
+        self.refresh_s = seconds
+        self._wake.set()
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._wake.set()
+
+    # -- the loop -----------------------------------------------------------------
+    async def run(self) -> None:
+        self._set_link(Link("connecting"))
+        attempt = 0
+        while True:
+            if self.paused and not self._now:
+                await self._wait(None)
+                continue
+            self._now = False
+            force, self._force = frozenset(self._force), set()
+            started = time.monotonic()
+            try:
+                frame = await asyncio.wait_for(self.source.poll(force=force), self.timeout_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure here means: show it, retry later
+                attempt += 1
+                if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+                    reason = f"no answer within {self.timeout_s:.0f}s"
+                    await self._close_quietly()
+                else:
+                    reason = describe(exc)
+                delay = backoff(attempt)
+                self._set_link(Link("reconnecting", reason, attempt, delay))
+                await self._wait(delay)
+                continue
+            if self.link.state != "live":
+                self._set_link(Link("live"))
+            attempt = 0
+            self.polls += 1
+            self.on_frame(frame)
+            while not self._now:
+                remaining = started + self.refresh_s - time.monotonic()
+                if remaining <= 0 and not self.paused:
+                    break
+                await self._wait(None if self.paused else remaining)
+
+    async def _wait(self, timeout: float | None) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            pass
+
+    async def _close_quietly(self) -> None:
+        try:
+            await self.source.close()
+        except Exception:  # noqa: BLE001 - already failing; the reconnect will tell
+            pass
+
+    def _set_link(self, link: Link) -> None:
+        self.link = link
+        self.on_link(link)

@@ -1,0 +1,1 @@
+"""Modal screens: confirmation, filter, sort, help, text viewer, VACUUM progress."""

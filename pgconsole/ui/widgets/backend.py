@@ -1,0 +1,197 @@
+"""What the Connections and Locks panes share about one backend: short labels, the
+detail text (query, waits, locks held, its pg_stat_statements figures by query_id)
+and the cancel / terminate actions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ... import fmt
+from ...collectors.activity import locks_held
+from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
+
+if TYPE_CHECKING:
+    from ..app import ConsoleApp
+
+STATE_SHORT = {
+    "active": "active",
+    "idle": "idle",
+    "idle in transaction": "idle-x",
+    "idle in transaction (aborted)": "idle-x!",
+    "fastpath function call": "fastpath",
+    "disabled": "disabled",
+}
+MODE_SHORT = {
+    "AccessShareLock": "AccShare", "RowShareLock": "RowShare", "RowExclusiveLock": "RowExcl",
+    "ShareUpdateExclusiveLock": "ShUpdExcl", "ShareLock": "Share", "ShareRowExclusiveLock": "ShRowExcl",
+    "ExclusiveLock": "Excl", "AccessExclusiveLock": "AccExcl",
+}
+
+
+def state_label(b: Backend) -> str:
+    if b.state is None:
+        return (b.backend_type or "")[:8]
+    return STATE_SHORT.get(b.state, b.state[:8])
+
+
+def wait_label(b: Backend) -> str:
+    if not b.wait_event_type:
+        return ""
+    # an idle session "waits" for its client: noise, not a wait
+    if (b.state or "").startswith("idle") and b.wait_event_type == "Client":
+        return ""
+    return f"{b.wait_event_type}:{b.wait_event}" if b.wait_event else b.wait_event_type
+
+
+def query_line(text: str | None) -> str:
+    """The statement for a one-line cell: leading `--` comment lines dropped (the detail keeps them)."""
+    if not text:
+        return ""
+    lines = text.lstrip().splitlines()
+    i = 0
+    while i < len(lines) - 1 and lines[i].lstrip().startswith("--"):
+        i += 1
+    return " ".join(" ".join(lines[i:]).split())
+
+
+def row_style(b: Backend) -> str:
+    if b.waiting_on_lock:
+        return "bold red"
+    if b.idle_in_transaction:
+        return "yellow"
+    if b.state == "active":
+        return "bold"
+    return ""
+
+
+def statements_for(b: Backend, frame: Frame | None) -> list[Statement]:
+    """pg_stat_statements entries of this backend's statement (14+: query_id)."""
+    st = frame.statements if frame else None
+    if b.query_id is None or not isinstance(st, Statements):
+        return []
+    found = [s for s in st.statements if s.row.queryid == b.query_id]
+    mine = [s for s in found if s.row.usename == b.usename and s.row.datname == b.datname]
+    return mine or found
+
+
+def _kv(t: Text, label: str, value: str, style: str = "bold") -> None:
+    if t.plain and not t.plain.endswith((" ", "\n")):
+        t.append("  ")
+    t.append(f"{label} ", style="dim")
+    t.append(value, style=style)
+
+
+def backend_detail(b: Backend, frame: Frame | None, held: Any, own_pids: frozenset[int]) -> RenderableType:
+    head = Text()
+    _kv(head, "pid", f"{b.pid}{'  (this console)' if b.is_self or b.pid in own_pids else ''}")
+    _kv(head, "user", b.usename or "-")
+    _kv(head, "db", b.datname or "-")
+    _kv(head, "app", b.application_name or "-")
+    _kv(head, "client", b.client or "-")
+    if b.backend_type and b.backend_type != "client backend":
+        _kv(head, "type", b.backend_type)
+    head.append("\n")
+    _kv(head, "state", b.state or "-", row_style(b) or "bold")
+    _kv(head, "for", fmt.duration(b.state_age_s))
+    _kv(head, "xact", fmt.duration(b.xact_age_s))
+    _kv(head, "query", fmt.duration(b.query_age_s))
+    _kv(head, "session", fmt.duration(b.backend_age_s))
+    if b.xmin_age is not None:
+        _kv(head, "xmin age", fmt.num(b.xmin_age))
+    wait = wait_label(b)
+    if wait:
+        head.append("\n")
+        _kv(head, "waiting on", wait, "bold red" if b.waiting_on_lock else "bold")
+        node = frame.locks.node(b.pid) if frame and isinstance(frame.locks, Locks) else None
+        if node is not None:
+            if node.blocked_by:
+                _kv(head, "blocked by", ", ".join(str(p) for p in node.blocked_by), "bold red")
+            if node.mode:
+                _kv(head, "wants", f"{node.mode} on {node.relation or node.locktype}")
+            _kv(head, "for", fmt.duration(node.wait_s))
+    parts: list[RenderableType] = [head]
+    if b.leader_pid and b.leader_pid != b.pid:
+        parts.append(Text(f"parallel worker of {b.leader_pid}", style="dim"))
+    parts.append(Text("query", style="dim underline"))
+    parts.append(Text(b.query or "(no query text: none yet, or hidden from this role)",
+                      style="" if b.query else "dim"))
+    parts.extend(_pgss_lines(b, frame))
+    parts.extend(_held_lines(held))
+    return Group(*parts)
+
+
+def _pgss_lines(b: Backend, frame: Frame | None) -> list[RenderableType]:
+    if b.query_id is None:
+        return []
+    found = statements_for(b, frame)
+    t = Text()
+    t.append(f"pg_stat_statements (query_id {b.query_id})", style="dim underline")
+    if not found:
+        t.append("\n  no entry yet (or not collected: the statements view refreshes every few polls)", style="dim")
+        return [t]
+    for s in found[:3]:
+        r = s.row
+        t.append("\n  ")
+        _kv(t, "calls", fmt.num(r.calls))
+        _kv(t, "mean", fmt.ms(r.mean_exec_ms))
+        _kv(t, "max", fmt.ms(r.max_exec_ms))
+        _kv(t, "total", fmt.ms(r.total_exec_ms))
+        _kv(t, "rows", fmt.num(r.rows))
+        _kv(t, "hit", fmt.pct(s.hit_ratio))
+        if s.d_calls:
+            _kv(t, "last interval", f"{fmt.num(s.d_calls)} calls, {fmt.ms(s.d_mean_ms)} mean")
+    return [t]
+
+
+def _held_lines(held: Any) -> list[RenderableType]:
+    if held is None:
+        return []
+    t = Text("locks", style="dim underline")
+    if isinstance(held, str):
+        t.append(f"\n  {held}", style="yellow")
+        return [t]
+    locks: list[HeldLock] = held
+    if not locks:
+        t.append("\n  none", style="dim")
+        return [t]
+    for lk in locks[:12]:
+        t.append("\n  ")
+        t.append("held " if lk.granted else "WAITS ", style="dim" if lk.granted else "bold red")
+        t.append(f"{lk.mode} ", style="bold")
+        t.append(f"{lk.locktype}" + (f" {lk.relation}" if lk.relation else ""))
+        if lk.wait_s is not None:
+            t.append(f" for {fmt.duration(lk.wait_s)}", style="red")
+    if len(locks) > 12:
+        t.append(f"\n  … {len(locks) - 12} more", style="dim")
+    return [t]
+
+
+def locks_request(pid: int):
+    async def fn(conn, caps):
+        return await locks_held(conn, caps, pid)
+    return fn
+
+
+def confirm_signal(app: "ConsoleApp", b: Backend | None, pid: int, terminate: bool) -> None:
+    """Cancel or terminate a backend after a confirmation that names it."""
+    what = "Terminate" if terminate else "Cancel the query of"
+    body = Text()
+    body.append(f"{what} backend {pid}?\n\n", style="bold")
+    if b is not None:
+        body.append(f"user {b.usename or '-'}  db {b.datname or '-'}  app {b.application_name or '-'}\n")
+        body.append(f"state {b.state or '-'}  xact {fmt.duration(b.xact_age_s)}  "
+                    f"query {fmt.duration(b.query_age_s)}\n\n")
+        body.append(fmt.one_line(b.query, 300) or "(no query text)", style="dim")
+    body.append("\n\n")
+    body.append("pg_terminate_backend ends the session and rolls back its transaction."
+                if terminate else "pg_cancel_backend cancels the running statement; the session stays.",
+                style="italic")
+
+    async def run(actions):
+        own = app.own_pids()
+        return await (actions.terminate(pid, own) if terminate else actions.cancel(pid, own))
+
+    app.confirm_action("Terminate backend" if terminate else "Cancel query", body, run, danger=terminate)

@@ -1,0 +1,163 @@
+"""The two header lines: who and how (server, version, uptime, state), and the pulse
+(connections, TPS, hit ratios, deadlocks) with sparklines over the last minutes."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timezone
+from typing import Callable
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ... import fmt
+from ...snapshots import Connections, Frame, Overview
+from ..messages import Link
+from .sparkline import sparkline
+
+HISTORY = 240
+
+
+def _short_version(version: str) -> str:
+    return version.split()[0] if version else "?"
+
+
+class ConsoleHeader(Static):
+    DEFAULT_CSS = """
+    ConsoleHeader { height: 2; padding: 0 1; background: $panel; }
+    """
+
+    def __init__(self, target: str, clock: Callable[[], datetime], ascii: bool = False, **kw) -> None:
+        super().__init__(**kw)
+        self.target = target
+        self.clock = clock
+        self.ascii = ascii
+        self.frame: Frame | None = None
+        self.link = Link("connecting")
+        self.paused = False
+        self.read_only = False
+        self.refresh_s = 2.0
+        self.tps: deque[float | None] = deque(maxlen=HISTORY)
+        self.active: deque[float | None] = deque(maxlen=HISTORY)
+        self.hit: deque[float | None] = deque(maxlen=HISTORY)
+        self.deadlock_seen_at: datetime | None = None
+        self._last_overview_at: datetime | None = None
+
+    # -- inputs -------------------------------------------------------------
+    def show_frame(self, frame: Frame) -> None:
+        self.frame = frame
+        ov = frame.overview
+        if isinstance(ov, Overview) and ov.row.sampled_at != self._last_overview_at:
+            self._last_overview_at = ov.row.sampled_at
+            self.tps.append(ov.tps)
+            self.hit.append(ov.hit_ratio_interval if ov.hit_ratio_interval is not None else None)
+            conns = frame.connections
+            self.active.append(float(conns.counts_by_state.get("active", 0))
+                               if isinstance(conns, Connections) else None)
+            if ov.deadlocks_delta:
+                self.deadlock_seen_at = frame.sampled_at
+        self.redraw()
+
+    def set_state(self, *, link: Link | None = None, paused: bool | None = None,
+                  refresh_s: float | None = None, read_only: bool | None = None) -> None:
+        if link is not None:
+            self.link = link
+        if paused is not None:
+            self.paused = paused
+        if refresh_s is not None:
+            self.refresh_s = refresh_s
+        if read_only is not None:
+            self.read_only = read_only
+        self.redraw()
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+    # -- drawing ------------------------------------------------------------
+    def redraw(self) -> None:
+        width = max(self.size.width - 2, 40) if self.size.width else 118
+        self.update(Text("\n").join([self._identity(width), self._pulse(width)]))
+
+    def _status(self) -> Text:
+        t = Text()
+        if self.link.state == "reconnecting":
+            t.append(" RECONNECTING… ", style="bold black on yellow")
+        elif self.link.state == "connecting":
+            t.append(" connecting… ", style="bold black on yellow")
+        elif self.paused:
+            t.append(" PAUSED ", style="bold black on yellow")
+        else:
+            t.append(" LIVE ", style="bold black on green")
+        t.append(f" {self.refresh_s:g}s")
+        if self.read_only:
+            t.append(" RO", style="bold cyan")
+        if self.frame is not None:
+            age = (self.clock() - self.frame.sampled_at).total_seconds()
+            t.append(f" age {fmt.duration(max(age, 0.0))}",
+                     style="bold yellow" if age > max(3 * self.refresh_s, 5) else "")
+        return t
+
+    def _identity(self, width: int) -> Text:
+        status = self._status()
+        ov = self.frame.overview if self.frame else None
+        left = Text()
+        if isinstance(ov, Overview):
+            r = ov.row
+            left.append(f"PG {_short_version(r.version)}", style="bold")
+            if r.is_standby:
+                left.append(" standby", style="bold magenta")
+            room = width - status.cell_len - len(left.plain) - 16
+            left.append(" " + fmt.one_line(self.target, max(room, 12)))
+            left.append(f" up {fmt.duration(ov.uptime_s)}")
+        else:
+            left.append(fmt.one_line(self.target, max(width - status.cell_len - 2, 12)), style="bold")
+        pad = width - left.cell_len - status.cell_len
+        return Text.assemble(left, " " * max(pad, 1), status)
+
+    def _pulse(self, width: int) -> Text:
+        ov = self.frame.overview if self.frame else None
+        if not isinstance(ov, Overview):
+            return Text("waiting for the first sample…" if self.frame is None else "overview unavailable",
+                        style="dim")
+        r = ov.row
+        use = ov.connection_use
+        conn_style = "bold red" if use >= 0.95 else "bold yellow" if use >= 0.8 else "bold"
+        usable = max(r.max_connections - r.reserved_connections, 1)
+        hit = ov.hit_ratio_interval if ov.hit_ratio_interval is not None else ov.hit_ratio
+        hit_style = "bold red" if hit is not None and hit < 0.9 else "bold yellow" if (
+            hit is not None and hit < 0.99) else "bold"
+        conns = self.frame.connections
+        act = conns.counts_by_state.get("active", 0) if isinstance(conns, Connections) else None
+        cache = self.frame.cache
+        idx = getattr(cache, "idx_ratio_interval", None)
+        if idx is None:
+            idx = getattr(cache, "idx_ratio", None)
+        recent_dl = (self.deadlock_seen_at is not None and self.frame is not None
+                     and (self.frame.sampled_at - self.deadlock_seen_at).total_seconds() < 300)
+        parts: list[tuple[str, str, str | None]] = [  # (label, value, spark key)
+            ("conns ", f"{r.connections_used}/{usable}", None),
+            ("tps ", fmt.num(ov.tps), "tps"),
+            ("act ", fmt.num(act), "act"),
+            ("hit ", fmt.pct(hit, 1), "hit"),
+            ("idx ", fmt.pct(idx, 1), None),
+            ("dl ", f"{r.deadlocks}", None),
+        ]
+        fixed = sum(len(a) + len(b) + 2 for a, b, _ in parts)
+        spark_w = max(0, min(30, (width - fixed) // 3 - 1))
+        styles = {"conns ": conn_style, "hit ": hit_style, "dl ": "bold red" if recent_dl else "bold"}
+        series = {"tps": (self.tps, 0.0, 0.0), "act": (self.active, 0.0, 0.0), "hit": (self.hit, None, 0.02)}
+        t = Text()
+        for label, value, spark in parts:
+            if t:
+                t.append("  ")
+            t.append(label, style="dim")
+            t.append(value, style=styles.get(label, "bold"))
+            if spark and spark_w >= 4:
+                values, floor, min_span = series[spark]
+                t.append(" " + sparkline(list(values), spark_w, self.ascii, floor, min_span), style="cyan")
+        t.truncate(width)
+        return t
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

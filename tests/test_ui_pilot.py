@@ -1,0 +1,237 @@
+"""The console driven by keys (Pilot) over canned frames: navigation, filter, sort, pause,
+refresh rate, modals, read-only, in-place updates. No server needed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import DataTable
+from ui_canned import CannedSource, fixed_clock, frames
+
+from pgconsole.ui.app import ConsoleApp
+from pgconsole.ui.screens.confirm import ConfirmScreen
+from pgconsole.ui.screens.filter import FilterScreen
+from pgconsole.ui.screens.help import HelpScreen
+from pgconsole.ui.screens.sort import SortScreen
+from pgconsole.ui.screens.text import TextScreen
+
+FRAMES = frames()
+
+
+class NoActions:
+    """An action session that must never be reached (the modal is answered No, or refused)."""
+
+    own_pids = frozenset()
+
+    def __getattr__(self, name):
+        raise AssertionError(f"action {name} reached the server")
+
+
+def make_app(read_only: bool = False, polling: bool = False) -> ConsoleApp:
+    return ConsoleApp(CannedSource(FRAMES), None, target="app@db:5432/shop", refresh_s=2.0,
+                      read_only=read_only, clock=fixed_clock(), start_polling=polling)
+
+
+def order(app: ConsoleApp) -> list[str]:
+    return [r.key.value for r in app.current_pane.table.ordered_rows]
+
+
+async def wait_for(pilot, cond, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
+        await pilot.pause(0.02)
+
+
+async def test_number_keys_switch_panes_and_focus_their_table():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        for key, pane in (("2", "locks"), ("3", "cache"), ("4", "statements"), ("5", "bloat"),
+                          ("1", "connections")):
+            await pilot.press(key)
+            assert app.current_pane.pane_id == pane
+            assert app.focused is app.current_pane.table
+            assert app.current_pane.table.row_count > 0
+        # hidden panes were drawn when shown, not on every frame
+        await pilot.press("2")
+        assert order(app)[:3] == ["101", "102", "103"]          # root blocker first, then its chain
+
+
+async def test_locks_jump_from_waiter_to_blocker_and_root():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("2", "end")
+        assert app.current_pane.selected_key == "103"
+        await pilot.press("b")
+        assert app.current_pane.selected_key == "102"
+        await pilot.press("end", "B")
+        assert app.current_pane.selected_key == "101"
+
+
+async def test_filter_by_field_and_text_then_clear():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        pane = app.current_pane
+        await pilot.press("slash")
+        assert isinstance(app.screen, FilterScreen)
+        await pilot.press(*"db:analytics", "enter")
+        assert order(app) == ["104"]
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"-orders", "enter")   # negation
+        assert "101" not in order(app) and "106" in order(app)
+        await pilot.press("escape")
+        assert not pane.filter and "101" in order(app)
+
+
+async def test_toggles_idle_waiting_and_idle_in_transaction():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        assert "105" not in order(app)            # idle hidden by default
+        await pilot.press("i")
+        assert "105" in order(app)
+        await pilot.press("w")
+        assert sorted(order(app)) == ["102", "103"]
+        await pilot.press("x")
+        assert order(app) == ["101"]
+        await pilot.press("x")
+        assert "105" in order(app)
+
+
+async def test_sort_picker_and_reverse_keep_the_selected_row():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        assert order(app)[0] == "101"             # default: oldest transaction first
+        await pilot.press("down")
+        assert app.current_pane.selected_key == "102"
+        await pilot.press("s")
+        assert isinstance(app.screen, SortScreen)
+        await pilot.press("home", "enter")        # first option: pid
+        ordered = order(app)
+        assert ordered == sorted(ordered, key=int)
+        assert app.current_pane.selected_key == "102"   # the cursor followed its row
+        await pilot.press("S")
+        assert order(app) == sorted(ordered, key=int, reverse=True)
+        assert app.current_pane.selected_key == "102"
+
+
+async def test_frames_update_rows_in_place_keeping_cursor_and_row_objects():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[0])
+        table = app.current_pane.table
+        await pilot.press("down", "down")
+        key = app.current_pane.selected_key
+        row_objects = {k.value: v for k, v in table.rows.items()}
+        for f in FRAMES[1:]:
+            app.show_frame(f)
+        await pilot.pause()
+        assert app.current_pane.selected_key == key
+        # same Row objects: updated cell by cell, never cleared and rebuilt
+        assert all(table.rows[k] is row_objects[k] for k in row_objects)
+
+
+async def test_pause_refresh_and_rate_keys_drive_the_poll_loop():
+    app = make_app(polling=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        source = app.source
+        await wait_for(pilot, lambda: source.polls >= 1 and app.frame is not None)
+        assert app.current_pane.table.row_count > 0
+        await pilot.press("p")
+        assert app.poller.paused and "PAUSED" in str(app.header.render())
+        before = source.polls
+        await pilot.press("r")                     # refresh now works while paused: exactly one poll
+        await wait_for(pilot, lambda: source.polls == before + 1)
+        await pilot.press("p")
+        assert not app.poller.paused
+        await pilot.press("minus")
+        assert app.refresh_s == 3.0 and app.poller.refresh_s == 3.0
+        await pilot.press("plus", "plus", "plus")
+        assert app.refresh_s == 0.5
+        await pilot.press("plus")
+        assert app.refresh_s == 0.5               # the ladder stops at 0.5 s
+
+
+async def test_statements_interval_toggle_and_explain_without_server():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("4")
+        pane = app.current_pane
+        assert pane.table.labels["calls"] == "calls"
+        await pilot.press("i")
+        assert pane.interval and pane.table.labels["calls"] == "calls/s"
+        await pilot.press("e")                     # no caps: a notification, no crash
+        await pilot.pause()
+        assert any("not connected" in n.message for n in app._notifications)
+
+
+async def test_help_detail_zoom_and_palette_open_and_close():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "enter")
+        assert isinstance(app.screen, TextScreen)
+        await pilot.press("escape", "d")
+        assert not app.query_one("#detail").display
+        await pilot.press("d")
+        assert app.query_one("#detail").display
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"
+        await pilot.press("escape")
+
+
+async def test_confirm_modal_defaults_to_no():
+    app = make_app()
+    app.actions = NoActions()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("k")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "101" in str(app.screen.body)
+        await pilot.press("enter")                  # Enter on the focused "No"
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("c", "n")
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_read_only_greys_out_and_refuses_actions():
+    app = make_app(read_only=True)
+    app.actions = NoActions()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        bindings = app.screen.active_bindings
+        assert bindings["k"].enabled is False and bindings["c"].enabled is False
+        await pilot.press("k", "c")
+        assert not isinstance(app.screen, ConfirmScreen)
+        # the palette and any other path go through confirm_action, which refuses too
+        app.current_pane.action_terminate()
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("read-only" in n.message for n in app._notifications)
+        await pilot.press("5")
+        assert app.screen.active_bindings["v"].enabled is False
+        assert app.screen.active_bindings["e"].enabled is True     # pgstattuple only reads
+
+
+async def test_resize_to_80_columns_merges_state_and_wait():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        table = app.current_pane.table
+        assert {"state", "wait", "user"} <= {c.key for c in table.shown_cols}
+        await pilot.press("down")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        shown = {c.key for c in table.shown_cols}
+        assert "sw" in shown and "wait" not in shown and "user" not in shown
+        assert app.current_pane.selected_key == "102"
+        assert isinstance(table, DataTable) and table.row_count > 0
