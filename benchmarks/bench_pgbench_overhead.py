@@ -17,6 +17,8 @@ import argparse
 import os
 import platform
 import pty
+import random
+import signal
 import re
 import shutil
 import statistics
@@ -56,8 +58,10 @@ def machine() -> str:
 
 
 def run_direct(pgbench: str, cfg: BenchConfig, params: ConnParams) -> float:
+    # its own session, as pgconsole starts it: with Linux autogroup scheduling each session
+    # gets its own CPU share, and a difference there would measure the scheduler, not pgconsole
     r = subprocess.run(run_argv(pgbench, cfg), env=child_env(params), capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL, timeout=cfg.run_seconds + 60)
+                       stdin=subprocess.DEVNULL, timeout=cfg.run_seconds + 60, start_new_session=True)
     s = parse_summary(r.stdout)
     if r.returncode != 0 or s.tps is None:
         raise SystemExit(f"direct pgbench failed: {r.stderr.strip()[-300:]}")
@@ -68,8 +72,18 @@ _TPS_ROW = re.compile(r"^tps\s+([\d,]+\.\d)", re.M)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def run_pgconsole(cfg: BenchConfig, params: ConnParams) -> float:
-    """The CLI in a pseudo-terminal (live view on); the TPS is read from its final report."""
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) used by the process itself, not its children."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run_pgconsole(cfg: BenchConfig, params: ConnParams) -> tuple[float, float, float]:
+    """The CLI in a pseudo-terminal (live view on): TPS from its final report, and the CPU
+    seconds pgconsole's own process used in all and while pgbench ran."""
     argv = [sys.executable, "-m", "pgconsole", "bench", "-h", params.host, "-p", str(params.port),
             "-U", params.user, "-d", params.database, "-c", str(cfg.clients), "-j", str(cfg.jobs),
             "-T", str(cfg.run_seconds), "-b", cfg.builtin]
@@ -91,26 +105,39 @@ def run_pgconsole(cfg: BenchConfig, params: ConnParams) -> float:
 
     t = threading.Thread(target=drain, daemon=True)
     t.start()
-    proc.wait(timeout=cfg.run_seconds + 60)
+    cpu = 0.0
+    cpu_at_first_progress = None
+    while proc.poll() is None:  # the last reading before it exits
+        c = _cpu_s(proc.pid)
+        cpu = c if c is not None else cpu
+        if cpu_at_first_progress is None and b"elapsed" in b"".join(chunks[-5:]):
+            cpu_at_first_progress = cpu  # pgbench is running: startup and checks are behind
+        time.sleep(0.1)
     t.join(5)
     os.close(master)
     text = _ANSI.sub("", b"".join(chunks).decode(errors="replace")).replace("\r", "\n")
     m = _TPS_ROW.findall(text)
     if proc.returncode != 0 or not m:
         raise SystemExit(f"pgconsole bench failed (exit {proc.returncode}): {text[-500:]}")
-    return float(m[-1].replace(",", ""))
+    during = cpu - (cpu_at_first_progress if cpu_at_first_progress is not None else cpu)
+    return float(m[-1].replace(",", "")), cpu, during
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pairs", type=int, default=6)
+    ap.add_argument("--pairs", type=int, default=8)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--clients", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--builtin", default="select-only")
     ap.add_argument("--scale", type=int, default=10)
     a = ap.parse_args()
+    if a.pairs < 2:
+        raise SystemExit("--pairs must be at least 2")
 
+    # SIGTERM/SIGINT (also when started in the background) still stop the server below
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(130))
     root = Path(tempfile.mkdtemp(prefix="pgc-bench-"))
     cluster = LocalCluster(root)
     try:
@@ -126,21 +153,38 @@ def main() -> None:
               f"{a.clients} clients, {a.jobs} jobs, {a.seconds} s per run, {a.pairs} pairs (ABBA order)")
         run_direct(pgbench.path, BenchConfig(clients=a.clients, jobs=a.jobs, duration_s=3, builtin=a.builtin),
                    params)  # warm-up: caches, not counted
-        direct, via = [], []
+        direct, via, cpus, durings = [], [], [], []
         for i in range(a.pairs):
             order = ("direct", "pgconsole") if i % 2 == 0 else ("pgconsole", "direct")
             for who in order:
                 t0 = time.monotonic()
-                tps = run_direct(pgbench.path, cfg, params) if who == "direct" else run_pgconsole(cfg, params)
-                (direct if who == "direct" else via).append(tps)
-                print(f"  pair {i + 1} {who:<9} {tps:10.1f} tps  ({time.monotonic() - t0:.1f} s wall)", flush=True)
+                if who == "direct":
+                    tps, extra = run_direct(pgbench.path, cfg, params), ""
+                    direct.append(tps)
+                else:
+                    tps, cpu, during = run_pgconsole(cfg, params)
+                    via.append(tps)
+                    cpus.append(cpu)
+                    durings.append(during)
+                    extra = f", pgconsole's own CPU {cpu:.2f} s, {during:.3f} s of it while pgbench ran"
+                print(f"  pair {i + 1} {who:<9} {tps:10.1f} tps  ({time.monotonic() - t0:.1f} s wall{extra})",
+                      flush=True)
         md, mv = statistics.mean(direct), statistics.mean(via)
         ratios = [v / d for d, v in zip(direct, via)]
         print(f"direct:    mean {md:10.1f} tps  (stdev {statistics.stdev(direct):.1f})")
         print(f"pgconsole: mean {mv:10.1f} tps  (stdev {statistics.stdev(via):.1f})")
-        print(f"difference of means: {(mv - md) / md * 100:+.2f}%   median pair ratio: "
-              f"{(statistics.median(ratios) - 1) * 100:+.2f}%   run-to-run noise (direct stdev/mean): "
-              f"{statistics.stdev(direct) / md * 100:.2f}%")
+        rng = random.Random(1)
+        boot = sorted(statistics.mean(rng.choices(ratios, k=len(ratios))) for _ in range(10000))
+        lo, hi = boot[250] - 1, boot[9749] - 1
+        print(f"difference of means: {(mv - md) / md * 100:+.2f}%   mean pair ratio: "
+              f"{(statistics.mean(ratios) - 1) * 100:+.2f}% (95% bootstrap interval {lo * 100:+.2f}% .. "
+              f"{hi * 100:+.2f}%)   median pair ratio: {(statistics.median(ratios) - 1) * 100:+.2f}%   "
+              f"run-to-run noise (direct stdev/mean): {statistics.stdev(direct) / md * 100:.2f}%")
+        cpu, during = statistics.mean(cpus), statistics.mean(durings)
+        span = max(a.seconds - 1, 1)  # from the first progress report to the end
+        print(f"pgconsole's own CPU per run: {cpu:.2f} s in all (Python start-up, checks: before pgbench "
+              f"starts); {during:.3f} s while pgbench ran = {during / span * 100:.2f}% of one CPU, "
+              f"{during / span / (os.cpu_count() or 1) * 100:.2f}% of this machine")
     finally:
         cluster.destroy()
         shutil.rmtree(root, ignore_errors=True)

@@ -46,6 +46,29 @@ def dollar_tag(text: str, base: str) -> str:
         n += 1
 
 
+EXPLAINABLE = ("select", "insert", "update", "delete", "merge", "values", "with", "table")
+
+
+def first_keyword(text: str) -> str:
+    """The statement's first word, past leading comments and parentheses."""
+    t = text.lstrip()
+    while True:
+        if t.startswith("--"):
+            t = t.split("\n", 1)[1].lstrip() if "\n" in t else ""
+        elif t.startswith("/*"):
+            t = t.split("*/", 1)[1].lstrip() if "*/" in t else ""
+        elif t.startswith("("):
+            t = t[1:].lstrip()
+        else:
+            break
+    word = ""
+    for ch in t:
+        if not (ch.isalpha() or ch == "_"):
+            break
+        word += ch
+    return word.lower()
+
+
 def explain_unavailable_reason(version_num: int) -> str | None:
     """Why EXPLAIN of a normalized statement is impossible on this server, or None."""
     if version_num < 160000:
@@ -163,6 +186,10 @@ class ActionSession:
         text = (statement or "").strip().rstrip(";").strip()
         if not text:
             raise PgConsoleError("no statement text to explain (the role cannot read it, or it was evicted)")
+        kw = first_keyword(text)
+        if kw not in EXPLAINABLE:
+            raise PgConsoleError(f"EXPLAIN plans SELECT, INSERT, UPDATE, DELETE, MERGE and VALUES; "
+                                 f"this statement is {kw.upper() or 'not one of them'}")
         outer = dollar_tag(text, "pgc_explain")
         inner = dollar_tag(text + outer, "pgc_stmt")
         sql = (sqlfiles.load("explain_generic", caps.version_num)

@@ -401,9 +401,22 @@ def _read_service(path: str, name: str) -> dict[str, str] | None:
     return entry
 
 
-# host:port:database:user:password, '\' escapes ':' and '\', an unescaped '*' is a wildcard
-_FIELD = r"((?:[^:\\]|\\.|\\$)*)"
-_PGPASS_RE = re.compile(f"{_FIELD}:" * 4 + _FIELD)
+def _pgpass_field(line: str, i: int, token: str) -> int | None:
+    """libpq's pwdfMatchesString: the index past this field if it matches token.
+    '*' alone is a wildcard; '\\' escapes the next character (':' or '\\')."""
+    if line.startswith("*:", i):
+        return i + 2
+    k = 0
+    while i < len(line):
+        esc = line[i] == "\\"
+        i += esc
+        c = line[i:i + 1]
+        if c == ":" and k == len(token) and not esc:
+            return i + 1
+        if k == len(token) or c != token[k]:
+            return None
+        i, k = i + 1, k + 1
+    return None
 
 
 def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, user: str) -> str | None:
@@ -420,16 +433,25 @@ def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, us
         log.warning('password file "%s" has group or world access; permissions should be u=rw (0600) or less', passfile)
         return None
     # libpq matches "localhost" for its default socket directory; we accept both spellings
-    hosts = {host, "localhost"} if host in _SOCKET_DIRS or host == "/run/postgresql" else {host}
-    wanted = (hosts, {str(port)}, {database}, {user})
+    hosts = (host, "localhost") if host in _SOCKET_DIRS or host == "/run/postgresql" else (host,)
     try:
         text = Path(passfile).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    for line in text.splitlines():
-        m = _PGPASS_RE.match(line) if not line.startswith("#") else None
-        if m and all(f == "*" or _unescape(f) in want for f, want in zip(m.groups(), wanted)):
-            return _unescape(m.group(5)) or None
+    for line in text.split("\n"):
+        if line.startswith("#"):
+            continue
+        for h in hosts:
+            i: int | None = 0
+            for token in (h, str(port), database, user):
+                i = _pgpass_field(line.rstrip("\r\n"), i, token) if i is not None else None
+            if i is not None:
+                pw, rest = [], line.rstrip("\r\n")[i:]
+                while rest and rest[0] != ":":  # de-escape up to the next ':'
+                    n = 2 if rest[0] == "\\" and len(rest) > 1 else 1
+                    pw.append(rest[n - 1])
+                    rest = rest[n:]
+                return "".join(pw) or None
     return None
 
 

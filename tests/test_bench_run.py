@@ -221,3 +221,24 @@ def test_cli_wrong_server_and_bad_pgbench(bench_db, tmp_path):
     assert r.returncode == 2 and "connection refused" in r.stderr and "Traceback" not in r.stderr
     r = cli(bench_db, "--pgbench", str(tmp_path / "nope"))
     assert r.returncode == 2 and "pgbench not found at" in r.stderr
+
+
+async def test_cancelled_worker_with_context_manager_kills_pgbench(bench_db):
+    """The console's pattern: `async with BenchRun(...)` in a worker that gets cancelled."""
+    first, runs = asyncio.Event(), []
+
+    async def worker():
+        async with BenchRun(bench_db, BenchConfig(duration_s=60, builtin="select-only")) as run:
+            runs.append(run)
+            async for ev in run.events():
+                if isinstance(ev, ProgressSample):
+                    first.set()
+
+    task = asyncio.create_task(worker())
+    await asyncio.wait_for(first.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(ProcessLookupError):
+        os.kill(runs[0].pid, 0)
+    assert not runs[0].running

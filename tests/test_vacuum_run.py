@@ -201,3 +201,28 @@ async def test_cli(fresh_db):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("pgconsole: error: VACUUM public.other: lock not granted within 0.3 s")
+
+
+async def test_cancelled_worker_cancels_the_vacuum(fresh_db):
+    """`async with VacuumRun(...)` in a worker that gets cancelled: VACUUM is cancelled too."""
+    await setup(fresh_db, dead_table("big", 40000))
+    seen = asyncio.Event()
+
+    async def worker():
+        async with VacuumRun(fresh_db, ["big"], VacuumOptions(cost_delay_ms=100, poll_s=0.05)) as run:
+            async for ev in run.events():
+                if isinstance(ev, VacuumProgress) and ev.command:
+                    seen.set()
+
+    task = asyncio.create_task(worker())
+    await asyncio.wait_for(seen.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    conn = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    try:
+        busy = await conn.fetchval("SELECT count(*) FROM pg_stat_progress_vacuum WHERE datname = current_database()")
+        n_vacuums = await conn.fetchval("SELECT vacuum_count FROM pg_stat_all_tables WHERE relname = 'big'")
+    finally:
+        await conn.close()
+    assert busy == 0 and n_vacuums == 0  # cancelled, not finished behind our back

@@ -6,6 +6,8 @@
         ...
     result = await run.wait()         # BenchResult, also after stop() or a pgbench failure
 
+or `async with BenchRun(...) as run:`, which stops and reaps pgbench when the block exits.
+
 `stop()` may be called at any time (a key press, Ctrl-C): pgbench gets SIGINT, then
 SIGTERM and SIGKILL if it lingers, and the result still reports what ran, rebuilt from
 the progress lines. pgbench runs in its own session (no controlling terminal): it can
@@ -19,7 +21,7 @@ import asyncio
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import AsyncIterator, Callable, Union
 
 from .. import capabilities, sqlfiles
@@ -112,12 +114,32 @@ class BenchRun:
         self._task = asyncio.create_task(self._drive(), name="pgbench-run")
 
     async def events(self) -> AsyncIterator[BenchEvent]:
-        """Events as they happen; ends when the run has finished. One consumer only."""
+        """Events as they happen; ends when the run has finished. One consumer only.
+        Cancelling the consumer (a worker being cancelled) stops pgbench."""
         while True:
-            ev = await self._queue.get()
+            try:
+                ev = await self._queue.get()
+            except asyncio.CancelledError:
+                self.stop()
+                raise
             if ev is None:
                 return
             yield ev
+
+    async def __aenter__(self) -> "BenchRun":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        """Leaving the block ends the run: pgbench is stopped if still running, and reaped."""
+        if self._task is None:
+            return
+        if not self._task.done():
+            self.stop()
+        try:
+            await asyncio.shield(self._task)
+        except Exception:
+            pass
 
     def stop(self, force: bool = False) -> None:
         """Ask pgbench to stop (SIGINT); `force` kills it at once. Safe to call repeatedly."""

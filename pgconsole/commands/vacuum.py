@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -33,6 +32,7 @@ def add_arguments(p) -> None:
                    help="throttle like autovacuum: sleep MS ms per vacuum_cost_limit of work (default: none)")
     p.add_argument("--json", action="store_true", help="print the report as JSON, no live view")
     add_conn_args(p, positional=False)
+    p.usage = "pgconsole vacuum [options] [CONN] [TABLE ...]"
 
 
 def split_words(args) -> list[str]:

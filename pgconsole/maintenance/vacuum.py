@@ -6,6 +6,8 @@
         ...
     report = await run.wait()         # VacuumReport: before/after per table
 
+or `async with VacuumRun(...) as run:`, which cancels what still runs when the block exits.
+
 VACUUM runs on its own connection (it cannot run inside a transaction block, and
 asyncpg's execute outside one is plain autocommit) with no statement_timeout but with
 a lock_timeout, so a table locked by another session fails with a clear error naming
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import AsyncIterator, Callable, Sequence, Union
 
 import asyncpg
@@ -170,11 +172,31 @@ class VacuumRun:
         self._task = asyncio.create_task(self._drive(), name="vacuum-run")
 
     async def events(self) -> AsyncIterator[VacuumEvent]:
+        """Events as they happen; ends with the run. Cancelling the consumer stops the run."""
         while True:
-            ev = await self._queue.get()
+            try:
+                ev = await self._queue.get()
+            except asyncio.CancelledError:
+                self.stop()
+                raise
             if ev is None:
                 return
             yield ev
+
+    async def __aenter__(self) -> "VacuumRun":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        """Leaving the block cancels what still runs and closes both sessions."""
+        if self._task is None:
+            return
+        if not self._task.done():
+            self.stop()
+        try:
+            await asyncio.shield(self._task)
+        except Exception:
+            pass
 
     def stop(self) -> None:
         """Cancel the statement running now (the server rolls it back) and skip the rest."""

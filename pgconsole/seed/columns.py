@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import random
 import struct
 import uuid as uuidlib
 from decimal import Decimal
 from itertools import repeat
-from operator import add, and_, mul, rshift, xor
+from operator import add, and_, floordiv, mod, mul, rshift, xor
 
 from . import distributions as D
 from .encode import (NULL, PG_EPOCH, array_payload, encode_value, frame, json_fragment, numeric_payload, pack_fixed,
@@ -117,6 +118,7 @@ class UrnGen(Gen):
     def __init__(self, family: str, values: list, weights: list[float] | None, *, null: float = 0.0,
                  cells: bool = False, scale: int = 2):
         """values are in the family's domain; cells=True: emit framed cells (NULLs folded in)."""
+        values, weights = _merge(values, weights)
         self.family, self.values, self.weights, self.scale = family, values, weights, scale
         self.cells = cells or family not in FIXED
         if family == JSON:
@@ -160,6 +162,16 @@ class UrnGen(Gen):
         else:
             out = D.draw(rng, self.table, c.n)
         return ("cells" if self.cells else "values"), out
+
+
+def _merge(values: list, weights: list[float] | None) -> tuple[list, list[float] | None]:
+    """Equal values merged, weights summed: fewer, hotter objects in the urn."""
+    acc: dict = {}
+    for v, w in zip(values, weights or repeat(1.0)):
+        acc[v] = acc.get(v, 0.0) + w
+    if len(acc) == len(values):
+        return values, weights
+    return list(acc), list(acc.values())
 
 
 class NumberGen(Gen):
@@ -304,48 +316,77 @@ class UniqueTextGen(Gen):
                 sep = b" " if (" " in s or not s[-1:].isalnum()) else b"-" if "-" in s else b""
                 lefts.append(s.encode() + sep)
                 rights.append(b"")
-        # the pool cycled into 65,536 slots: a slot is picked by a multiply of the row number
-        self.lefts = [lefts[k % len(lefts)] for k in range(D.URN_SIZE)]
-        self.rights = [rights[k % len(rights)] for k in range(D.URN_SIZE)]
-        self.a = D.coprime_multiplier(D.URN_SIZE, salt) | 1
-        self.b = salt % D.URN_SIZE
-        self.a2 = (self.a * 40503 + 2) | 1
+        # the pool cycled into 65,536 slots, picked by a multiple of the row number; the
+        # right parts (domains) in another order, so names and domains mix
+        size = D.URN_SIZE
+        self.lefts = [lefts[k % len(lefts)] for k in range(size)]
+        self.rights = [rights[(k * 40503) % size % len(rights)] for k in range(size)]
+        self.a = D.coprime_multiplier(size, salt) | 1
+        self.b = salt % size
+        self.low = [b"%03d" % k for k in range(1000)]   # row number = high part, then 3 digits
 
-    def _encode(self, rows) -> list:
-        rows = list(rows)
-        slots = map(and_, map(add, map(mul, rows, repeat(self.a)), repeat(self.b)), repeat(0xFFFF))
-        slots2 = map(and_, map(add, map(mul, rows, repeat(self.a2)), repeat(self.b)), repeat(0xFFFF))
-        nums = map(b"%d".__mod__, map(add, rows, repeat(1)))
-        out = list(map(b"".join, zip(map(self.lefts.__getitem__, slots), nums, map(self.rights.__getitem__, slots2))))
+    def _encode(self, rows, slots) -> list:
+        slots = list(slots)   # read twice: names and domains
+        nums = list(map(add, rows, repeat(1)))
+        highs = list(map(floordiv, nums, repeat(1000)))
+        text = {h: b"%d" % h for h in set(highs)}     # a chunk spans few thousands
+        highs = list(map(text.__getitem__, highs))
+        lows = list(map(self.low.__getitem__, map(mod, nums, repeat(1000))))
+        for i, num in enumerate(nums):
+            if num < 1000:                               # no leading zeros below 1000
+                highs[i], lows[i] = b"", b"%d" % num
+        out = list(map(b"".join, zip(map(self.lefts.__getitem__, slots), highs, lows,
+                                     map(self.rights.__getitem__, slots))))
         if self.max_len:
             out = [v if len(v) <= self.max_len else v[-self.max_len:] for v in out]
         return list(map(json_fragment, map(bytes.decode, out))) if self.family == JSON else out
 
     def produce(self, c, key):
-        first = self.offset + c.lo
-        return "values", self._encode(range(first, first + c.n))
+        first, a = self.offset + c.lo, self.a
+        slots = map(and_, range(first * a + self.b, (first + c.n) * a + self.b, a), repeat(0xFFFF))
+        return "values", self._encode(range(first, first + c.n), slots)
 
     def at(self, idx):
-        return self._encode(map(add, idx, repeat(self.offset)))
+        rows = list(map(add, idx, repeat(self.offset)))
+        return self._encode(rows, map(and_, map(add, map(mul, rows, repeat(self.a)), repeat(self.b)),
+                                      repeat(0xFFFF)))
 
 
 class RefGen(Gen):
-    """A foreign key: parent row indices by a cardinality distribution, then the parent's key."""
+    """A foreign key: parent row indices by a cardinality distribution, then the parent's key.
+
+    Parents up to KEY_CACHE rows have their keys listed once per process, in popularity
+    order for zipf, so a row costs one list lookup.
+    """
+
+    KEY_CACHE = 2_000_000
 
     def __init__(self, family: str, parent: Gen, count: int, total: int, dist: str, s: float, salt: int,
                  self_ref: bool, group: str | None):
         self.family, self.parent, self.count, self.total = family, parent, count, total
-        self.dist, self.s, self.salt, self.self_ref, self.group = dist, s, salt, self_ref, group
+        self.dist, self.salt, self.self_ref, self.group = dist, salt, self_ref, group
+        self.zipf = D.ZipfIndex(count, s) if dist == "zipf" else None
+        self._keys: list | None = None
+
+    def _rank_to_row(self, ranks: list[int]) -> list[int]:
+        return D.scramble(ranks, self.count, self.salt) if self.dist == "zipf" else ranks
 
     def indices(self, c: Chunk, key: str) -> list[int]:
         rng = c.rng("fk:" + self.group if self.group else key)
         if self.self_ref and self.dist == "uniform":
             r = rng.random
             return [int(r() * i) for i in range(c.lo, c.lo + c.n)]   # an earlier row: trees, not loops
-        return D.ref_indices(rng, self.dist, self.count, c.lo, c.n, self.total, self.s, self.salt)
+        return D.ref_indices(rng, self.dist, self.count, c.lo, c.n, self.total, self.salt, self.zipf)
+
+    def keys(self, idx: list[int]) -> list:
+        if self.self_ref and self.dist == "uniform" or self.count > self.KEY_CACHE:
+            return self.parent.at(self._rank_to_row(idx))
+        if self._keys is None:
+            self._keys = self.parent.at(self._rank_to_row(list(range(self.count))))
+        return list(map(self._keys.__getitem__, idx))
 
     def produce(self, c, key):
-        vals = self.parent.at(self.indices(c, key))
+        vals = self.keys(self.indices(c, key))
         if self.family == "uuid":
             return "blob", b"".join(vals)
         return "values", vals
@@ -377,11 +418,14 @@ class TimeGen(Gen):
         self.family, self.rows, self.offset, self.start, self.end = family, rows, offset, start, end
         self.mode = params.get("mode", "uniform")
         self.after = params.get("after")
-        self.jitter = D.duration_us(params.get("jitter", 0))
-        self.min_delay = D.duration_us(params.get("min_delay", 0))
-        self.max_delay = D.duration_us(params.get("max_delay", "30d"))
-        if self.mode == "recent" and not self.after:
-            self.table, self.width = D.recent_table(start, end, float(params.get("power", 2.0)))
+        if self.after:
+            lo, hi = D.duration_us(params.get("min_delay", 0)), D.duration_us(params.get("max_delay", "30d"))
+            self.delays = D.spread_urn(lo, hi)
+        elif self.mode == "sequential":
+            j = D.duration_us(params.get("jitter", 0))
+            self.jitter = D.spread_urn(-j, j) if j > 0 else None
+        elif self.mode == "recent":
+            self.coarse, self.fine = D.recent_table(start, end, float(params.get("power", 2.0)))
 
     def produce(self, c, key):
         rng = c.rng(key)
@@ -389,12 +433,12 @@ class TimeGen(Gen):
             base = c.values[self.after]
             if self.family == "date":
                 base = map(mul, base, repeat(_US_PER_DAY))
-            us = list(map(add, base, D.uniform_ints(rng, self.min_delay, self.max_delay, c.n)))
+            us = list(map(add, base, D.draw(rng, self.delays, c.n)))
         elif self.mode == "sequential":
             step = (self.end - self.start) / max(self.rows, 1)
             us = D.sequential_times(rng, self.start, step, self.jitter, self.offset + c.lo, c.n)
         elif self.mode == "recent":
-            us = D.recent_times(rng, self.table, self.width, c.n)
+            us = D.recent_times(rng, self.coarse, self.fine, c.n)
         else:
             us = D.uniform_ints(rng, self.start, self.end, c.n)
         return "values", self.convert(us)
@@ -440,23 +484,43 @@ class JsonGen(Gen):
     """An object from per-key generators, assembled with joins (no json.dumps per row).
 
     Keys that are always present come first; later keys carry their own ', "key": '
-    prefix and are b"" when omitted, so no row needs Python to place commas. jsonb
-    sorts keys anyway.
+    prefix and are b"" when omitted, so no row needs Python to place commas (jsonb sorts
+    keys anyway). When every key is drawn from a small urn, all objects are listed once
+    and a row is one draw.
     """
 
-    def __init__(self, family: str, fields: list[tuple[str, Gen, float, float]]):
+    COMBOS = 4096
+
+    def __init__(self, family: str, fields: list[tuple[str, Gen, float, float]], null: float = 0.0):
         self.family = family
         fields = sorted(fields, key=lambda f: f[3] > 0)   # stable: present keys first
         self.fields = []
         self.slow = bool(fields) and fields[0][3] > 0      # every key optional: commas per row
-        for k, (name, gen, null, omit) in enumerate(fields):
+        for k, (name, gen, null_, omit) in enumerate(fields):
             prefix = (b"" if k == 0 or self.slow else b", ") + json_fragment(name) + b": "
             if isinstance(gen, UrnGen) and not self.slow:
-                gen.fold_json(prefix, null, omit)
-            self.fields.append((name, gen, null, omit, prefix))
+                gen.fold_json(prefix, null_, omit)
+            self.fields.append((name, gen, null_, omit, prefix))
         self.head = (b"\x01" if family == "jsonb" else b"") + b"{"
+        self.whole = self._collapse(null)
+        self.folded = self.whole is not None and self.whole.folded
+
+    def _collapse(self, null: float) -> UrnGen | None:
+        gens = [f[1] for f in self.fields]
+        if self.slow or not gens or not all(isinstance(g, UrnGen) and not g.direct for g in gens):
+            return None
+        pieces = [_merge(g.table, None) for g in gens]
+        if math.prod(len(v) for v, _ in pieces) > self.COMBOS:
+            return None
+        objects, weights = [self.head + b"}"], [1.0]
+        for vals, ws in pieces:
+            objects = [o[:-1] + v + b"}" for o in objects for v in vals]
+            weights = [w * x for w in weights for x in ws]
+        return UrnGen(self.family, objects, weights, null=null, cells=self.family != JSON)
 
     def produce(self, c, key):
+        if self.whole is not None:
+            return self.whole.produce(c, key)
         n, cols = c.n, []
         for name, gen, null, omit, prefix in self.fields:
             kind, vals = gen.produce(c, f"{key}.{name}")

@@ -13,7 +13,7 @@ import sys
 from array import array
 from itertools import accumulate, repeat
 from math import gcd
-from operator import add, mul, rshift
+from operator import add, mod, mul, rshift
 
 # numeric distributions a column may name, with their required and optional parameters
 NUMERIC = {
@@ -200,21 +200,17 @@ def scramble(ranks: list[int], count: int, salt: int) -> list[int]:
     return [(k * a + b) % count for k in ranks]
 
 
-def ref_indices(rng, dist: str, count: int, lo: int, n: int, total: int, s: float, salt: int) -> list[int]:
-    """Parent row indices for child rows lo..lo+n-1 of a child table with `total` rows."""
+def ref_indices(rng, dist: str, count: int, lo: int, n: int, total: int, salt: int,
+                zipf: ZipfIndex | None = None) -> list[int]:
+    """Parent row indices for child rows lo..lo+n-1 of a child table with `total` rows.
+
+    For zipf these are popularity ranks: the caller maps rank to parent by a fixed
+    permutation (see scramble), so the popular parents are not the first rows.
+    """
     if dist == "uniform":
         return uniform_ints(rng, 0, count - 1, n)
     if dist == "zipf":
-        if count <= 2:
-            return zipf_ranks(rng, count, s, n)
-        # rank by the inverse power law, then scrambled so popular parents are spread out
-        r, a, b = rng.random, coprime_multiplier(count, salt), salt % count
-        if abs(s - 1.0) < 1e-9:
-            top = math.log(count + 1)
-            return [((int(math.exp(top * r())) - 1) * a + b) % count for _ in repeat(None, n)]
-        e = 1.0 - s
-        span, inv = (count + 1) ** e - 1.0, 1.0 / e
-        return [((int((span * r() + 1.0) ** inv) - 1) * a + b) % count for _ in repeat(None, n)]
+        return zipf.draw(rng, n)
     if dist == "sequential":   # children of one parent are contiguous, about total/count each
         return [(i * count) // total for i in range(lo, lo + n)]
     if dist == "even":          # round robin: every parent gets a child once total >= count
@@ -240,23 +236,50 @@ def duration_us(value) -> int:
     return int(float(m.group(1)) * _UNIT_US[m.group(2)])
 
 
-def sequential_times(rng, start: int, step: float, jitter: int, lo: int, n: int) -> list[int]:
-    """Row i at start + i*step, moved by up to +-jitter: a log's timestamps."""
+def spread_urn(lo: int, hi: int) -> array:
+    """An urn of URN_SIZE integers evenly spread over [lo, hi] (jitters, delays)."""
+    span = hi - lo
+    return array("q", [lo + (k * span) // (URN_SIZE - 1) for k in range(URN_SIZE)])
+
+
+def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int, n: int) -> list[int]:
+    """Row i at start + i*step, moved by a draw from the jitter urn: a log's timestamps."""
     st = max(1, round(step))
     base = range(start + lo * st, start + (lo + n) * st, st)
-    if jitter <= 0:
+    if jitter is None:
         return list(base)
-    return list(map(add, base, uniform_ints(rng, -jitter, jitter, n)))
+    return list(map(add, base, draw(rng, jitter, n)))
 
 
-def recent_table(start: int, end: int, power: float) -> tuple[list[int], int]:
-    """An urn of times in [start, end] denser toward end (power > 1 skews harder), and the
-    width of one slot: draw a slot, add up to that width, and times come out continuous."""
+def recent_table(start: int, end: int, power: float) -> tuple[array, array]:
+    """Urns for times in [start, end] denser toward end (power > 1 skews harder): a coarse
+    slot by the power law, then a fine offset inside the slot, so times stay continuous."""
     span = end - start
     width = max(1, span // URN_SIZE)
-    table = [end - width - int((span - width) * ((k + 0.5) / URN_SIZE) ** power) for k in range(URN_SIZE)]
-    return table, width
+    coarse = array("q", [end - width - int((span - width) * ((k + 0.5) / URN_SIZE) ** power)
+                         for k in range(URN_SIZE)])
+    return coarse, spread_urn(0, width - 1)
 
 
-def recent_times(rng, table: list[int], width: int, n: int) -> list[int]:
-    return list(map(add, draw(rng, table, n), uniform_ints(rng, 0, width - 1, n)))
+def recent_times(rng, coarse: array, fine: array, n: int) -> list[int]:
+    return list(map(add, draw(rng, coarse, n), draw(rng, fine, n)))
+
+
+class ZipfIndex:
+    """Ranks in [0, count) with a Zipf law, in C-level maps.
+
+    Each of URN_SIZE equal-probability buckets of the inverse CDF holds a run of ranks
+    (one rank at the head, many in the tail): draw a bucket, then a rank inside it.
+    Rank 0 is the most popular; callers spread ranks over rows (scramble or a table).
+    """
+
+    def __init__(self, count: int, s: float):
+        edges = _zipf_ranks([k / URN_SIZE for k in range(URN_SIZE + 1)], count, s)
+        edges[-1] = max(count, edges[-1])
+        self.lo = array("q", edges[:-1])
+        self.width = array("q", [max(1, min(URN_SIZE, edges[k + 1] - edges[k])) for k in range(URN_SIZE)])
+
+    def draw(self, rng, n: int) -> list[int]:
+        ks = _words(rng, "H", n)
+        inside = map(rshift, map(mul, _words(rng, "H", n), map(self.width.__getitem__, ks)), repeat(16))
+        return list(map(add, map(self.lo.__getitem__, ks), inside))

@@ -16,7 +16,7 @@ import json
 import struct
 import uuid
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import repeat
 from operator import add
 
 from .pgtypes import ELEM_OID, FIXED, PgType
@@ -79,8 +79,13 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[list[bytes]]) -> 
     if not var:
         return bytes(buf)
     data = bytes(buf)
-    heads = [data[i:i + width] for i in range(0, n * width, width)]
-    return b"".join(chain.from_iterable(zip(heads, *var)))
+    # interleave row heads and cells by slice assignment: no per-row tuples
+    k = 1 + len(var)
+    items: list = [None] * (n * k)
+    items[0::k] = [data[i:i + width] for i in range(0, n * width, width)]
+    for j, cells in enumerate(var, 1):
+        items[j::k] = cells
+    return b"".join(items)
 
 
 def numeric_payload(scaled: int, scale: int) -> bytes:

@@ -101,7 +101,7 @@ class TableGen:
         if g == "json":
             fields = [(k, self._compile(col, f"{path}.{k}", sub, C.JSON, None), sub.null, sub.omit)
                       for k, sub in s.fields]
-            return C.JsonGen(family, fields)
+            return C.JsonGen(family, fields, null=s.null if top else 0.0)
         if g == "list":
             elem = ptype.elem if ptype is not None and family == "array" else None
             item = self._compile(col, f"{path}[]", s.item, elem.family if elem else C.JSON, elem)

@@ -66,6 +66,7 @@ class ConsoleApp(App):
         self._errors_seen: set[str] = set()
         self._extra_seq: dict[tuple[str, str, str], int] = {}
         self._extra_timer = None
+        self._link_state = "connecting"
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -155,6 +156,7 @@ class ConsoleApp(App):
 
     def on_link_changed(self, message: LinkChanged) -> None:
         link = message.link
+        was, self._link_state = self._link_state, link.state
         self.header.set_state(link=link)
         banner = self.query_one("#banner", Static)
         if link.state == "reconnecting":
@@ -163,7 +165,7 @@ class ConsoleApp(App):
             banner.display = True
         else:
             banner.display = False
-            if link.state == "live" and self.poller is not None and self.poller.polls > 0:
+            if link.state == "live" and was == "reconnecting":
                 self.notify("reconnected", severity="information", timeout=3)
 
     # -- panes and detail --------------------------------------------------------------

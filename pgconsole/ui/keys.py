@@ -78,6 +78,12 @@ KEYS: tuple[Key, ...] = (
         writes=True),
     Key("bloat.vacuum_db", "V", "vacuum_db", "Vacuum db", "VACUUM ANALYZE the whole database", "bloat",
         show=False, writes=True),
+    # findings
+    Key("findings.go", "g", "go_to", "Go to", "jump to the pane showing the selected finding's object "
+        "(the blocked session, the bloated table...)", "findings"),
+    Key("findings.info", "i", "toggle_info", "Info", "show or hide info findings", "findings"),
+    Key("findings.recheck", "C", "recheck", "Recheck", "re-read the catalog for the index, sequence and XID "
+        "checks now (they refresh every minute)", "findings", show=False),
 )
 
 WRITES = frozenset(k.action for k in KEYS if k.writes)

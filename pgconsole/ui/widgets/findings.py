@@ -1,0 +1,267 @@
+"""Findings: the checks of pgconsole.findings over every frame, grouped by severity, each
+with its evidence and remedy; `g` jumps to the pane that shows the object.
+
+Snapshot checks run on every frame (pure functions, cheap). Catalog checks (indexes,
+sequences, XID age...) need their own queries: they run through the monitoring
+session's `run()` when the pane starts and every CATALOG_EVERY_S after, never on the
+event loop's time.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+
+from ...capabilities import Capabilities
+from ...findings import Finding, FindingsResult, Thresholds, evaluate
+from ...findings.catalog_rows import Catalog
+from ...findings.gather import gather_catalog
+from ...findings.model import SEVERITIES
+from ...report.cells import evidence_value
+from ...snapshots import Frame, Overview, Statements
+from .. import keys
+from .pane import Pane, register_pane
+from .statements import _key as statement_key
+from .table import Col
+
+CATALOG_EVERY_S = 60.0
+STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+SHORT = {"critical": "crit", "warning": "warn", "info": "info"}
+
+# which pane shows a check's object, and the evidence field that is that pane's row key
+TARGETS: dict[str, tuple[str, str | None]] = {
+    "blocking_lock": ("locks", "pid"),
+    "idle_in_transaction": ("connections", "pid"),
+    "long_running_query": ("connections", "pid"),
+    "connection_saturation": ("connections", None),
+    "low_cache_hit_ratio": ("cache", None),
+    "seq_scan_heavy": ("cache", "relid"),
+    "table_bloat": ("bloat", "relid"),
+    "dead_tuples": ("bloat", "relid"),
+    "stale_statistics": ("bloat", "relid"),
+    "index_bloat": ("bloat", "indexrelid"),
+    "slow_query": ("statements", "queryid"),
+    "n_plus_one": ("statements", "queryid"),
+    "pg_stat_statements_missing": ("statements", None),
+}
+
+
+def caps_from_frame(frame: Frame) -> Capabilities:
+    """What the checks need when no live session is at hand (canned frames): the frame's own facts."""
+    ov, st = frame.overview, frame.statements
+    row = ov.row if isinstance(ov, Overview) else None
+    pgss = st if isinstance(st, Statements) else None
+    return Capabilities(
+        version_num=row.version_num if row else 0, version=row.version if row else "",
+        current_database=row.current_database if row else "", current_user="", own_pid=frame.own_pid or 0,
+        is_superuser=False, read_all_stats=True, monitor=True, signal_backend=False,
+        shared_preload_libraries=None, track_io_timing=False, is_standby=bool(row and row.is_standby),
+        pgss_schema=pgss.ext_schema if pgss else None, pgss_version=pgss.ext_version if pgss else None,
+        pgstattuple_schema=None, pgss_available=True)
+
+
+def finding_key(f: Finding) -> str:
+    return f"{f.check}|{f.object}|{f.evidence.get('constraint', '')}"
+
+
+@register_pane
+class FindingsPane(Pane):
+    pane_id = "findings"
+    title = "Findings"
+    short = "Find"
+    view = None
+    order = 60
+    BINDINGS = keys.bindings("pane") + keys.bindings("findings")
+    COLUMNS = [
+        Col("sev", "sev", 6),
+        Col("check", "check", 22, min_table=90),
+        Col("object", "object", 26, min_table=110),
+        Col("message", "finding", flex=True),
+    ]
+    FILTER_FIELDS = ("check", "object", "severity")
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.thresholds = Thresholds()
+        self.result: FindingsResult | None = None
+        self.catalog: Catalog | None = None
+        self.catalog_error: str | None = None
+        self._catalog_at = 0.0
+        self._loading = False
+        self.show_info = True
+
+    # -- evaluation ------------------------------------------------------------------
+    def _caps(self, frame: Frame) -> Capabilities:
+        caps = self.console.caps
+        return caps if isinstance(caps, Capabilities) else caps_from_frame(frame)
+
+    def show_frame(self, frame: Frame, redraw: bool) -> None:
+        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds)
+        self._maybe_load_catalog()
+        super().show_frame(frame, redraw)
+
+    def _maybe_load_catalog(self) -> None:
+        run = getattr(self.console.source, "run", None)
+        if run is None or self._loading or time.monotonic() - self._catalog_at < CATALOG_EVERY_S:
+            return
+        self._loading = True
+        self.run_worker(self._load_catalog(run), group="findings-catalog", exclusive=True, exit_on_error=False)
+
+    async def _load_catalog(self, run) -> None:
+        try:
+            self.catalog = await run(gather_catalog)
+            self.catalog_error = None
+        except Exception as exc:  # noqa: BLE001 - shown in the status line; snapshot checks go on
+            self.catalog_error = str(exc)
+        finally:
+            self._catalog_at = time.monotonic()
+            self._loading = False
+        if self.frame is not None:
+            self.result = evaluate(self.frame, self.catalog, self._caps(self.frame), self.thresholds)
+            if self.console.current_pane is self:
+                self.redraw()
+                self.console.update_detail()
+
+    def action_recheck(self) -> None:
+        self._catalog_at = 0.0
+        self._maybe_load_catalog()
+        self.notify("re-reading the catalog for the index, sequence and XID checks…", timeout=3)
+
+    # -- rows ------------------------------------------------------------------------
+    def rows(self, view: Any, frame: Frame) -> list[tuple[str, Any]]:
+        if self.result is None:
+            return []
+        out: list[tuple[str, Any]] = []
+        for sev in reversed(SEVERITIES):
+            group = self.result.by_severity(sev)
+            if not group or (sev == "info" and not self.show_info):
+                continue
+            out.append((f"group|{sev}", (sev, len(group))))
+            out += [(finding_key(f), f) for f in group]
+        return out
+
+    def cells(self, obj: Any, frame: Frame) -> dict:
+        if isinstance(obj, tuple):
+            sev, n = obj
+            return {"sev": Text(SHORT[sev].upper(), style=STYLE[sev] + " underline"),
+                    "message": Text(f"{n} {sev} finding{'s' if n != 1 else ''}", style=STYLE[sev])}
+        f: Finding = obj
+        return {"sev": Text(f" {SHORT[f.severity]}", style=STYLE[f.severity]), "check": Text(f.check),
+                "object": Text(f.object), "message": Text(f.message)}
+
+    def fields(self, obj: Any) -> dict[str, object]:
+        if isinstance(obj, tuple):
+            return {"severity": obj[0]}
+        return {"check": obj.check, "object": obj.object, "severity": obj.severity}
+
+    def status_line(self, view: Any, frame: Frame) -> Text:
+        t = Text()
+        r = self.result
+        if r is None:
+            return t
+        for sev in reversed(SEVERITIES):
+            t.append(f"{len(r.by_severity(sev))} {sev}  ", style=STYLE[sev])
+        ran = sum(1 for s in r.checks if s.ran)
+        t.append(f"· {ran}/{len(r.checks)} checks ran", style="dim")
+        if self._loading and self.catalog is None:
+            t.append(" · reading the catalog…", style="dim")
+        elif self.catalog_error:
+            t.append(f" · catalog checks: {self.catalog_error}", style="yellow")
+        notes = ["g: go to", "i: " + ("hide" if self.show_info else "show") + " info"] + self.extra_status()
+        t.append(" · " + " · ".join(notes), style="dim")
+        return t
+
+    def badge(self, frame: Frame) -> tuple[str, str] | None:
+        r = self.result
+        if r is None:
+            return None
+        loud = r.at_least("warning")
+        if not loud:
+            return None
+        return (str(len(loud)), STYLE[loud[0].severity])
+
+    def detail(self, key: str | None):
+        obj = self._objects.get(key) if key else None
+        if obj is None:
+            return None
+        if isinstance(obj, tuple):
+            return self._checks_detail()
+        f: Finding = obj
+        head = Text()
+        head.append(f"{f.severity.upper()} ", style=STYLE[f.severity])
+        head.append(f"{f.check}", style="bold")
+        head.append(f" · {f.object}\n")
+        head.append(f.message + "\n")
+        ev = Text()
+        ev.append("evidence\n", style="dim underline")
+        for k, v in f.evidence.items():
+            ev.append(f"  {k}: ", style="dim")
+            ev.append(evidence_value(v, k) + "\n")
+        parts: list = [head, ev]
+        if f.remedy:
+            remedy = Text()
+            remedy.append("remedy\n", style="dim underline")
+            remedy.append(f.remedy.replace(";  ", ";\n"), style="bold green")
+            parts.append(remedy)
+        target = TARGETS.get(f.check)
+        if target:
+            parts.append(Text(f"g: go to the {target[0]} pane", style="dim"))
+        return Group(*parts)
+
+    def _checks_detail(self) -> Text:
+        t = Text()
+        t.append("checks\n", style="dim underline")
+        for s in self.result.checks if self.result else ():
+            if s.ran:
+                t.append(f"  {s.check}: {s.count} finding(s)" + (f" ({s.reason})" if s.reason else "") + "\n")
+            else:
+                t.append(f"  {s.check}: not run: {s.reason}" + (f" — {s.hint}" if s.hint else "") + "\n",
+                         style="yellow")
+        return t
+
+    # -- keys ------------------------------------------------------------------------
+    def action_toggle_info(self) -> None:
+        self.show_info = not self.show_info
+        self.redraw()
+
+    def action_go_to(self) -> None:
+        f = self.selected
+        if not isinstance(f, Finding):
+            self.notify("select a finding first", severity="warning")
+            return
+        target = TARGETS.get(f.check)
+        if target is None:
+            self.notify(f"{f.check} has no pane of its own: its evidence and remedy are here", timeout=4)
+            return
+        pane_id, field = target
+        app = self.console
+        app.action_show_pane(pane_id)
+        pane = app.current_pane
+        if field is None:
+            return
+        value = f.evidence.get(field)
+        if field == "indexrelid" and getattr(pane, "mode", "") != "indexes" and "indexes" in pane.MODES:
+            pane.set_mode("indexes")
+        elif field == "relid" and pane.MODES and getattr(pane, "mode", "") != "tables":
+            pane.set_mode("tables")
+        key = self._row_key(pane_id, value)
+        if key is None or not pane.table.select_key(key):
+            self.notify(f"{f.object} is not among the rows shown there (filtered, or not in the top rows)",
+                        severity="information", timeout=4)
+
+    def _row_key(self, pane_id: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        if pane_id != "statements":
+            return str(value)
+        st = self.frame.statements if self.frame is not None else None
+        if not isinstance(st, Statements):
+            return None
+        db = self._caps(self.frame).current_database
+        for s in st.statements:
+            if s.row.queryid == value and s.row.toplevel and s.row.datname == db:
+                return statement_key(s)
+        return None

@@ -1,0 +1,106 @@
+"""The console's Findings pane: grouped by severity, evidence and remedy in the detail, `g`
+jumps to the pane that shows the object; catalog checks arrive from the live session."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from rich.console import Console
+
+from ui_canned import OWN_PID, fixed_clock, frames
+
+from findings_support import connect
+from pgconsole.monitor import Monitor
+from pgconsole.ui.app import ConsoleApp
+from pgconsole.ui.widgets.findings import FindingsPane
+from pgconsole.ui.widgets.panebar import PaneBar
+
+
+def text_of(renderable) -> str:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def canned_app() -> ConsoleApp:
+    return ConsoleApp(None, None, target="app@db.example.com:5432/shop", refresh_s=2.0, clock=fixed_clock())
+
+
+async def show_findings(app, pilot) -> FindingsPane:
+    for f in frames():
+        app.show_frame(f)
+    await pilot.pause()
+    await pilot.press("6")
+    await pilot.pause()
+    pane = app.current_pane
+    assert isinstance(pane, FindingsPane)
+    return pane
+
+
+async def test_canned_frames_show_findings_grouped_with_a_badge():
+    app = canned_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show_findings(app, pilot)
+        keys = list(pane._objects)
+        assert keys[0] == "group|warning"                       # no critical here: warnings lead
+        assert "blocking_lock|pid 101|" in keys and "idle_in_transaction|pid 101|" in keys
+        assert "dead_tuples|audit.events|" in keys and "n_plus_one|query 14|" in keys
+        # catalog checks cannot run without a server: they say so instead of guessing
+        missing = {s.check for s in pane.result.checks if not s.ran}
+        assert "unused_index" in missing and "blocking_lock" not in missing
+        bar = app.query_one(PaneBar)
+        assert bar.badges["findings"] == (str(len(pane.result.at_least("warning"))), "yellow")
+        pane.table.select_key("blocking_lock|pid 101|")
+        await pilot.pause()
+        detail = text_of(pane.detail(pane.selected_key))
+        assert "evidence" in detail and "waiting_pids: 102" in detail
+        assert "SELECT pg_terminate_backend(101);" in detail and "g: go to the locks pane" in detail
+        await pilot.press("i")                                     # info rows hidden and shown again
+        await pilot.press("i")
+
+
+async def test_go_to_jumps_to_the_pane_and_row_of_the_object():
+    app = canned_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show_findings(app, pilot)
+        for key, target, row in [("blocking_lock|pid 101|", "locks", "101"),
+                                 ("idle_in_transaction|pid 101|", "connections", "101"),
+                                 ("dead_tuples|audit.events|", "bloat", "1003"),
+                                 ("n_plus_one|query 14|", "statements", None)]:
+            await pilot.press("6")
+            assert pane.table.select_key(key)
+            await pilot.press("g")
+            await pilot.pause()
+            assert app.current_pane.pane_id == target, key
+            if row is not None:
+                assert app.current_pane.selected_key == row, key
+            else:
+                assert app.current_pane.selected.row.queryid == 14
+        # a group header is not a finding
+        await pilot.press("6")
+        pane.table.select_key("group|warning")
+        await pilot.press("g")
+        assert app.current_pane is pane
+        assert OWN_PID not in {getattr(f.evidence, "pid", None) for f in pane.result.findings}
+
+
+async def test_catalog_checks_arrive_from_the_live_session(fresh_db):
+    conn = await connect(fresh_db)
+    await conn.execute("CREATE SEQUENCE nearly_done MAXVALUE 100; SELECT setval('nearly_done', 96)")
+    await conn.close()
+    app = ConsoleApp(Monitor(fresh_db), None, target=fresh_db.describe(), refresh_s=0.5, poll_timeout_s=15)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("6")
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 15
+            pane = app.current_pane
+            while not (pane.result and any(f.check == "sequence_near_limit" for f in pane.result.findings)):
+                assert loop.time() < deadline, "catalog findings did not arrive"
+                await pilot.pause(0.1)
+            assert "sequence_near_limit|public.nearly_done|" in pane._objects
+            assert all(s.ran for s in pane.result.checks), [s for s in pane.result.checks if not s.ran]
+            assert pane.result.findings[0].severity == "critical"
+    finally:
+        await app.source.close()

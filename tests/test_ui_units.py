@@ -1,0 +1,111 @@
+"""The console's pure parts: refresh ladder, backoff, poll loop states, sparklines,
+filter language, one-line query text, the key registry."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pgconsole.errors import PgConsoleError
+from pgconsole.monitor import ConnectionLost
+from pgconsole.ui import keys
+from pgconsole.ui.filtering import parse
+from pgconsole.ui.poller import REFRESH_STEPS, Poller, backoff, step
+from pgconsole.ui.widgets.backend import query_line
+from pgconsole.ui.widgets.sparkline import sparkline
+
+
+def test_refresh_ladder_snaps_and_stops_at_the_ends():
+    assert step(2.0, faster=True) == 1.0 and step(2.0, faster=False) == 3.0
+    assert step(2.5, faster=True) == 2.0 and step(2.5, faster=False) == 3.0
+    assert step(REFRESH_STEPS[0], faster=True) == REFRESH_STEPS[0]
+    assert step(REFRESH_STEPS[-1], faster=False) == REFRESH_STEPS[-1]
+
+
+def test_backoff_doubles_up_to_a_ceiling():
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
+    assert backoff(50) == 15.0
+
+
+class FlakySource:
+    """Fails with the given exceptions, then returns frames."""
+
+    def __init__(self, failures):
+        self.failures = list(failures)
+        self.closed = 0
+
+    async def poll(self, force=frozenset()):
+        if self.failures:
+            raise self.failures.pop(0)
+        return "frame"
+
+    async def close(self):
+        self.closed += 1
+
+
+async def test_poll_loop_reports_reconnecting_then_live_and_never_raises():
+    frames, links = [], []
+    src = FlakySource([ConnectionLost("connection lost: server closed"), PgConsoleError("connection refused")])
+    p = Poller(src, 0.05, frames.append, links.append)
+    task = asyncio.create_task(p.run())
+    for _ in range(200):
+        if frames:
+            break
+        p.refresh_now()   # skip the backoff waits
+        await asyncio.sleep(0.01)
+    task.cancel()
+    states = [link.state for link in links]
+    assert states[0] == "connecting" and states[1:3] == ["reconnecting", "reconnecting"]
+    assert links[1].reason.startswith("connection lost") and links[2].attempt == 2
+    assert states[-1] == "live" and frames[0] == "frame"
+
+
+async def test_poll_loop_times_out_a_hung_poll_and_closes_the_source():
+    links = []
+
+    class Hung(FlakySource):
+        async def poll(self, force=frozenset()):
+            await asyncio.sleep(60)
+
+    src = Hung([])
+    p = Poller(src, 1.0, lambda f: None, links.append, timeout_s=0.05)
+    task = asyncio.create_task(p.run())
+    for _ in range(100):
+        if any(link.state == "reconnecting" for link in links):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert "no answer within" in links[-1].reason and src.closed == 1
+
+
+def test_sparkline_scales_keeps_flat_series_flat_and_has_an_ascii_ramp():
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8) == "▁▂▃▄▅▆▇█"
+    assert sparkline([0.991, 0.992, 0.991], 3, min_span=0.02) == "███"
+    assert sparkline([0, 0, 0], 3, floor=0.0) == "▁▁▁"
+    assert sparkline([None, 1, 2], 4, ascii=True) == "  _#"
+    assert sparkline([], 5) == "     "
+
+
+def test_filter_words_fields_prefixes_and_negation():
+    fields = {"pid": 12, "db": "shop", "user": "app", "state": "idle in transaction", "query": "UPDATE orders"}
+    assert parse("orders", ("db", "user", "state")).matches(fields)
+    assert parse("db:shop st:idle", ("db", "user", "state")).matches(fields)
+    assert not parse("db:analytics", ("db", "user", "state")).matches(fields)
+    assert not parse("-orders", ("db",)).matches(fields)
+    assert parse("nosuchfield:x", ("db",)).terms[0].field is None   # plain text then
+    assert not parse("", ())
+
+
+def test_query_line_drops_leading_comment_lines_only():
+    assert query_line("-- why\n-- more\nSELECT 1\nFROM t") == "SELECT 1 FROM t"
+    assert query_line("/* app=web */ SELECT 1") == "/* app=web */ SELECT 1"
+    assert query_line("-- only a comment") == "-- only a comment"
+    assert query_line(None) == ""
+
+
+def test_key_registry_ids_are_unique_and_every_writing_key_is_marked():
+    ids = [k.id for k in keys.KEYS]
+    assert len(ids) == len(set(ids))
+    for scope in {k.scope for k in keys.KEYS}:
+        bound = [k.key for k in keys.for_scope(scope)]
+        assert len(bound) == len(set(bound)), scope
+    assert {"cancel", "terminate", "reset", "vacuum", "vacuum_db"} == set(keys.WRITES)
