@@ -112,6 +112,10 @@ class Pgss:
         return {r[0]: (r[1], r[2], r[3]) for r in await self.conn.fetch(self.sql, self.userid, self.dbid)}
 
 
+async def _into(box: list, aw):
+    box.append(await aw)
+
+
 def delta(a: dict, b: dict) -> dict[int, tuple[int, float, int]]:
     out = {}
     for q, (calls, ms, rows) in b.items():
@@ -138,8 +142,10 @@ class Bench:
         problems = [f"{c.name}: {c.unavailable.reason}" for c in mon.collectors if c.unavailable]
         load = [loadavg()]
         try:
-            cold = await self._timed(lambda: mon.poll(force=ALL), bcpu)
-            qmap = await self._calibrate(mon.conn, caps)
+            first: list = []
+            cold = await self._timed(lambda: _into(first, mon.poll(force=ALL)), bcpu)
+            problems += [f"first poll: {e}" for e in first[0].errors]
+            qmap = await self._calibrate(mon.conn, caps, problems)
             sink: dict[str, tuple] = {}
             originals = self._instrument(mon, sink, bcpu)
             rounds = []
@@ -167,7 +173,7 @@ class Bench:
             for c in mon.collectors:  # back to the collectors' own methods
                 c.collect = originals[c.name]
             alone = await self._alone(mon, bcpu)
-            per_query = await self._per_query(mon.conn, caps, bcpu)
+            per_query = await self._per_query(mon.conn, caps, bcpu, problems)
             load.append(loadavg())
             problems += [f"{c.name}: {c.unavailable.reason}" for c in mon.collectors if c.unavailable]
             return Rep(rounds, alone, per_query, cold, load, problems)
@@ -203,12 +209,15 @@ class Bench:
             out += [(label, name, caps.render(sql)) for label, (name, sql) in self.args.compare.items()]
         return out
 
-    async def _calibrate(self, conn, caps) -> dict[int, str]:
+    async def _calibrate(self, conn, caps, problems: list[str]) -> dict[int, str]:
         """Learn each query file's queryid by running it alone once."""
         qmap = {}
         for _, name, sql in self._queries(caps):
             s0 = await self.pgss.snap()
-            await conn.fetch(sql, *await self._args(name))
+            try:
+                await conn.fetch(sql, *await self._args(name))
+            except asyncpg.PostgresError as exc:  # cancelled: pg_stat_statements never sees it
+                problems.append(f"calibrating {name}: {type(exc).__name__}: {exc}")
             for q in delta(s0, await self.pgss.snap()):
                 qmap[q] = name
         return qmap
@@ -241,15 +250,19 @@ class Bench:
                     await self._timed(lambda c=c: c.collect(mon.conn, mon.caps, context), bcpu))
         return out
 
-    async def _per_query(self, conn, caps, bcpu) -> dict[str, list[Sample]]:
+    async def _per_query(self, conn, caps, bcpu, problems: list[str]) -> dict[str, list[Sample]]:
         out: dict[str, list[Sample]] = {}
         for label, name, sql in self._queries(caps, compare=True):
             args = await self._args(name)
             for _ in range(self.args.iterations):
                 if self.out_of_time():
                     break
-                out.setdefault(label, []).append(
-                    await self._timed(lambda: conn.fetch(sql, *args), bcpu))
+                try:
+                    out.setdefault(label, []).append(
+                        await self._timed(lambda: conn.fetch(sql, *args), bcpu))
+                except asyncpg.PostgresError as exc:  # e.g. statement_timeout: say so, go on
+                    problems.append(f"{label} alone: {type(exc).__name__}: {exc}")
+                    break
         return out
 
     def _print_round(self, n: int, r: int, per: dict[str, Sample]) -> None:
@@ -391,6 +404,9 @@ def main() -> int:
     except PgConsoleError as exc:
         print(f"bench_collectors: {exc}", file=sys.stderr)
         return 2
+    except (asyncpg.PostgresError, OSError) as exc:
+        print(f"bench_collectors: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     finally:

@@ -439,19 +439,18 @@ def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, us
     except OSError:
         return None
     for line in text.split("\n"):
+        line = line.rstrip("\r")
         if line.startswith("#"):
             continue
         for h in hosts:
             i: int | None = 0
             for token in (h, str(port), database, user):
-                i = _pgpass_field(line.rstrip("\r\n"), i, token) if i is not None else None
-            if i is not None:
-                pw, rest = [], line.rstrip("\r\n")[i:]
-                while rest and rest[0] != ":":  # de-escape up to the next ':'
-                    n = 2 if rest[0] == "\\" and len(rest) > 1 else 1
-                    pw.append(rest[n - 1])
-                    rest = rest[n:]
-                return "".join(pw) or None
+                if (i := _pgpass_field(line, i, token)) is None:
+                    break
+            else:
+                # the password runs to the next unescaped ':'; a trailing '\' stays
+                pw = re.match(r"(?:[^:\\]|\\.|\\$)*", line[i:], re.S).group()
+                return re.sub(r"\\(.)", r"\1", pw, flags=re.S) or None
     return None
 
 

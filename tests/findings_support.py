@@ -45,7 +45,21 @@ def database(pg_params, tag: str):
     try:
         yield pg_params.with_database(name)
     finally:
+        run(_forget_statements(pg_params, name))
         run(_admin(pg_params, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _forget_statements(pg_params, name: str) -> None:
+    """Drop this database's pg_stat_statements entries: they would outlive it and crowd the
+    cluster-wide top lists other tests read (the statement texts are fetched for those only)."""
+    conn = await connect(pg_params)
+    try:
+        await conn.execute("SELECT pg_stat_statements_reset(0, d.oid, 0) FROM pg_database d "
+                           "WHERE d.datname = $1", name)
+    except asyncpg.PostgresError:
+        pass  # no extension in the maintenance database: nothing to forget
+    finally:
+        await conn.close()
 
 
 async def flush_stats(conn) -> None:

@@ -54,6 +54,11 @@ SELECT setval('wide_seq', 1900000000);
 CREATE TABLE keyless (a int, b text);
 INSERT INTO keyless SELECT g, 'x' FROM generate_series(1, 2000) g;
 UPDATE keyless SET b = 'y' WHERE a <= 10;
+-- not unused: a partition's index is attached to the partitioned index and cannot go alone
+CREATE TABLE measurements (id bigint, at date, v int) PARTITION BY RANGE (at);
+CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE INDEX measurements_v_idx ON measurements (v);
+INSERT INTO measurements SELECT g, '2026-03-01', g FROM generate_series(1, 5000) g;
 """
 
 TWIN = """
@@ -106,6 +111,7 @@ async def _plant(params) -> None:
             await conn.fetchval("SELECT name FROM customers c JOIN orders o ON o.customer_id = c.id "
                                 "WHERE o.id = $1", i + 1)
             await conn.fetchval("SELECT count(*) FROM events WHERE kind = $1", f"k{i}")
+            await conn.fetchval("SELECT count(*) FROM measurements")
         await conn.execute("ANALYZE")
         # XIDs consumed here age this database past the lowered threshold
         for _ in range(1100):
@@ -153,6 +159,15 @@ def test_planted_problem_is_found_on_the_right_object(planted, check):
     want = EXPECTED[check] or {dbname}
     assert status(result, check).ran, status(result, check)
     assert want <= objects(result, check), [f for f in result.findings if f.check == check]
+
+
+def test_attached_partition_index_is_never_called_unused(planted):
+    _, result = planted
+    assert "public.orders_note_idx" in objects(result, "unused_index")   # the same thresholds do judge
+    assert "public.measurements_2026_v_idx" not in objects(result, "unused_index")
+    keyless = {f.object: f for f in result.findings if f.check == "table_without_primary_key"}
+    assert "public.measurements_2026" not in keyless                        # the parent speaks for it
+    assert keyless["public.measurements"].evidence["partitioned"] is True
 
 
 @pytest.mark.parametrize("check", sorted(EXPECTED))

@@ -24,10 +24,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import AsyncIterator, Callable, Union
 
+import asyncpg
+
 from .. import capabilities, sqlfiles
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
-from ..errors import PgConsoleError
+from ..errors import PgConsoleError, describe
 from .args import PGBENCH_TABLES, BenchConfig, child_env, init_argv, run_argv
 from .locate import PgBench, locate
 from .parse import (InitProgress, ProgressSample, ProgressTotals, error_lines, error_message, parse_init_line,
@@ -179,6 +181,8 @@ class BenchRun:
         try:
             caps = await capabilities.probe(conn)
             rows = await conn.fetch(sqlfiles.load("pgbench_tables", caps.version_num))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise PgConsoleError(describe(exc, self.params.describe())) from None
         finally:
             await conn.close()
         self.server_version = caps.version

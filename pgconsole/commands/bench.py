@@ -146,7 +146,7 @@ class LiveView:
             self.init = ev
         elif isinstance(ev, ProgressSample):
             self.samples.append(ev)
-        elif isinstance(ev, BenchLog):
+        elif isinstance(ev, BenchLog) and not ev.text.startswith("NOTICE:"):
             self.log = (self.log + [ev.text])[-3:]
 
     def plain_line(self, ev) -> str | None:

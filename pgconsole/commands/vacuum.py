@@ -170,7 +170,7 @@ def render_report(rep: VacuumReport):
         title += " — cancelled"
     t = Table(title=title, title_justify="left", title_style="bold", pad_edge=False)
     t.add_column("table", overflow="fold")
-    t.add_column("status")
+    t.add_column("status", no_wrap=True, min_width=9)
     t.add_column("dead tuples", justify="right", no_wrap=True)
     t.add_column("size", justify="right", no_wrap=True)
     t.add_column("time", justify="right", no_wrap=True)

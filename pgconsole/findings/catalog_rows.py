@@ -51,6 +51,7 @@ class IndexUsage:
     method: str
     definition: str
     is_partial: bool
+    is_partition_index: bool
     table_rows: float
     table_seq_scan: int
     table_idx_scan: int

@@ -44,7 +44,8 @@ def unused_index(inp: CheckInputs, th: Thresholds):
                     f"{th.unused_index_min_days:g}: no index is called unused yet")
     out = []
     for r in rows:
-        if r.idx_scan > 0 or not r.is_valid or r.is_unique or r.constraint_name or r.is_replica_identity:
+        if (r.idx_scan > 0 or not r.is_valid or r.is_unique or r.constraint_name or r.is_replica_identity
+                or r.is_partition_index):
             continue
         if r.size_bytes < th.unused_index_min_bytes:
             continue

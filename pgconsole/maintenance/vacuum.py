@@ -166,6 +166,9 @@ class VacuumRun:
         self.options.validate()
         try:
             await self._open()
+        except _DB_ERRORS as exc:  # the UI gets PgConsoleError only, never a driver error
+            await self._close()
+            raise PgConsoleError(describe(exc, self.params.describe())) from None
         except BaseException:
             await self._close()
             raise

@@ -39,7 +39,8 @@ ul.top { padding-left:0; list-style:none; margin:8px 0; } ul.top li { margin:4px
 .badge.info { color:var(--info); background:var(--info-bg); border:1px solid var(--info); }
 dl.facts { display:grid; grid-template-columns:repeat(auto-fill,minmax(260px,1fr)); gap:6px 18px; margin:10px 0; }
 dl.facts div { border-bottom:1px dotted var(--line); padding:2px 0; display:flex; justify-content:space-between; gap:8px; }
-dl.facts dt { color:var(--muted); font-size:13px; } dl.facts dd { margin:0; font-weight:600; text-align:right; }
+dl.facts dt { color:var(--muted); font-size:13px; } dl.facts dd { margin:0; font-weight:600; text-align:right;
+  min-width:0; overflow-wrap:anywhere; }
 .scroll { overflow-x:auto; margin:6px 0 4px; }
 table { border-collapse:collapse; font-size:13px; width:100%; }
 th, td { border-bottom:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
@@ -89,7 +90,8 @@ def _table(t: Table) -> str:
 def _finding(f: Finding, n: int, section: str | None, titles: dict[str, str]) -> str:
     ev = "".join(f"<tr><td>{escape(k)}</td><td>{escape(evidence_value(v, k))}</td></tr>" for k, v in f.evidence.items())
     where = f' · <a href="#{section}">{escape(titles[section])}</a>' if section else ""
-    remedy = f"<p>Remedy:</p><pre><code>{escape(f.remedy)}</code></pre>" if f.remedy else ""
+    steps = f.remedy.replace(";  ", ";\n") if f.remedy else ""   # one statement or comment a line
+    remedy = f"<p>Remedy:</p><pre><code>{escape(steps)}</code></pre>" if f.remedy else ""
     return (f'<article class="finding {f.severity}" id="f-{n}"><header><span class="badge {f.severity}">'
             f"{f.severity}</span><code>{escape(f.check)}</code> · {escape(f.object)}{where}</header>"
             f"<p>{escape(f.message)}</p><details{' open' if f.severity != 'info' else ''}><summary>Evidence"

@@ -60,7 +60,7 @@ def _finding(f: Finding) -> list[str]:
     for k, v in f.evidence.items():
         out.append(f"- {k}: {_esc(evidence_value(v, k))}")
     if f.remedy:
-        out += ["", "Remedy:", "", "```sql", f.remedy, "```"]
+        out += ["", "Remedy:", "", "```sql", f.remedy.replace(";  ", ";\n"), "```"]
     return out + [""]
 
 

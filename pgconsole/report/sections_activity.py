@@ -27,7 +27,7 @@ def _two_samples(d: ReportData) -> str:
 def server(d: ReportData) -> Section:
     ov, caps = d.frame.overview, d.caps
     ctx = d.catalog.context()
-    facts = [Fact("target", "connected as", d.target), Fact("version", "PostgreSQL", caps.version),
+    facts = [Fact("version", "PostgreSQL", caps.version),
              Fact("version_num", "server_version_num", caps.version_num),
              Fact("role", "role", f"{caps.current_user}" + (" (superuser)" if caps.is_superuser else
                                                              " (pg_monitor)" if caps.monitor else "")),
@@ -42,7 +42,8 @@ def server(d: ReportData) -> Section:
                   Fact("checkpoints_requested", "checkpoints requested / timed",
                        f"{ov.row.checkpoints_requested} / {ov.row.checkpoints_timed}")]
     since, what = d.stats_since()
-    facts.append(Fact("stats_since", f"statistics of this database since ({what})", since, "ts"))
+    facts += [Fact("stats_since", "statistics counted since", since, "ts"),
+              Fact("stats_since_what", "which is", what)]
     if caps.pgss_schema:
         facts.append(Fact("pg_stat_statements", "pg_stat_statements",
                           f"{caps.pgss_version} in schema {caps.pgss_schema}"))

@@ -1,16 +1,20 @@
 """Random samplers over a seeded random.Random, one list per call (no per-cell objects).
 
-Every function takes the generator and a count n and returns a list, so callers stay
-column-wise. Pure: no I/O, no globals; the same rng state gives the same list.
+Every sampler takes the generator and a count n and returns a list, so callers stay
+column-wise, and works in C-level map() calls over random bytes. Skewed laws become
+urns: 65,536 slots of quantiles, drawn with one random 16-bit index per value.
+Pure: the same rng state gives the same list on every machine.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import statistics
 import sys
 from array import array
+from bisect import bisect_right
 from itertools import accumulate, repeat
 from math import gcd
 from operator import add, mod, mul, rshift
@@ -93,90 +97,81 @@ def _clamp(values: list[float], lo, hi) -> list[float]:
     return values
 
 
-def normal(rng, mean: float, stddev: float, n: int, lo=None, hi=None) -> list[float]:
-    g = rng.gauss
-    return _clamp([g(mean, stddev) for _ in repeat(None, n)], lo, hi)
-
-
-def lognormal(rng, median: float, sigma: float, n: int, lo=None, hi=None) -> list[float]:
-    g, mu = rng.gauss, math.log(median)
-    return _clamp([math.exp(g(mu, sigma)) for _ in repeat(None, n)], lo, hi)
-
-
-def exponential(rng, mean: float, n: int, lo=None, hi=None) -> list[float]:
-    e, rate = rng.expovariate, 1.0 / mean
-    return _clamp([e(rate) for _ in repeat(None, n)], lo, hi)
-
-
-def zipf_ranks(rng, count: int, s: float, n: int) -> list[int]:
-    """Ranks in [0, count) with P(rank k) about proportional to 1/(k+1)**s.
-
-    Inverse transform of the continuous bounded power law: one pow() per value, no
-    table of count weights (count may be millions of parent rows).
-    """
-    r = rng.random
-    return _zipf_ranks([r() for _ in repeat(None, n)], count, s)
-
-
-def sample_numeric(rng, dist: str, p: dict, n: int) -> list:
-    """Values of a numeric distribution (ints for zipf, floats otherwise except uniform ints)."""
-    lo, hi = p.get("min"), p.get("max")
-    if dist == "uniform":
-        if isinstance(lo, int) and isinstance(hi, int):
-            return uniform_ints(rng, lo, hi, n)
-        return uniform_floats(rng, float(lo), float(hi), n)
-    if dist == "normal":
-        return normal(rng, p["mean"], p["stddev"], n, lo, hi)
-    if dist == "lognormal":
-        return lognormal(rng, p["median"], p["sigma"], n, lo, hi)
-    if dist == "exponential":
-        return exponential(rng, p["mean"], n, lo, hi)
-    if dist == "zipf":
-        base = int(lo)
-        return [base + k for k in zipf_ranks(rng, int(hi) - base + 1, float(p.get("s", 1.1)), n)]
-    raise ValueError(f"unknown distribution {dist!r}")
-
-
 def quantile_table(dist: str, p: dict) -> list:
+    return list(_quantiles(dist, tuple(sorted(p.items()))))
+
+
+@functools.lru_cache(maxsize=64)
+def _quantiles(dist: str, items: tuple) -> tuple:
     """URN_SIZE quantiles of a distribution: drawing from it is inverse-transform sampling."""
+    p = dict(items)
     us = [(k + 0.5) / URN_SIZE for k in range(URN_SIZE)]
     lo, hi = p.get("min"), p.get("max")
-    if dist == "normal":
-        inv = statistics.NormalDist(p["mean"], p["stddev"]).inv_cdf
-        vals = [inv(u) for u in us]
-    elif dist == "lognormal":
-        inv = statistics.NormalDist(math.log(p["median"]), p["sigma"]).inv_cdf
-        vals = [math.exp(inv(u)) for u in us]
+    if dist in ("normal", "lognormal"):
+        mu = p["mean"] if dist == "normal" else math.log(p["median"])
+        sd = p["stddev"] if dist == "normal" else p["sigma"]
+        vals = _normal_quantiles(mu, sd)
+        if dist == "lognormal":
+            vals = [math.exp(v) for v in vals]
     elif dist == "exponential":
         vals = [-p["mean"] * math.log(1.0 - u) for u in us]
     elif dist == "zipf":
         base, count, s = int(lo), int(hi) - int(lo) + 1, float(p.get("s", 1.1))
-        return [base + k for k in _zipf_ranks(us, count, s)]
+        return tuple(base + k for k in _zipf_ranks(us, count, s))
     else:
         raise ValueError(f"no quantile table for {dist!r}")
-    return _clamp(vals, lo, hi)
+    return tuple(_clamp(vals, lo, hi))
+
+
+def _normal_quantiles(mu: float, sd: float) -> list[float]:
+    """URN_SIZE normal quantiles: exact every 16th slot and in the tails, linear between
+    (inv_cdf is pure Python: 65,536 calls would take a tenth of a second)."""
+    inv = statistics.NormalDist(mu, sd).inv_cdf
+    step, tail = 16, 64
+    grid = {k: inv((k + 0.5) / URN_SIZE) for k in range(0, URN_SIZE, step)}
+    grid[URN_SIZE - 1] = inv((URN_SIZE - 0.5) / URN_SIZE)
+    out = []
+    for k in range(URN_SIZE):
+        if k < tail or k >= URN_SIZE - tail:
+            out.append(inv((k + 0.5) / URN_SIZE))
+            continue
+        a = k - k % step
+        b = min(a + step, URN_SIZE - 1)
+        out.append(grid[a] + (grid[b] - grid[a]) * (k - a) / (b - a))
+    return out
 
 
 def _zipf_ranks(us, count: int, s: float) -> list[int]:
-    last = count - 1
+    """Inverse CDF of Zipf's law over ranks [0, count) at the probabilities us.
+
+    Exact partial sums for the first ranks (where the mass is), the integral of x**-s
+    for the tail (count may be millions of parent rows).
+    """
     if count <= 1:
         return [0] * len(us)
-    if abs(s - 1.0) < 1e-9:
-        top = math.log(count + 1)
-        ranks = (int(math.exp(top * u)) - 1 for u in us)
+    k = min(count, 10_000)
+    prefix = list(accumulate(x ** -s for x in range(1, k + 1)))
+    head = prefix[-1]
+    e = 1.0 - s
+    lo = k + 0.5
+    if count > k:
+        tail = math.log((count + 0.5) / lo) if abs(e) < 1e-9 else ((count + 0.5) ** e - lo ** e) / e
     else:
-        a = 1.0 - s
-        span, inv = (count + 1) ** a - 1.0, 1.0 / a
-        ranks = (int((span * u + 1.0) ** inv) - 1 for u in us)
-    return [last if k > last else k for k in ranks]
+        tail = 0.0
+    total, last, out = head + tail, count - 1, []
+    for u in us:
+        t = u * total
+        if t < head:
+            r = bisect_right(prefix, t)
+        else:
+            x = lo * math.exp(t - head) if abs(e) < 1e-9 else (lo ** e + (t - head) * e) ** (1.0 / e)
+            r = int(x + 0.5) - 1
+        out.append(last if r > last else r)
+    return out
 
 
 def cumulative(weights: list[float]) -> list[float]:
     return list(accumulate(weights))
-
-
-def weighted(rng, values: list, cum_weights: list[float], n: int) -> list:
-    return rng.choices(values, cum_weights=cum_weights, k=n)
 
 
 def coprime_multiplier(count: int, salt: int) -> int:
@@ -236,6 +231,7 @@ def duration_us(value) -> int:
     return int(float(m.group(1)) * _UNIT_US[m.group(2)])
 
 
+@functools.lru_cache(maxsize=64)
 def spread_urn(lo: int, hi: int) -> array:
     """An urn of URN_SIZE integers evenly spread over [lo, hi] (jitters, delays)."""
     span = hi - lo
@@ -251,6 +247,7 @@ def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int
     return list(map(add, base, draw(rng, jitter, n)))
 
 
+@functools.lru_cache(maxsize=16)
 def recent_table(start: int, end: int, power: float) -> tuple[array, array]:
     """Urns for times in [start, end] denser toward end (power > 1 skews harder): a coarse
     slot by the power law, then a fine offset inside the slot, so times stay continuous."""

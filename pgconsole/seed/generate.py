@@ -50,16 +50,28 @@ class TableGen:
         self.rows = tp.rows
         self.offset = gen.job.offsets.get(tp.name, 0)
         self.gens: dict[str, C.Gen] = {}
-        spec = tp.spec
-        combo_of = {m: group for group in tp.combos for m in group}
-        for c in spec.columns:
-            if c.name in combo_of:
-                continue
-            self.gens[c.name] = self._compile(c, c.name, c.spec, c.type.family, c.type)
-        for group in tp.combos:
-            self._compile_combo(group)
+        self._combo_of = {m: group for group in tp.combos for m in group}
+        self._compiling: set[str] = set()
         # columns computed from others ('after') go last
-        self.order = sorted(self.gens, key=lambda n: "after" in spec.column(n).spec.params)
+        self.order = sorted((c.name for c in tp.spec.columns), key=lambda n: "after" in tp.spec.column(n).spec.params)
+
+    def gen(self, name: str) -> C.Gen:
+        """A column's generator, compiled when first needed (a parent's key alone, for a child)."""
+        g = self.gens.get(name)
+        if g is None:
+            if name in self._compiling:
+                raise ValueError(f"keys of {self.tp.name}.{name} depend on themselves")
+            self._compiling.add(name)
+            try:
+                if name in self._combo_of:
+                    self._compile_combo(self._combo_of[name])
+                else:
+                    c = self.tp.spec.column(name)
+                    self.gens[name] = self._compile(c, c.name, c.spec, c.type.family, c.type)
+            finally:
+                self._compiling.discard(name)
+            g = self.gens[name]
+        return g
 
     # -- compiling -------------------------------------------------------------
     def _compile(self, col: ColumnSpec, path: str, s: FieldSpec, family: str, ptype: PgType | None) -> C.Gen:
@@ -144,7 +156,7 @@ class TableGen:
             self.gens[m] = C.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt)
 
     def key_gen(self, column: str) -> C.Gen:
-        g = self.gens[column]
+        g = self.gen(column)
         if not hasattr(g, "at") or type(g).at is C.Gen.at:
             raise TypeError(f"{self.tp.name}.{column} is not a generated key")
         return g
@@ -159,7 +171,7 @@ class TableGen:
         for name in self.order:
             if name not in wanted and not self._needed(name, wanted):
                 continue
-            kind, data = self.gens[name].produce(ctx, name)
+            kind, data = self.gen(name).produce(ctx, name)
             if kind == "values":
                 ctx.values[name] = data
             out[name] = (kind, data)
@@ -173,7 +185,7 @@ class TableGen:
                 continue
             scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
             cells = C.encode_cells(fam, kind, data, scale)
-            if col.spec.null > 0 and not self.gens[name].folded:
+            if col.spec.null > 0 and not self.gen(name).folded:
                 cells = C.with_nulls(cells, ctx.rng(name + ":null"), col.spec.null)
             var.append(cells)
         return assemble(n, fixed, var)
@@ -198,14 +210,10 @@ class Generator:
     def __init__(self, job: GenJob):
         self.job = job
         self._tables: dict[str, TableGen] = {}
-        self._building: set[str] = set()
 
     def table(self, name: str) -> TableGen:
         tg = self._tables.get(name)
         if tg is None:
-            if name in self._building:
-                raise ValueError(f"foreign keys of {name} loop through composite keys")
-            self._building.add(name)
             tg = self._tables[name] = TableGen(self, self.job.plan.table(name))
         return tg
 

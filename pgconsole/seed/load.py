@@ -121,23 +121,37 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     table); setting cancel stops the run, rolls it back and raises SeedCancelled.
     """
     t0 = time.perf_counter()
-    conn = await connect(params, limits or SessionLimits(), application_name=APP_NAME)
+    # generator processes start while the session connects and reads the catalog
+    starting = asyncio.ensure_future(_start_runner(plan))
+    try:
+        conn = await connect(params, limits or SessionLimits(), application_name=APP_NAME)
+    except BaseException:
+        await _abandon(starting)
+        raise
     runner: ChunkRunner | None = None
     committed = False
     tx = None
     try:
-        await conn.fetchrow(sqlfiles.load("seed_session", _version(conn)))
-        target, order, deferred, deferrable = await _inspect(conn, plan)
+        try:
+            await conn.fetchrow(sqlfiles.load("seed_session", _version(conn)))
+            target, order, deferred, deferrable = await _inspect(conn, plan)
+        except BaseException:
+            await _abandon(starting)
+            raise
+        runner = await starting
         offsets = {n: t.offset for n, t in target.tables.items() if t.offset}
-        runner = ChunkRunner(GenJob(plan, offsets, {}), resolve_jobs(plan))
-        await runner.start()
+        if offsets:   # --append: keys continue after the rows there, so the job changes
+            await runner.close(ok=True)
+            runner = ChunkRunner(GenJob(plan, offsets, {}), resolve_jobs(plan))
+            await runner.start()
         trackers = {tp.name: Tracker(tp.name, tp.rows, progress) for tp in plan.tables}
         for t in trackers.values():
             t.emit(force=True)
+        run = _Run(conn, plan, target, runner, trackers, cancel)
+        feed = run.feed(order, deferred)   # the first chunks are generated during the DDL
         tx = conn.transaction()
         await tx.start()
-        run = _Run(conn, plan, target, runner, trackers, cancel)
-        load_s, index_s, built = await run.execute(order, deferred, deferrable)
+        load_s, index_s, built = await run.execute(order, deferred, deferrable, feed)
         await tx.commit()
         committed = True
     except asyncpg.PostgresError as exc:
@@ -150,6 +164,21 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     return SeedSummary(plan.scenario.name, plan.options.schema, plan.options.seed, tables,
                        sum(t.rows_done for t in tables), sum(t.bytes for t in tables), load_s, index_s,
                        time.perf_counter() - t0, tuple(built))
+
+
+async def _start_runner(plan: SeedPlan) -> ChunkRunner:
+    runner = ChunkRunner(GenJob(plan, {}, {}), resolve_jobs(plan))
+    await runner.start()
+    return runner
+
+
+async def _abandon(starting: asyncio.Future) -> None:
+    """Stop generator processes that are no longer needed (a failed connection or check)."""
+    try:
+        runner = await starting
+    except BaseException:
+        return
+    await runner.close(ok=False)
 
 
 async def _end(conn, tx, committed: bool) -> None:
@@ -184,7 +213,16 @@ class _Run:
         self.trackers, self.cancel = trackers, cancel
         self.schema = plan.options.schema
 
-    async def execute(self, order, deferred, deferrable):
+    def feed(self, order, deferred) -> Feed:
+        """Chunks of every table in load order; generation starts at once, ahead of the COPY."""
+        plan, skip = self.plan, set(deferred)
+        self.columns = {n: tuple(emit_order(plan.table(n), [c for c in plan.table(n).copy_columns
+                                                            if (n, c) not in skip])) for n in order}
+        feed = Feed(self.runner, [(n, i, self.columns[n]) for n in order for i in range(_chunks(plan.table(n).rows))])
+        feed.prime()
+        return feed
+
+    async def execute(self, order, deferred, deferrable, feed: Feed):
         conn, plan, schema = self.conn, self.plan, self.schema
         for name in deferrable:
             await conn.execute(f"SET CONSTRAINTS {qualified(schema, name)} DEFERRED")
@@ -201,11 +239,7 @@ class _Run:
             if name not in self.target.tables:
                 await conn.execute(ddl.create_table(schema, plan.table(name)))
                 fresh.add(name)
-        skip = set(deferred)
-        columns = {n: tuple(emit_order(plan.table(n), [c for c in plan.table(n).copy_columns if (n, c) not in skip]))
-                   for n in order}
-        tasks = [(n, i, columns[n]) for n in order for i in range(_chunks(plan.table(n).rows))]
-        feed = Feed(self.runner, tasks)
+        columns = self.columns
         t_load = time.perf_counter()
         try:
             for name in order:

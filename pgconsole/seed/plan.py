@@ -85,7 +85,7 @@ def make_plan(scen: Scenario, opts: SeedOptions, *, existing_schema: bool = Fals
                 if counts[parent] == 0:
                     raise ScenarioError(f"{scen.path}: table {t.name}, column {c.name}: refers to {parent}, "
                                         f"which gets 0 rows")
-    tables = tuple(_table_plan(scen, t, counts, opts) for t in scen.tables)
+    tables = tuple(_table_plan(scen, t, counts, opts, existing_schema) for t in scen.tables)
     return SeedPlan(scen, opts, tables, existing_schema)
 
 
@@ -100,7 +100,8 @@ def _fail(scen: Scenario, t: TableSpec, c: ColumnSpec | None, msg: str):
     raise ScenarioError(f"{scen.path}: {where}: {msg}")
 
 
-def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: SeedOptions) -> TablePlan:
+def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: SeedOptions,
+                existing_schema: bool) -> TablePlan:
     rows = counts[t.name]
     unique = {c.name for c in t.columns if c.unique}
     sets = [t.primary_key] if t.primary_key else []
@@ -127,6 +128,8 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
             _fail(scen, t, t.column(bad), f"is part of unique key ({', '.join(s)}), which cannot be "
                                           f"generated unique from '{t.column(bad).spec.gen}' values")
         product = math.prod(sizes)
+        if product < rows and existing_schema and t.name not in opts.rows:
+            rows = counts[t.name] = product    # --infer: as many rows as the key allows
         if product < rows:
             _fail(scen, t, None, f"{rows} rows need unique ({', '.join(s)}), but only {product} "
                                  f"combinations exist: lower the rows or widen the columns")
@@ -141,7 +144,8 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
                                   f"({rows} > {counts[parent]})")
     pools: dict[str, PoolKey] = {}
     for c in t.columns:
-        _collect_pools(scen, t, c, c.name, c.spec, rows, opts.seed, pools, c.type.family)
+        _check_values(scen, t, c)
+        _collect_pools(scen, t, c, c.name, c.spec, rows, pools, c.type.family)
     fixed = [c.name for c in t.columns if c.type.family in FIXED and c.spec.null == 0]
     var = [c.name for c in t.columns if c.name not in fixed]
     return TablePlan(t, rows, frozenset(unique), tuple(combos), tuple(fixed + var), pools)
@@ -176,7 +180,7 @@ def _domain_size(c: ColumnSpec, counts: dict[str, int]) -> int | None:
     return None
 
 
-def _collect_pools(scen, t, c, path: str, s: FieldSpec, rows: int, seed: int, pools: dict, family: str):
+def _collect_pools(scen, t, c, path: str, s: FieldSpec, rows: int, pools: dict, family: str):
     if s.gen == "faker":
         prov, args = s.params["faker"], s.params.get("args") or {}
         sample, problem = check_provider(scen.locale, prov, args)
@@ -184,12 +188,30 @@ def _collect_pools(scen, t, c, path: str, s: FieldSpec, rows: int, seed: int, po
             _fail(scen, t, c, f"field 'faker': {problem}")
         if family not in ("text", "json", "jsonb", "jsonfrag", "array") and not _encodes(c, family, sample):
             _fail(scen, t, c, f"field 'faker': {prov} gives {sample!r}, not a {c.type.sql} value")
-        pools[path] = make_key(scen.locale, prov, args, pool_size(s.params.get("pool"), rows), seed)
+        pools[path] = make_key(scen.locale, prov, args, pool_size(s.params.get("pool"), rows))
     for key, sub in s.fields:
-        _collect_pools(scen, t, c, f"{path}.{key}", sub, rows, seed, pools, "jsonfrag")
+        _collect_pools(scen, t, c, f"{path}.{key}", sub, rows, pools, "jsonfrag")
     if s.item is not None:
         elem = c.type.elem.family if c.type.elem is not None and family == "array" else "jsonfrag"
-        _collect_pools(scen, t, c, f"{path}[]", s.item, rows, seed, pools, elem)
+        _collect_pools(scen, t, c, f"{path}[]", s.item, rows, pools, elem)
+
+
+def _check_values(scen, t, c: ColumnSpec) -> None:
+    """Every choice or constant value must be a value of the column's type."""
+    from .encode import encode_value
+    s = c.spec
+    if s.gen not in ("choice", "const"):
+        return
+    values = [s.params["value"]] if s.gen == "const" else list(s.params["choice"])
+    for v in values:
+        if v is None and c.nullable:
+            continue
+        try:
+            if c.type.family in INTEGER and isinstance(v, str):
+                int(v)
+            encode_value(c.type, v)
+        except (ValueError, TypeError, ArithmeticError):
+            _fail(scen, t, c, f"field '{'value' if s.gen == 'const' else 'choice'}': {v!r} is not a {c.type.sql} value")
 
 
 def _encodes(c: ColumnSpec, family: str, sample) -> bool:

@@ -83,14 +83,15 @@ class Feed:
         self.tasks = deque(tasks)
         self.pending: deque[asyncio.Future] = deque()
 
-    def _fill(self) -> None:
+    def prime(self) -> None:
+        """Start generating now (call from the event loop)."""
         while len(self.pending) < self.runner.window and self.tasks:
             self.pending.append(self.runner.submit(*self.tasks.popleft()))
 
     async def next(self) -> bytes:
-        self._fill()
+        self.prime()
         data = await self.pending.popleft()
-        self._fill()
+        self.prime()
         return data
 
     def cancel(self) -> None:

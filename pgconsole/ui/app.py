@@ -16,6 +16,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
@@ -134,7 +135,10 @@ class ConsoleApp(App):
             self.notify(f"monitoring session {self.frame.own_pid} was closed by the server; "
                         f"reconnected as {frame.own_pid}", severity="warning", timeout=6)
         self.frame = frame
-        current = self.current_pane
+        try:
+            current = self.current_pane
+        except NoMatches:
+            return  # shutting down: the widgets are gone
         with self.batch_update():
             self.header.show_frame(frame)
             badges = {}

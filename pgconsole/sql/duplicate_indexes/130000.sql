@@ -27,7 +27,8 @@ WITH idx AS (
             AND con.contype IN ('p', 'u', 'x') LIMIT 1) AS constraint_name,
         coalesce(s.idx_scan, 0) AS idx_scan
     FROM pg_index i
-    JOIN pg_class c ON c.oid = i.indexrelid AND c.relkind = 'i'
+    -- partitions' indexes attached to a partitioned one are judged on the parent, not each
+    JOIN pg_class c ON c.oid = i.indexrelid AND c.relkind = 'i' AND NOT c.relispartition
     JOIN pg_class t ON t.oid = i.indrelid
     JOIN pg_namespace n ON n.oid = t.relnamespace
     LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid

@@ -20,6 +20,8 @@ SELECT
     am.amname::text AS method,
     pg_get_indexdef(i.indexrelid) AS definition,
     i.indpred IS NOT NULL AS is_partial,
+    -- attached to a partitioned index: dropped or rebuilt through its parent, not alone
+    c.relispartition AS is_partition_index,
     greatest(t.reltuples, 0)::float8 AS table_rows,
     coalesce(ts.seq_scan, 0) AS table_seq_scan,
     coalesce(ts.idx_scan, 0) AS table_idx_scan,

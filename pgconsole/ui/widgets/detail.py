@@ -1,22 +1,24 @@
-"""The detail panel under the table: everything about the selected row."""
+"""The detail panel under the table: everything about the selected row.
+
+A fixed-height panel that repaints in place (no layout pass on every refresh, which
+would cost more than the rest of a frame); what does not fit is cut, with a hint:
+Enter or z opens the whole detail in a scrollable screen.
+"""
 
 from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.text import Text
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+EMPTY = Text("select a row", style="dim")
 
-class DetailPanel(VerticalScroll, can_focus=False):
+
+class DetailPanel(Static):
     DEFAULT_CSS = """
     DetailPanel { height: 35%; min-height: 5; max-height: 18; border-top: solid $primary;
-                  padding: 0 1; scrollbar-size-vertical: 1; }
+                  padding: 0 1; overflow: hidden; }
     """
 
-    def compose(self):
-        yield Static(Text("select a row", style="dim"), id="detail-body")
-
     def show(self, body: RenderableType | None) -> None:
-        self.query_one("#detail-body", Static).update(body if body is not None else
-                                                      Text("select a row", style="dim"))
+        self.update(body if body is not None else EMPTY, layout=False)

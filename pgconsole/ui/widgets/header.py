@@ -42,6 +42,7 @@ class ConsoleHeader(Static):
         self.hit: deque[float | None] = deque(maxlen=HISTORY)
         self.deadlock_seen_at: datetime | None = None
         self._last_overview_at: datetime | None = None
+        self._shown: tuple | None = None
 
     # -- inputs -------------------------------------------------------------
     def show_frame(self, frame: Frame) -> None:
@@ -76,7 +77,11 @@ class ConsoleHeader(Static):
     # -- drawing ------------------------------------------------------------
     def redraw(self) -> None:
         width = max(self.size.width - 2, 40) if self.size.width else 118
-        self.update(Text("\n").join([self._identity(width), self._pulse(width)]))
+        text = Text("\n").join([self._identity(width), self._pulse(width)])
+        sig = (text.plain, tuple(text.spans))
+        if sig != self._shown:   # fixed height: a repaint, never a layout pass
+            self._shown = sig
+            self.update(text, layout=False)
 
     def _status(self) -> Text:
         t = Text()

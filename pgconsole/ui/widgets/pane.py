@@ -61,7 +61,7 @@ class Pane(Vertical, can_focus=False):
 
     DEFAULT_CSS = """
     Pane { height: 1fr; }
-    Pane .pane-status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    Pane .pane-status { height: 1; padding: 0 1; color: $text-muted; }
     Pane .pane-message { height: auto; padding: 1 2; color: $warning; display: none; }
     Pane KeyedTable { height: 1fr; }
     """
@@ -150,14 +150,28 @@ class Pane(Vertical, can_focus=False):
         self._objects = dict(objects)
         self.table.sync([(k, self.cells(o, frame)) for k, o in objects])
         self._sort_arrows()
-        self.query_one(".pane-status", Static).update(self.status_line(view, frame))
+        self._status(self.status_line(view, frame))
+
+    def _status(self, text: Text) -> None:
+        """Repaint the status line; a layout pass only when it needs another height."""
+        status = self.query_one(".pane-status", Static)
+        width = max((status.size.width or self.app.size.width) - 2, 20)
+        height = min(2, sum(max(1, -(-Text(line).cell_len // width)) for line in text.plain.split("\n")))
+        if status.styles.height is None or status.styles.height.value != height:
+            status.styles.height = height
+            status.update(text)
+        else:
+            status.update(text, layout=False)
 
     def _message(self, text: str | None) -> None:
         msg = self.query_one(".pane-message", Static)
-        msg.display = text is not None
-        self.table.display = text is None
-        if text is not None:
+        if msg.display != (text is not None):
+            msg.display = text is not None
+        if self.table.display != (text is None):
+            self.table.display = text is None
+        if text is not None and text != getattr(self, "_message_text", None):
             msg.update(Text(text))
+        self._message_text = text
 
     def _sort_arrows(self) -> None:
         for c in self.columns:

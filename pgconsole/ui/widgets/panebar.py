@@ -46,4 +46,4 @@ class PaneBar(Static):
             if badge:
                 t.append(f" {badge[0]}", style=badge[1])
             t.append(" ")
-        self.update(t)
+        self.update(t, layout=False)
