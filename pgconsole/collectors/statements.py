@@ -14,7 +14,8 @@ from ..snapshots import StatementRow, Unavailable, from_record
 from .base import Collector
 
 TEXT_TOP_N = 60
-TEXT_CACHE_MAX = 5000
+TEXT_CACHE_MAX = 20000
+TEXT_BATCH = 1000  # new texts fetched per poll at most, beyond the top lists
 
 PRELOAD_HINT = ("add pg_stat_statements to shared_preload_libraries in postgresql.conf "
                 "(ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'), restart the server")
@@ -73,16 +74,28 @@ class StatementsCollector(Collector):
         return row["stats_reset_epoch"] if row else None
 
     async def _fill_texts(self, conn, caps, snap) -> bool:
-        wanted: set[int] = set()
+        """Texts for every statement not seen before, the top ones first.
+
+        Texts are cached by queryid, so in steady state only new statements cost a
+        read of the extension's text file; a burst of new ones is spread over polls.
+        """
+        wanted: dict[int, None] = {}
         for by in derive.TOP_BY:
             for interval in (False, True):
                 for s in derive.top_statements(snap, by, interval, TEXT_TOP_N):
                     if s.row.queryid is not None and s.row.queryid not in self.texts:
-                        wanted.add(s.row.queryid)
+                        wanted[s.row.queryid] = None
+        for s in snap.statements:
+            if len(wanted) >= TEXT_BATCH:
+                break
+            if s.row.queryid is not None and s.row.queryid not in self.texts:
+                wanted[s.row.queryid] = None
         if not wanted:
             return False
         if len(self.texts) > TEXT_CACHE_MAX:
             self.texts.clear()
         for r in await conn.fetch(caps.sql("statement_texts"), list(wanted)):
             self.texts[r["queryid"]] = scrub_sql(r["query"])
+        for q in wanted:  # no text stored for it (hidden from this role, or evicted): do not ask again
+            self.texts.setdefault(q, "")
         return True

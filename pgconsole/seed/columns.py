@@ -80,12 +80,10 @@ def to_family(values: list, family: str, scale: int = 2, decimals: int | None = 
 
 def payloads(family: str, values: list, scale: int = 2) -> list[bytes]:
     """Payload bytes of family-domain values (variable-width output, arrays, urns)."""
-    if family in ("text", "json", "jsonb", "bytea", "inet", "array", JSON):
-        return values
     if family == "numeric":
         return [numeric_payload(v, scale) for v in values]
-    if family == "interval":
-        return [struct.pack(">qii", v, 0, 0) for v in values]
+    if family not in FIXED:   # text, json, inet, arrays, intervals...: values are payloads
+        return values
     blob = pack_fixed(family, values)
     w = FIXED[family][1]
     return [blob[i:i + w] for i in range(0, len(blob), w)]

@@ -157,7 +157,7 @@ def encode_value(t: PgType, v) -> bytes:
     if f == "interval":
         if not isinstance(v, dt.timedelta):
             v = dt.timedelta(seconds=float(v))
-        return struct.pack(">qii", (v.days * 86400 + v.seconds) * 1_000_000 + v.microseconds, 0, 0)
+        return struct.pack(">qii", v.seconds * 1_000_000 + v.microseconds, v.days, 0)
     if f in ("json", "jsonb"):
         text = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
         return (b"\x01" if f == "jsonb" else b"") + text.encode()
