@@ -13,7 +13,8 @@ Method
   A calibration pass runs each query file once and learns its queryid, so each
   delta is attributed to its collector. Parse/bind and the sending of rows are not in it.
 - backend CPU ms: the monitoring backend's on-CPU time from /proc/<pid>/schedstat
-  (local servers only): everything the server spent for the console, parse to send.
+  (local servers only): what the server spent for the console, parse to send, except
+  parallel workers' time. Unlike server ms it does not grow when the CPUs are contended.
 - client wall ms / client CPU ms: perf_counter and process_time() around Monitor.poll()
   and around each collector's collect(); process time excludes time waiting on the
   socket, and the client crowd runs in another process, so it is the console's own CPU.

@@ -92,8 +92,10 @@ async def admin(params: ConnParams, sql: str, db: str | None = None) -> None:
 
 
 async def fresh(params: ConnParams, name: str) -> ConnParams:
+    """A new database, after a CHECKPOINT: no phase pays for the WAL of the one before."""
     await admin(params, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin(params, f'CREATE DATABASE "{name}"')
+    await admin(params, "CHECKPOINT")
     return params.with_database(name)
 
 
@@ -129,6 +131,7 @@ async def ceiling(params: ConnParams, data, sessions: int = 2) -> dict[str, floa
     await admin(p, USERS_DDL + ";" + EVENTS_DDL)
     rates = {}
     for table, (names, chunks, rows) in data.items():
+        await admin(p, "CHECKPOINT")
         conns = [await asyncpg.connect(**p.asyncpg_kwargs()) for _ in range(sessions)]
 
         async def one(conn, parts):
@@ -192,10 +195,8 @@ async def main_async(params: ConnParams, args) -> None:
     await conn.close()
     print(f"machine: {machine()}; PostgreSQL {version}")
     print(f"rows: users {args.users:,}, events {args.events:,}; naive {args.naive:,} rows a table\n")
-    data = encoded(args.users, args.events)
-    ceil = await ceiling(params, data)
-    del data
     seed = await seeder(params, args.users, args.events, args.jobs)
+    ceil = await ceiling(params, encoded(args.users, args.events))
     slow = await naive(params, args.naive)
     print(f"{'table':8} {'naive rows/s':>13} {'ceiling rows/s':>15} {'seeder load':>12} {'of ceiling':>11} "
           f"{'seeder total':>13} {'keys+FK':>8}")
@@ -215,7 +216,8 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=500_000)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--naive", type=int, default=3_000, help="rows for the naive path (default 3000)")
-    ap.add_argument("--jobs", type=int, default=None, help="seeder generator processes (default: per CPU)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="seeder generator processes (default: as pgconsole seed picks; 0: a thread)")
     args = ap.parse_args()
     cluster = root = None
     if args.dsn:

@@ -7,7 +7,9 @@ Order (highest first), as in libpq's conninfo_array_parse + conninfo_add_default
   3. the service file entry (service= or PGSERVICE), only for what is still unset;
   4. PG* environment variables, only for what is still unset;
   5. built-in defaults, applied late (describe/uri/asyncpg_kwargs/libpq_env) so they
-     follow the final host/port; pgpass is consulted at that point too.
+     follow the final host/port: port 5432; host the first of /var/run/postgresql and
+     /tmp holding .s.PGSQL.<port>, else localhost; user the OS user; database = user.
+     ~/.pgpass (or PGPASSFILE/passfile=) is read then too, only if no password is set.
 
 Multi-host lists ("h1,h2" or postgresql://h1,h2/db) keep only the first host and
 port: the console watches one server.
@@ -30,8 +32,8 @@ from .errors import PgConsoleError, scrub
 
 log = logging.getLogger(__name__)
 
-# Keywords libpq accepts; those not in _USED are accepted and ignored (the console
-# sets its own application_name, and asyncpg has no use for the Kerberos/SSL-file ones).
+# Keywords libpq accepts. Those ConnParams has no field for are accepted and ignored:
+# the console sets its own application_name, and asyncpg cannot use the GSS/SSL-file ones.
 _KNOWN = frozenset("""
     host hostaddr port dbname user password passfile connect_timeout sslmode service
     servicefile application_name fallback_application_name client_encoding options
@@ -129,29 +131,24 @@ def resolve(conninfo: str | None = None, user: str | None = None, *, host: str |
             port: int | str | None = None, username: str | None = None, dbname: str | None = None,
             password: str | None = None, env: Mapping[str, str] | None = None,
             home: str | Path | None = None) -> ConnParams:
-    """Resolve psql-style arguments: `conninfo` and `user` are psql's DBNAME and USERNAME
-    positionals, the keywords its -h/-p/-U/-d options and a prompted password."""
+    """Resolve psql's arguments: `conninfo` and `user` are its DBNAME and USERNAME
+    positionals; the keywords are -h/-p/-U/-d and a prompted (-W) password.
+    `env` and `home` default to os.environ and $HOME."""
     env = os.environ if env is None else env
-    # psql: positionals fill dbname first, then username, unless -d/-U already did
-    for arg in (conninfo, user):
-        if arg is None:
-            continue
-        if dbname is None:
-            dbname = arg
-        elif username is None:
-            username = arg
-    opts: dict[str, str] = {}
-    for key, val in (("host", host), ("port", port), ("user", username), ("password", password)):
-        if val not in (None, ""):
-            opts[key] = str(val)
-    if dbname:
-        if _is_conninfo(dbname):
-            opts.update(parse_conninfo(dbname))
-        else:
-            opts["dbname"] = dbname
-    opts = {k: v for k, v in opts.items() if v != ""}  # libpq: empty means "use the default"
-
-    service = opts.get("service") or env.get("PGSERVICE") or None
+    for arg in (conninfo, user):  # psql: positionals fill -d, then -U, if still unset
+        if arg is not None:
+            if dbname is None:
+                dbname = arg
+            elif username is None:
+                username = arg
+    # libpq ignores empty option values, but an empty value inside a conninfo string
+    # or service file counts as set: it blocks the environment and means "default"
+    opts = {k: str(v) for k, v in (("host", host), ("port", port), ("user", username),
+                                   ("password", password)) if v not in (None, "")}
+    if dbname:  # psql passes it with expand_dbname: a URI or a string with '=' is parsed
+        opts.update(parse_conninfo(dbname) if dbname.startswith(_URI_PREFIXES) or "=" in dbname
+                    else {"dbname": dbname})
+    service = opts.get("service") or env.get("PGSERVICE")
     if service:
         for key, val in _service_entry(service, opts.get("servicefile"), env, home).items():
             opts.setdefault(key, val)
@@ -159,58 +156,44 @@ def resolve(conninfo: str | None = None, user: str | None = None, *, host: str |
         if env.get(var) and key not in opts:
             opts[key] = env[var]
 
-    if "host" not in opts and "hostaddr" in opts:
-        opts["host"] = opts["hostaddr"]
-    sslmode = opts.get("sslmode")
+    get = lambda key: opts.get(key) or None  # noqa: E731
+    sslmode = get("sslmode")
     if sslmode is not None and sslmode not in _SSLMODES:
         raise PgConsoleError(f'invalid sslmode value: "{sslmode}"')
-    host = opts.get("host", "").split(",")[0] or None  # first of a multi-host list
     return ConnParams(
-        host=host,
-        port=_port(opts["port"]) if "port" in opts else None,
-        user=opts.get("user"),
-        database=opts.get("dbname"),
-        password=opts.get("password"),
+        host=(get("host") or get("hostaddr") or "").split(",")[0] or None,
+        port=_port(get("port")),
+        user=get("user"),
+        database=get("dbname"),
+        password=get("password"),
         sslmode=sslmode,
-        passfile=opts.get("passfile") or str(_home(home, env) / ".pgpass"),
-        connect_timeout=_timeout(opts["connect_timeout"]) if "connect_timeout" in opts else None,
-        service=service,
+        passfile=get("passfile") or str(_home(home, env) / ".pgpass"),
+        connect_timeout=_timeout(get("connect_timeout")),
+        service=service or None,
     )
 
 
 # --- parsing -------------------------------------------------------------------------
 
-def _is_conninfo(s: str) -> bool:
-    # libpq's recognized_connection_string()
-    return s.startswith(_URI_PREFIXES) or "=" in s
-
-
 def _bad(detail: str, text: str) -> PgConsoleError:
     return PgConsoleError(f'invalid connection string: {detail} in "{scrub_conninfo(text)}"')
 
 
-_KW_PASSWORD_RE = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.?)*'?|(?:[^\s\\]|\\.?)*)", re.I)
-_QS_PASSWORD_RE = re.compile(r"([?&]password=)[^&]*", re.I)
-
-
 def scrub_conninfo(text: str) -> str:
-    """Hide the password in a keyword string or URI, including unterminated quotes."""
+    """Hide the password of a keyword string or URI, for error messages."""
     if text.startswith(_URI_PREFIXES):
         scheme, rest = text.split("://", 1)
-        at, slash = rest.find("@"), rest.find("/")
-        if at >= 0 and (slash < 0 or at < slash) and ":" in rest[:at]:
-            rest = rest[:rest.index(":")] + ":***" + rest[at:]
-        return scrub(_QS_PASSWORD_RE.sub(r"\1***", f"{scheme}://{rest}"))
-    return scrub(_KW_PASSWORD_RE.sub(r"\1***", text))
+        if m := re.match(r"([^@/:]*):[^?]*@", rest):  # user:password@ (to the last '@')
+            rest = f"{m.group(1)}:***@{rest[m.end():]}"
+        text = f"{scheme}://" + re.sub(r"([?&]password=)[^&]*", r"\1***", rest, flags=re.I)
+    else:  # the value may be bare, half-quoted or followed by stray words: hide the rest
+        text = re.sub(r"(password\s*=).*", r"\1***", text, flags=re.I | re.S)
+    return scrub(text)
 
 
 # libpq's conninfo_parse: key [ws] = [ws] value, the value either 'quoted' or bare
 # up to whitespace; in both a backslash takes the next character literally.
 _KW_RE = re.compile(r"\s*([^=\s]*)\s*(=?)\s*(?:'((?:[^'\\]|\\.)*)(')?|((?:[^\s\\]|\\.|\\$)*))", re.S)
-
-
-def _unescape(s: str) -> str:
-    return re.sub(r"\\(.?)", r"\1", s, flags=re.S) if "\\" in s else s
 
 
 def parse_conninfo(text: str) -> dict[str, str]:
@@ -222,11 +205,12 @@ def parse_conninfo(text: str) -> dict[str, str]:
     while text[pos:].strip():
         m = _KW_RE.match(text, pos)
         key, eq, quoted, close, bare = m.groups()
-        if not eq:
-            raise _bad(f'missing "=" after "{key}"', text)
+        if not eq:  # the stray word may be half a password with a space in it
+            word = "a word" if "password" in text.lower() else f'"{key}"'
+            raise _bad(f'missing "=" after {word}', text)
         if quoted is not None and not close:
             raise _bad("unterminated quoted string", text)
-        _store(out, key, _unescape(quoted if quoted is not None else bare), text,
+        _store(out, key, re.sub(r"\\(.?)", r"\1", quoted if quoted is not None else bare, flags=re.S), text,
                f'invalid connection option "{key}"')
         pos = m.end()
     return out
@@ -256,58 +240,43 @@ def _pct(s: str, text: str) -> str:
         raise _bad("percent-encoded value is not valid UTF-8", text) from None
 
 
+_NETLOC_RE = re.compile(r"(?:\[(?P<v6>[^\]]*)(?P<end>\]?)|(?P<name>[^:/?,]*))(?::(?P<port>[^/?,]*))?")
+
+
 def _parse_uri(text: str) -> dict[str, str]:
+    # postgresql://[user[:password]@][netloc][:port][,...][/dbname][?param=value&...]
     out: dict[str, str] = {}
     p = text.split("://", 1)[1]
-    # userinfo ends at the first '@' seen before any '/' (libpq's rule)
-    j = 0
-    while j < len(p) and p[j] not in "@/":
-        j += 1
-    if j < len(p) and p[j] == "@":
-        user, _, pw = p[:j].partition(":")
-        if user:
-            out["user"] = _pct(user, text)
-        if pw:
-            out["password"] = _pct(pw, text)
-        p = p[j + 1:]
-    # netloc[:port][,netloc[:port]...]; like libpq, the pieces are joined with ','
-    # and decoded as one value (resolve() keeps the first host and port)
+    if m := re.match(r"([^@/]*)@", p):  # userinfo: up to the first '@' before any '/'
+        user, _, pw = m.group(1).partition(":")
+        for key, val in (("user", user), ("password", pw)):
+            if val:
+                out[key] = _pct(val, text)
+        p = p[m.end():]
+    # like libpq, the host and port pieces are joined with ',' and decoded as one
+    # value each; resolve() keeps the first
     hosts, ports = [], []
     while True:
-        if p.startswith("["):
-            end = p.find("]")
-            if end < 0:
+        m = _NETLOC_RE.match(p)
+        if m["v6"] is not None:
+            if not m["end"]:
                 raise _bad('missing "]" after IPv6 host address', text)
-            if end == 1:
+            if not m["v6"]:
                 raise _bad("IPv6 host address may not be empty", text)
-            h, p = p[1:end], p[end + 1:]
-            if p and p[0] not in ":/?,":
-                raise _bad(f'unexpected character "{p[0]}" after IPv6 host address', text)
-        else:
-            k = 0
-            while k < len(p) and p[k] not in ":/?,":
-                k += 1
-            h, p = p[:k], p[k:]
-        prt = ""
-        if p.startswith(":"):
-            k = 1
-            while k < len(p) and p[k] not in "/?,":
-                k += 1
-            prt, p = p[1:k], p[k:]
-        hosts.append(h)
-        ports.append(prt)
+        hosts.append(m["v6"] if m["v6"] is not None else m["name"])
+        ports.append(m["port"] or "")
+        p = p[m.end():]
+        if p and p[0] not in ",/?":
+            raise _bad(f'unexpected character "{p[0]}" after IPv6 host address', text)
         if not p.startswith(","):
             break
         p = p[1:]
     for key, joined in (("host", ",".join(hosts)), ("port", ",".join(ports))):
         if joined:
             out[key] = _pct(joined, text)
-    if p.startswith("/"):
-        db, _, query = p[1:].partition("?")
-        if db:
-            out["dbname"] = _pct(db, text)
-    else:
-        query = p[1:]  # p is "" or starts with "?"
+    path, _, query = p.partition("?")
+    if path[1:]:
+        out["dbname"] = _pct(path[1:], text)
     items = query.split("&") if query else []
     if len(items) > 1 and not items[-1]:
         items.pop()  # a trailing '&' is allowed
@@ -324,18 +293,16 @@ def _parse_uri(text: str) -> dict[str, str]:
     return out
 
 
-def _port(val: str) -> int | None:
-    first = val.split(",")[0].strip()
-    if not first:
-        return None
-    if not first.isdigit() or not 1 <= int(first) <= 65535:
+def _port(val: str | None) -> int | None:
+    first = (val or "").split(",")[0].strip()  # first of a multi-host list
+    if first and not (first.isdigit() and 1 <= int(first) <= 65535):
         raise PgConsoleError(f'invalid port number: "{val}"')
-    return int(first)
+    return int(first) if first else None
 
 
-def _timeout(val: str) -> float | None:
+def _timeout(val: str | None) -> float | None:
     try:
-        t = float(val)
+        t = float(val) if val is not None else 0.0
     except ValueError:
         raise PgConsoleError(f'invalid connect_timeout value: "{val}"') from None
     # libpq: zero or negative waits forever (we leave the caller's default instead),
@@ -350,11 +317,8 @@ def _int_timeout(t: float) -> int:
 # --- files and defaults ----------------------------------------------------------------
 
 def _home(home: str | Path | None, env: Mapping[str, str]) -> Path:
-    if home is not None:
-        return Path(home)
-    if env.get("HOME"):
-        return Path(env["HOME"])
-    return Path(pwd.getpwuid(os.geteuid()).pw_dir)
+    # libpq: $HOME, else the passwd entry of the effective user
+    return Path(home if home is not None else env.get("HOME") or pwd.getpwuid(os.geteuid()).pw_dir)
 
 
 def _service_entry(name: str, servicefile: str | None, env: Mapping[str, str],
@@ -386,18 +350,15 @@ def _read_service(path: str, name: str) -> dict[str, str] | None:
         if line.startswith("["):
             if entry is not None:
                 break  # end of our section
-            if line[1:].startswith(name + "]"):
-                entry = {}
-            continue
-        if entry is None:
-            continue
-        key, eq, val = line.partition("=")
-        key = key.strip()
-        if not eq or key not in _KNOWN:
-            raise PgConsoleError(f'syntax error in service file "{path}", line {lineno}')
-        if key == "service":
-            raise PgConsoleError(f'nested service specifications not supported in service file "{path}", line {lineno}')
-        entry.setdefault(key, val.strip())  # libpq keeps the first setting
+            entry = {} if line[1:].startswith(name + "]") else None
+        elif entry is not None:
+            key, eq, val = line.partition("=")
+            where = f'in service file "{path}", line {lineno}'
+            if not eq or key.strip() not in _KNOWN:
+                raise PgConsoleError(f"syntax error {where}")
+            if key.strip() == "service":
+                raise PgConsoleError(f"nested service specifications not supported {where}")
+            entry.setdefault(key.strip(), val.strip())  # libpq keeps the first setting
     return entry
 
 
@@ -420,24 +381,19 @@ def _pgpass_field(line: str, i: int, token: str) -> int | None:
 
 
 def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, user: str) -> str | None:
-    if not passfile:
-        return None
     try:
-        st = os.stat(passfile)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        # libpq ignores such a file (with this warning), and so do we
-        log.warning('password file "%s" has group or world access; permissions should be u=rw (0600) or less', passfile)
-        return None
-    # libpq matches "localhost" for its default socket directory; we accept both spellings
-    hosts = (host, "localhost") if host in _SOCKET_DIRS or host == "/run/postgresql" else (host,)
-    try:
+        st = os.stat(passfile or "")
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):  # libpq ignores it too, with this warning
+            log.warning('password file "%s" has group or world access; permissions should be '
+                        'u=rw (0600) or less', passfile)
+            return None
         text = Path(passfile).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    # libpq matches "localhost" for its default socket directory; we accept both spellings
+    hosts = (host, "localhost") if host in _SOCKET_DIRS or host == "/run/postgresql" else (host,)
     for line in text.split("\n"):
         line = line.rstrip("\r")
         if line.startswith("#"):

@@ -32,7 +32,7 @@ def sql(name: str) -> str:
 
 
 async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
-    """Create and seed the demo database unless it is already there. True: seeded now."""
+    """Create the demo database and its built-in tables unless they are there. True: created now."""
     conn = await db.connect(admin, application_name="pgconsole-demo")
     try:
         if not await conn.fetchval(sql("demo_db_exists"), database):
@@ -48,6 +48,30 @@ async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
         return True
     finally:
         await conn.close()
+
+
+async def seed_scenario(params: ConnParams, scenario: str = "saas", scale: float = 0.2,
+                        say=print) -> bool:
+    """Seed a realistic scenario (pgconsole.seed) into schema `saas` once. True: seeded now."""
+    from .seed import SeedOptions, load_scenario, make_plan, run_seed
+
+    conn = await db.connect(params, application_name="pgconsole-demo")
+    try:
+        if await conn.fetchval(sql("demo_saas_seeded")):
+            return False
+        await conn.execute(sql("demo_saas_prepare"))
+    finally:
+        await conn.close()
+    plan = make_plan(load_scenario(scenario), SeedOptions(scale=scale, seed=7, schema="saas", mode="truncate"))
+    say(f"seeding scenario {scenario!r} at scale {scale:g} ({plan.total_rows:,} rows) into schema saas…")
+    summary = await run_seed(params, plan)
+    conn = await db.connect(params, application_name="pgconsole-demo")
+    try:
+        await conn.execute(sql("demo_saas_done"))
+    finally:
+        await conn.close()
+    say(f"seeded {summary.rows:,} rows in {summary.seconds:.1f}s")
+    return True
 
 
 class DemoLoad:

@@ -19,6 +19,9 @@ def add_arguments(p) -> None:
                    help="seconds between refreshes (default 2)")
     p.add_argument("--read-only", action="store_true", help="disable actions that change the server")
     p.add_argument("--no-load", action="store_true", help="do not run the background load")
+    p.add_argument("--scenario", default="saas", metavar="NAME",
+                   help="seed scenario added in schema saas (default saas; 'none' skips it)")
+    p.add_argument("--scale", type=float, default=0.2, help="scale of the seeded scenario (default 0.2)")
     p.add_argument("--workers", type=int, default=4, metavar="N", help="application sessions of the load (default 4)")
     p.add_argument("--keep-server", action="store_true",
                    help="leave the embedded server running after quitting")
@@ -29,11 +32,13 @@ def run(args) -> int:
     from ..cluster import LocalCluster, default_data_root
     from ..conninfo import ConnParams
     from ..db import SessionLimits
-    from ..demo_load import DemoLoad, LoadThread, prepare_demo_db
+    from ..demo_load import DemoLoad, LoadThread, prepare_demo_db, seed_scenario
     from .console import console, wants_ascii
 
     if not 0.1 <= args.refresh <= 3600:
         raise PgConsoleError("--refresh must be between 0.1 and 3600 seconds")
+    if not 0 < args.scale <= 10:
+        raise PgConsoleError("--scale must be above 0 and at most 10")
     if not 0 <= args.workers <= 50:
         raise PgConsoleError("--workers must be between 0 and 50")
     if not sys.stdout.isatty():
@@ -49,7 +54,10 @@ def run(args) -> int:
         params = admin.with_database(DEMO_DB)
         print(f"pgconsole demo: preparing database {DEMO_DB}…", flush=True)
         if asyncio.run(prepare_demo_db(admin, DEMO_DB)):
-            print("pgconsole demo: seeded (customers, accounts, orders, events)", flush=True)
+            print("pgconsole demo: created customers, accounts, orders, events", flush=True)
+        if args.scenario != "none":
+            asyncio.run(seed_scenario(params, args.scenario, args.scale,
+                                      say=lambda m: print(f"pgconsole demo: {m}", flush=True)))
         if not args.no_load:
             demo = DemoLoad(params, workers=args.workers)
             load = LoadThread(demo.run).start()

@@ -165,9 +165,11 @@ def render_summary(s) -> Table:
 
 
 def render_check(plan, chk) -> Table:
-    t = Table(title=f"dry run: {plan.scenario.name} into schema {chk.schema} (seed {plan.options.seed}, "
-                    f"{chk.jobs or 'no'} generator process{'es' if chk.jobs != 1 else ''}); nothing written",
-              title_justify="left", title_style="bold", pad_edge=False)
+    t = Table(title=f"dry run, nothing written: {plan.scenario.name} into schema {chk.schema}",
+              title_justify="left", title_style="bold", pad_edge=False, caption_justify="left",
+              caption=f"seed {plan.options.seed}; "
+                      + (f"{chk.jobs} generator process{'es' if chk.jobs > 1 else ''}" if chk.jobs
+                         else "generated in this process"))
     for col in ("table", "rows", "action", "built after the load"):
         t.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
     for a in chk.actions:

@@ -9,6 +9,7 @@ Pure: the same rng state gives the same list on every machine.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 import statistics
@@ -43,7 +44,8 @@ def urn(values: list, weights: list[float] | None = None) -> list:
     """URN_SIZE slots holding each value about weight/total of the time.
 
     Drawing is then one C-level map over random 16-bit indices: no Python per value.
-    Every value with a weight gets at least one slot (1/65536 is the resolution).
+    Slots are apportioned by largest remainder; when values are few enough, every value
+    with a weight keeps at least one slot (1/65,536 is the resolution).
     """
     k = len(values)
     if k > URN_SIZE:
@@ -51,19 +53,19 @@ def urn(values: list, weights: list[float] | None = None) -> list:
     weights = [1.0] * k if weights is None else [float(w) for w in weights]
     total = sum(weights)
     exact = [w * URN_SIZE / total for w in weights]
-    counts = [max(1, int(x)) if w > 0 else 0 for x, w in zip(exact, weights)]
-    diff = URN_SIZE - sum(counts)
-    order = sorted(range(k), key=lambda i: exact[i] - counts[i], reverse=diff > 0)
-    i = 0
-    while diff:
-        j = order[i % k]
-        if diff > 0:
-            counts[j] += 1
-            diff -= 1
-        elif counts[j] > 1:
-            counts[j] -= 1
-            diff += 1
-        i += 1
+    counts = [int(x) for x in exact]
+    left = URN_SIZE - sum(counts)
+    for i in sorted(range(k), key=lambda i: exact[i] - counts[i], reverse=True)[:left]:
+        counts[i] += 1
+    if k <= URN_SIZE // 4:
+        missing = [i for i in range(k) if weights[i] > 0 and counts[i] == 0]
+        donors = [(-c, i) for i, c in enumerate(counts) if c > 1]
+        heapq.heapify(donors)
+        for m in missing:   # a rare value takes a slot from the most common one
+            c, i = heapq.heappop(donors)
+            counts[i], counts[m] = -c - 1, 1
+            if -c - 1 > 1:
+                heapq.heappush(donors, (c + 1, i))
     table: list = []
     for v, c in zip(values, counts):
         table.extend([v] * c)

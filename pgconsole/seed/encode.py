@@ -88,12 +88,16 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[list[bytes]]) -> 
     return b"".join(items)
 
 
+_NUMERIC_HEAD = struct.Struct(">hhHH")
+_GROUPS = [struct.Struct(f">{n}H") for n in range(40)]
+
+
 def numeric_payload(scaled: int, scale: int) -> bytes:
-    """numeric_send for the value scaled / 10**scale."""
+    """numeric_send for the value scaled / 10**scale: base-10000 digit groups."""
     sign = 0x4000 if scaled < 0 else 0
     v = -scaled if scaled < 0 else scaled
     if v == 0:
-        return struct.pack(">hhHH", 0, 0, 0, scale)
+        return _NUMERIC_HEAD.pack(0, 0, 0, scale)
     frac_groups = (scale + 3) // 4
     v *= 10 ** (4 * frac_groups - scale)
     groups = []
@@ -102,9 +106,11 @@ def numeric_payload(scaled: int, scale: int) -> bytes:
         groups.append(g)
     groups.reverse()
     weight = len(groups) - frac_groups - 1
-    while groups and groups[-1] == 0:
+    while groups[-1] == 0:
         groups.pop()
-    return struct.pack(f">hhHH{len(groups)}H", len(groups), weight, sign, scale, *groups)
+    n = len(groups)
+    tail = _GROUPS[n].pack(*groups) if n < 40 else struct.pack(f">{n}H", *groups)
+    return _NUMERIC_HEAD.pack(n, weight, sign, scale) + tail
 
 
 def scale_of(t: PgType, default: int = 2) -> int:

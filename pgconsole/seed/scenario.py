@@ -364,6 +364,8 @@ def _check_params(w: _Where, gen: str, p: dict, ptype: PgType | None) -> None:
     elif gen == "hex":
         if "length" in p:
             _num(w, p, "length", 1, 256, integer=True)
+        if ptype is not None and ptype.max_len is not None and p.get("length", 32) > ptype.max_len:
+            w.fail("length", f"{p.get('length', 32)} characters do not fit in {ptype.sql}")
     elif gen == "faker":
         if not isinstance(p["faker"], str) or not p["faker"].isidentifier():
             w.fail("faker", "must be a Faker provider name such as \"name\" or \"email\"")

@@ -68,6 +68,7 @@ class ConsoleApp(App):
         self._extra_seq: dict[tuple[str, str, str], int] = {}
         self._extra_timer = None
         self._link_state = "connecting"
+        self._panes: list[Pane] = []
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -84,7 +85,8 @@ class ConsoleApp(App):
         self.query_one(PaneBar).set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
         self.header.set_state(refresh_s=self.refresh_s, read_only=self.read_only)
         self.current_pane.table.focus()
-        self.set_interval(1.0, self.header.redraw)
+        self._panes = list(self.query(Pane))
+        self.set_interval(1.0, self.header.tick)
         if self.poller is not None and self.start_polling:
             self.poll_loop()
 
@@ -94,7 +96,7 @@ class ConsoleApp(App):
 
     @property
     def panes(self) -> list[Pane]:
-        return list(self.query(Pane))
+        return self._panes
 
     @property
     def current_pane(self) -> Pane:

@@ -21,8 +21,25 @@ def _latest(*ts: datetime | None) -> datetime | None:
     return max((t for t in ts if t is not None), default=None)
 
 
+def coarse(seconds: float | None) -> str:
+    """An age to the minute: vacuum and analyze ages need no seconds (and then change
+    once a minute, not on every refresh)."""
+    if seconds is None:
+        return "-"
+    m = int(max(seconds, 0) // 60)
+    if m == 0:
+        return "<1m"
+    if m < 60:
+        return f"{m}m"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h}h{m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{d}d{h:02d}h"
+
+
 def _ago(ts: datetime | None, now: datetime) -> str:
-    return "never" if ts is None else fmt.duration((now - ts).total_seconds())
+    return "never" if ts is None else coarse((now - ts).total_seconds())
 
 
 def _epoch(ts: datetime | None) -> float:
@@ -114,7 +131,7 @@ class BloatPane(Pane):
             "t_dead": Text(fmt.num(r.n_dead_tup), style="yellow" if dead_share > 0.2 and r.n_dead_tup > 1000 else ""),
             "t_live": Text(fmt.num(r.n_live_tup)),
             "t_vac": Text(_ago(vac, now), style="dim" if vac is None else ""),
-            "t_anl": Text(fmt.duration(r.stats_age_s) if r.stats_age_s is not None else "never",
+            "t_anl": Text(coarse(r.stats_age_s) if r.stats_age_s is not None else "never",
                           style="yellow" if r.stats_age_s is None else ""),
             "t_mod": Text(fmt.num(r.n_mod_since_analyze)),
         }

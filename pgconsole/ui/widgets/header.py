@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from datetime import datetime, timezone
 from typing import Callable
@@ -43,6 +44,7 @@ class ConsoleHeader(Static):
         self.deadlock_seen_at: datetime | None = None
         self._last_overview_at: datetime | None = None
         self._shown: tuple | None = None
+        self._drawn_at = 0.0
 
     # -- inputs -------------------------------------------------------------
     def show_frame(self, frame: Frame) -> None:
@@ -75,7 +77,13 @@ class ConsoleHeader(Static):
         self.redraw()
 
     # -- drawing ------------------------------------------------------------
+    def tick(self) -> None:
+        """The 1 s timer: keep the data age moving between frames, not on top of them."""
+        if time.monotonic() - self._drawn_at >= 1.5:
+            self.redraw()
+
     def redraw(self) -> None:
+        self._drawn_at = time.monotonic()
         width = max(self.size.width - 2, 40) if self.size.width else 118
         text = Text("\n").join([self._identity(width), self._pulse(width)])
         sig = (text.plain, tuple(text.spans))

@@ -64,6 +64,7 @@ class KeyedTable(DataTable):
         self._order: list[str] = []
         self._flex_width = 20
         self.labels: dict[str, str] = {c.key: c.label for c in columns}
+        self._cells_cache: dict[tuple, tuple] = {}
 
     # -- layout ----------------------------------------------------------------
     def _choose(self, width: int) -> tuple[tuple[Col, ...], int]:
@@ -108,6 +109,29 @@ class KeyedTable(DataTable):
 
     def on_mount(self) -> None:
         self.relayout(force=True)
+
+    # -- rendering ---------------------------------------------------------------
+    def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        """DataTable drops every rendered cell whenever any cell changes (one update counter
+        for the whole table); a refresh changes a few ages, so keep what did not change,
+        keyed by the cell object itself (unchanged cells keep their object)."""
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        try:
+            cell = self._data[self._row_locations.get_key(row_index)][self._column_locations.get_key(column_index)]
+        except KeyError:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (row_index, column_index, id(cell), base_style, width, cursor, hover, self._show_hover_cursor,
+               self._pseudo_class_state)
+        hit = self._cells_cache.get(key)
+        if hit is not None and hit[0] is cell:
+            return hit[1]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if len(self._cells_cache) > 20000:
+            self._cells_cache.clear()
+        self._cells_cache[key] = (cell, lines)   # the cell is kept alive: its id stays its own
+        return lines
 
     # -- data ------------------------------------------------------------------
     @property

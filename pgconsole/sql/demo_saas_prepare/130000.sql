@@ -1,0 +1,2 @@
+-- The schema the demo seeds its "saas" scenario into.
+CREATE SCHEMA IF NOT EXISTS saas
