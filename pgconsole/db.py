@@ -36,6 +36,8 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
         "lock_timeout": str(limits.lock_timeout_ms),
         # a monitoring session must never hold a snapshot open for long
         "idle_in_transaction_session_timeout": str(max(limits.statement_timeout_ms * 6, 60000)),
+        # catalog reads must not take parallel workers away from the application
+        "max_parallel_workers_per_gather": "0",
     }
     try:
         conn = await asyncpg.connect(**kwargs)

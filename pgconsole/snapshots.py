@@ -8,6 +8,7 @@ by pgconsole.derive, never by SQL, so they can be unit-tested without a server.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
@@ -15,9 +16,14 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 def from_record(cls: type[T], record: Any) -> T:
     """Build a row dataclass from an asyncpg Record (or mapping) by field name."""
-    return cls(**{f.name: record[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+    return cls(**{name: record[name] for name in _field_names(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from .base import Collector
 
 class CacheCollector(Collector):
     name = "cache"
+    every = 2  # per-table and per-index rows: the costliest view that runs often
 
     def __init__(self) -> None:
         super().__init__()

@@ -17,8 +17,11 @@ EMPTY = Text("select a row", style="dim")
 class DetailPanel(Static):
     DEFAULT_CSS = """
     DetailPanel { height: 35%; min-height: 5; max-height: 18; border-top: solid $primary;
-                  padding: 0 1; overflow: hidden; }
+                  padding: 0 1; overflow: hidden; border-title-align: right; border-title-color: $text-muted; }
     """
+
+    def on_mount(self) -> None:
+        self.border_title = "Enter: all of it · d: hide"
 
     def show(self, body: RenderableType | None) -> None:
         self.update(body if body is not None else EMPTY, layout=False)
