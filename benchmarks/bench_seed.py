@@ -20,6 +20,7 @@ import asyncio
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -99,18 +100,14 @@ async def fresh(params: ConnParams, name: str) -> ConnParams:
     return params.with_database(name)
 
 
-async def seeder(params: ConnParams, n_users: int, n_events: int, jobs: int | None):
-    """pgconsole seed: users alone, then events (beside a small users table)."""
-    out = {}
-    for table, users, events in (("users", n_users, 0), ("events", 20_000, n_events)):
-        p = await fresh(params, "bench_seed")
-        scen = parse_scenario(tomllib.loads(SCENARIO.format(users=users, events=events)), "bench")
-        plan = make_plan(scen, SeedOptions(jobs=jobs, analyze=False))
-        s = await run_seed(p, plan)
-        t = next(x for x in s.tables if x.table == table)
-        out[table] = {"rows": t.rows_done, "load_s": t.seconds, "index_s": t.index_seconds,
-                      "run_s": s.seconds, "bytes": t.bytes}
-    return out
+async def seeder(params: ConnParams, table: str, rows: int, jobs: int | None) -> dict:
+    """pgconsole seed end to end: users alone, or events beside a small users table."""
+    users, events = (rows, 0) if table == "users" else (20_000, rows)
+    p = await fresh(params, "bench_seed")
+    scen = parse_scenario(tomllib.loads(SCENARIO.format(users=users, events=events)), "bench")
+    s = await run_seed(p, make_plan(scen, SeedOptions(jobs=jobs, analyze=False)))
+    t = next(x for x in s.tables if x.table == table)
+    return {"rows": t.rows_done, "load_s": t.seconds, "index_s": t.index_seconds, "run_s": s.seconds}
 
 
 def encoded(n_users: int, n_events: int) -> dict[str, tuple[list[str], list[bytes], int]]:
@@ -126,28 +123,28 @@ def encoded(n_users: int, n_events: int) -> dict[str, tuple[list[str], list[byte
     return out
 
 
-async def ceiling(params: ConnParams, data, sessions: int = 2) -> dict[str, float]:
+async def ceiling(params: ConnParams, table: str, data, sessions: int = 2) -> float:
+    """rows/s of binary COPY of pre-encoded rows over `sessions` sessions into a bare table."""
+    names, chunks, rows = data
     p = await fresh(params, "bench_ceiling")
-    await admin(p, USERS_DDL + ";" + EVENTS_DDL)
-    rates = {}
-    for table, (names, chunks, rows) in data.items():
-        await admin(p, "CHECKPOINT")
-        conns = [await asyncpg.connect(**p.asyncpg_kwargs()) for _ in range(sessions)]
+    await admin(p, USERS_DDL if table == "users" else EVENTS_DDL)
+    conns = [await asyncpg.connect(**p.asyncpg_kwargs()) for _ in range(sessions)]
 
-        async def one(conn, parts):
-            async def src():
-                yield HEADER
-                for c in parts:
-                    yield c
-                yield TRAILER
-            await conn.copy_to_table(table, columns=names, source=src(), format="binary")
+    async def one(conn, parts):
+        async def src():
+            yield HEADER
+            for c in parts:
+                yield c
+            yield TRAILER
+        await conn.copy_to_table(table, columns=names, source=src(), format="binary")
 
+    try:
         t = time.perf_counter()
         await asyncio.gather(*(one(c, chunks[k::sessions]) for k, c in enumerate(conns)))
-        rates[table] = rows / (time.perf_counter() - t)
+        return rows / (time.perf_counter() - t)
+    finally:
         for c in conns:
             await c.close()
-    return rates
 
 
 async def naive(params: ConnParams, rows: int) -> dict[str, float]:
@@ -194,18 +191,33 @@ async def main_async(params: ConnParams, args) -> None:
     version = await conn.fetchval("SHOW server_version")
     await conn.close()
     print(f"machine: {machine()}; PostgreSQL {version}")
-    print(f"rows: users {args.users:,}, events {args.events:,}; naive {args.naive:,} rows a table\n")
-    seed = await seeder(params, args.users, args.events, args.jobs)
-    ceil = await ceiling(params, encoded(args.users, args.events))
+    print(f"rows: users {args.users:,}, events {args.events:,}; naive {args.naive:,} rows a table; "
+          f"{args.repeat} rounds, seeder and ceiling alternating, medians shown\n")
+    data = encoded(args.users, args.events)
+    sizes = {"users": args.users, "events": args.events}
+    seeds: dict[str, list] = {"users": [], "events": []}
+    ceils: dict[str, list] = {"users": [], "events": []}
+    for r in range(args.repeat):
+        for table in ("users", "events"):
+            # alternate which goes first, so drift on a shared machine hits both alike
+            if r % 2 == 0:
+                seeds[table].append(await seeder(params, table, sizes[table], args.jobs))
+                ceils[table].append(await ceiling(params, table, data[table]))
+            else:
+                ceils[table].append(await ceiling(params, table, data[table]))
+                seeds[table].append(await seeder(params, table, sizes[table], args.jobs))
+    del data
     slow = await naive(params, args.naive)
+    med = statistics.median
     print(f"{'table':8} {'naive rows/s':>13} {'ceiling rows/s':>15} {'seeder load':>12} {'of ceiling':>11} "
-          f"{'seeder total':>13} {'keys+FK':>8}")
+          f"{'seeder total':>13} {'keys+FK':>8}  per-round load/ceiling")
     for table in ("users", "events"):
-        s = seed[table]
-        load = s["rows"] / s["load_s"]
-        total = s["rows"] / (s["load_s"] + s["index_s"])
-        print(f"{table:8} {slow[table]:>13,.0f} {ceil[table]:>15,.0f} {load:>12,.0f} {load / ceil[table]:>10.0%} "
-              f"{total:>13,.0f} {s['index_s']:>7.2f}s")
+        loads = [s["rows"] / s["load_s"] for s in seeds[table]]
+        totals = [s["rows"] / (s["load_s"] + s["index_s"]) for s in seeds[table]]
+        rounds = " ".join(f"{x / c:.0%}" for x, c in zip(loads, ceils[table]))
+        print(f"{table:8} {slow[table]:>13,.0f} {med(ceils[table]):>15,.0f} {med(loads):>12,.0f} "
+              f"{med(loads) / med(ceils[table]):>10.0%} {med(totals):>13,.0f} "
+              f"{med(s['index_s'] for s in seeds[table]):>7.2f}s  {rounds}")
     print("\nseeder load = rows / COPY phase (generation overlapped); total adds the primary key, unique and "
           "foreign key builds; ceiling = the same pre-encoded bytes, binary COPY over two sessions, bare table.")
 
@@ -216,6 +228,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=500_000)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--naive", type=int, default=3_000, help="rows for the naive path (default 3000)")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of seeder and ceiling (default 3)")
     ap.add_argument("--jobs", type=int, default=None,
                     help="seeder generator processes (default: as pgconsole seed picks; 0: a thread)")
     args = ap.parse_args()

@@ -15,7 +15,7 @@ from .base import Collector
 
 TEXT_TOP_N = 60
 TEXT_CACHE_MAX = 20000
-TEXT_BATCH = 1000  # new texts fetched per poll at most, beyond the top lists
+TEXT_BATCH = 5000  # new texts fetched per poll at most (pg_stat_statements.max defaults to 5000)
 
 PRELOAD_HINT = ("add pg_stat_statements to shared_preload_libraries in postgresql.conf "
                 "(ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'), restart the server")

@@ -11,6 +11,7 @@ encode_value(), which is only used to pre-encode pools and constants once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import json
 import struct
@@ -61,8 +62,23 @@ def split_fixed(blob: bytes, width: int) -> list[bytes]:
     return [pre + blob[i:i + width] for i in range(0, len(blob), width)]
 
 
-def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[list[bytes]]) -> bytes:
-    """Rows from fixed-width payload blobs (width, blob) and framed variable cells, in that order."""
+@functools.lru_cache(maxsize=64)
+def _splitter(width: int, n: int) -> struct.Struct:
+    return struct.Struct(f"{width}s" * n)
+
+
+def frame_split(payloads: list[bytes]) -> tuple[tuple[bytes, ...], list[bytes]]:
+    """Length prefixes and payloads as two sequences, for assemble() to interleave: all
+    the lengths are packed by one struct call and cut apart by another (no per-cell +)."""
+    n = len(payloads)
+    return _splitter(4, n).unpack(pack_fixed("int4", list(map(len, payloads)))), payloads
+
+
+def assemble(n: int, fixed: list[tuple[int, bytes]], var: list) -> bytes:
+    """Rows from fixed-width payload blobs (width, blob) and variable cells, in that order.
+
+    A variable column is a list of framed cells, or (prefixes, payloads) from frame_split.
+    """
     nfields = len(fixed) + len(var)
     width = 2 + sum(4 + w for w, _ in fixed)
     buf = bytearray(n * width)
@@ -78,13 +94,14 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[list[bytes]]) -> 
         off += w
     if not var:
         return bytes(buf)
-    data = bytes(buf)
     # interleave row heads and cells by slice assignment: no per-row tuples
-    k = 1 + len(var)
+    parts = [_splitter(width, n).unpack(buf)]
+    for col in var:
+        parts.extend(col) if isinstance(col, tuple) else parts.append(col)
+    k = len(parts)
     items: list = [None] * (n * k)
-    items[0::k] = [data[i:i + width] for i in range(0, n * width, width)]
-    for j, cells in enumerate(var, 1):
-        items[j::k] = cells
+    for j, seq in enumerate(parts):
+        items[j::k] = seq
     return b"".join(items)
 
 

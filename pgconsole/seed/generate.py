@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import columns as C
 from . import distributions as D
-from .encode import assemble, pack_fixed
+from .encode import assemble, frame_split, pack_fixed
 from .pgtypes import FIXED, PgType
 from .plan import CHUNK_ROWS, SeedPlan, TablePlan
 from .pools import PoolKey, build_pool
@@ -184,8 +184,12 @@ class TableGen:
                 fixed.append((FIXED[fam][1], data if kind == "blob" else pack_fixed(fam, data)))
                 continue
             scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
+            nulls = col.spec.null > 0 and not self.gen(name).folded
+            if kind == "values" and fam not in FIXED and fam != "numeric" and not nulls:
+                var.append(frame_split(data))     # payloads: frame without copying them
+                continue
             cells = C.encode_cells(fam, kind, data, scale)
-            if col.spec.null > 0 and not self.gen(name).folded:
+            if nulls:
                 cells = C.with_nulls(cells, ctx.rng(name + ":null"), col.spec.null)
             var.append(cells)
         return assemble(n, fixed, var)
