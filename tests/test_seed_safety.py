@@ -123,8 +123,14 @@ async def test_truncate_replaces_and_append_adds(fresh_db):
     small = scenario(200)
     await seed(fresh_db, small)
     before = await digest(fresh_db)
-    await seed(fresh_db, small, mode="truncate")
+    await sql(fresh_db, "CREATE INDEX mine ON people (height)", fetch="execute")
+    s = await seed(fresh_db, small, mode="truncate")
     assert await digest(fresh_db) == before            # same seed, same rows
+    # what the first seed built was dropped for the load and rebuilt; the user's index stayed
+    assert {"people_born_idx", "people_org_fkey"} <= set(s.built) and "people_pkey" not in s.built
+    assert await sql(fresh_db, "SELECT obj_description('people_born_idx'::regclass, 'pg_class')",
+                     fetch="fetchval") == "pgconsole seed"
+    assert await sql(fresh_db, "SELECT to_regclass('mine') IS NOT NULL", fetch="fetchval")
     s = await seed(fresh_db, small, mode="append")
     assert s.rows == 230
     r = await sql(fresh_db, "SELECT count(*) AS n, count(DISTINCT id) AS ids, count(DISTINCT email) AS emails "

@@ -135,16 +135,17 @@ class _Bars:
 
     def update(self, p) -> None:
         if p.phase == "done":
-            eta = f"done, keys {fmt.duration(p.index_seconds)}" if p.index_seconds else "done"
+            eta = "done"
         elif p.phase == "indexing":
-            eta = f"keys and indexes {fmt.duration(p.index_seconds)}"
+            eta = f"keys {fmt.duration(p.index_seconds)}"
         elif p.phase == "waiting":
             eta = "waiting"
         else:
             eta = "ETA " + fmt.duration(p.eta_s) if p.eta_s else ""
+        rate = f"{p.rows_per_s / 1000:,.0f}k rows/s" if p.rows_per_s >= 10_000 else \
+            f"{p.rows_per_s:,.0f} rows/s" if p.rows_per_s else ""
         self.progress.update(self.tasks[p.table], completed=p.rows_done if p.rows_total else 1,
-                             rows=f"{p.rows_done:,}/{p.rows_total:,}",
-                             rate=f"{p.rows_per_s:,.0f} rows/s" if p.rows_per_s else "", eta=eta)
+                             rows=f"{p.rows_done:,}/{p.rows_total:,}", rate=rate, eta=eta)
 
 
 def render_summary(s) -> Table:

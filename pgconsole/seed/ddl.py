@@ -15,6 +15,7 @@ from .pgtypes import INTEGER
 from .plan import TablePlan
 
 NAMEDATALEN = 63
+MARK = "pgconsole seed"   # the comment on what a seed built: a --truncate rerun may drop and rebuild it
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,17 @@ class Step:
     name: str            # the constraint or index created
     kind: str            # primary key, unique, check, index, foreign key
     sql: str
+    schema: str = ""
+
+    def mark(self) -> str:
+        if self.kind == "index":
+            return f"COMMENT ON INDEX {qualified(self.schema, self.name)} IS '{MARK}'"
+        return f"COMMENT ON CONSTRAINT {quote_ident(self.name)} ON {qualified(self.schema, self.table)} IS '{MARK}'"
+
+    def drop(self) -> str:
+        if self.kind == "index":
+            return f"DROP INDEX {qualified(self.schema, self.name)}"
+        return f"ALTER TABLE {qualified(self.schema, self.table)} DROP CONSTRAINT {quote_ident(self.name)}"
 
 
 def object_name(table: str, cols: list[str], suffix: str) -> str:
@@ -62,23 +74,29 @@ def after_load(schema: str, tp: TablePlan) -> list[Step]:
     if t.primary_key:
         name = object_name(t.name, [], "pkey")
         steps.append(Step(t.name, name, "primary key",
-                          f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} PRIMARY KEY ({cols(t.primary_key)})"))
+                          f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} PRIMARY KEY ({cols(t.primary_key)})",
+                          schema))
     uniq = list(t.unique)
     uniq += [(c.name,) for c in t.columns if c.unique and (c.name,) not in uniq and t.primary_key != (c.name,)]
     for u in uniq:
         name = object_name(t.name, list(u), "key")
         steps.append(Step(t.name, name, "unique",
-                          f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} UNIQUE ({cols(u)})"))
+                          f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} UNIQUE ({cols(u)})", schema))
     for i, expr in enumerate(t.checks, 1):
         name = object_name(t.name, [], f"check{i}" if len(t.checks) > 1 else "check")
-        steps.append(Step(t.name, name, "check", f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} CHECK ({expr})"))
+        steps.append(Step(t.name, name, "check", f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} CHECK ({expr})",
+                          schema))
     for ix in t.indexes:
         target = cols(ix.columns) if ix.columns else ix.expression
         name = object_name(t.name, list(ix.columns) or ["expr"], "key" if ix.unique else "idx")
+        n = 0
+        while name in {st.name for st in steps}:   # PostgreSQL's way: a number at the end
+            n += 1
+            name = object_name(t.name, list(ix.columns) or ["expr"], f"{'key' if ix.unique else 'idx'}{n}")
         sql = (f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX {quote_ident(name)} ON {tab}"
                f"{' USING ' + ix.using if ix.using else ''} ({target})"
                f"{' WHERE ' + ix.where if ix.where else ''}")
-        steps.append(Step(t.name, name, "index", sql))
+        steps.append(Step(t.name, name, "index", sql, schema))
     return steps
 
 
@@ -92,5 +110,5 @@ def foreign_keys(schema: str, tp: TablePlan) -> list[Step]:
         name = object_name(tp.name, [c.name], "fkey")
         out.append(Step(tp.name, name, "foreign key",
                         f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} FOREIGN KEY ({quote_ident(c.name)}) "
-                        f"REFERENCES {qualified(schema, ptable)} ({quote_ident(pcol)})"))
+                        f"REFERENCES {qualified(schema, ptable)} ({quote_ident(pcol)})", schema))
     return out

@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_right
 from itertools import accumulate, repeat
 from math import gcd
-from operator import add, mod, mul, rshift
+from operator import add, and_, mul, rshift
 
 # numeric distributions a column may name, with their required and optional parameters
 NUMERIC = {
@@ -234,13 +234,14 @@ def duration_us(value) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def spread_urn(lo: int, hi: int) -> array:
-    """An urn of URN_SIZE integers evenly spread over [lo, hi] (jitters, delays)."""
+def spread_urn(lo: int, hi: int) -> list[int]:
+    """An urn of URN_SIZE integers evenly spread over [lo, hi] (jitters, delays); a list, not
+    an array: drawing from a list hands out existing ints instead of making new ones."""
     span = hi - lo
-    return array("q", [lo + (k * span) // (URN_SIZE - 1) for k in range(URN_SIZE)])
+    return [lo + (k * span) // (URN_SIZE - 1) for k in range(URN_SIZE)]
 
 
-def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int, n: int) -> list[int]:
+def sequential_times(rng, start: int, step: float, jitter: list[int] | None, lo: int, n: int) -> list[int]:
     """Row i at start + i*step, moved by a draw from the jitter urn: a log's timestamps."""
     st = max(1, round(step))
     base = range(start + lo * st, start + (lo + n) * st, st)
@@ -250,17 +251,16 @@ def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int
 
 
 @functools.lru_cache(maxsize=16)
-def recent_table(start: int, end: int, power: float) -> tuple[array, array]:
+def recent_table(start: int, end: int, power: float) -> tuple[list[int], list[int]]:
     """Urns for times in [start, end] denser toward end (power > 1 skews harder): a coarse
     slot by the power law, then a fine offset inside the slot, so times stay continuous."""
     span = end - start
     width = max(1, span // URN_SIZE)
-    coarse = array("q", [end - width - int((span - width) * ((k + 0.5) / URN_SIZE) ** power)
-                         for k in range(URN_SIZE)])
+    coarse = [end - width - int((span - width) * ((k + 0.5) / URN_SIZE) ** power) for k in range(URN_SIZE)]
     return coarse, spread_urn(0, width - 1)
 
 
-def recent_times(rng, coarse: array, fine: array, n: int) -> list[int]:
+def recent_times(rng, coarse: list[int], fine: list[int], n: int) -> list[int]:
     return list(map(add, draw(rng, coarse, n), draw(rng, fine, n)))
 
 
@@ -282,3 +282,20 @@ class ZipfIndex:
         ks = _words(rng, "H", n)
         inside = map(rshift, map(mul, _words(rng, "H", n), map(self.width.__getitem__, ks)), repeat(16))
         return list(map(add, map(self.lo.__getitem__, ks), inside))
+
+    def table(self, size: int) -> list[int]:
+        """An urn of `size` slots (a power of two, at least URN_SIZE) of ranks: finer than the
+        buckets, so a draw is one lookup (see draw_wide)."""
+        per = size // URN_SIZE
+        out: list[int] = []
+        for lo, w in zip(self.lo, self.width):
+            out.extend([lo + (j * w) // per for j in range(per)] if w > 1 else [lo] * per)
+        return out
+
+
+def draw_wide(rng, table: list, n: int) -> list:
+    """n values from an urn of any power-of-two size up to 2**32 slots."""
+    if len(table) == URN_SIZE:
+        return draw(rng, table, n)
+    return list(map(table.__getitem__, map(and_, _words(rng, "I" if array("I").itemsize == 4 else "L", n),
+                                           repeat(len(table) - 1))))

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from . import columns as C
 from . import distributions as D
+from . import keys as K
+from . import structured as S
 from .encode import assemble, frame_split, pack_fixed
+from .fields import time_range_us
 from .pgtypes import FIXED, PgType
 from .plan import CHUNK_ROWS, SeedPlan, TablePlan
 from .pools import PoolKey, build_pool
-from .scenario import ColumnSpec, FieldSpec, time_range_us
+from .scenario import ColumnSpec, FieldSpec
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,8 @@ class TableGen:
         self.gens: dict[str, C.Gen] = {}
         self._combo_of = {m: group for group in tp.combos for m in group}
         self._compiling: set[str] = set()
-        # columns computed from others ('after') go last
-        self.order = sorted((c.name for c in tp.spec.columns), key=lambda n: "after" in tp.spec.column(n).spec.params)
+        self.after = {c.name: c.spec.params.get("after") for c in tp.spec.columns}
+        self.order = _after_order(self.after)
 
     def gen(self, name: str) -> C.Gen:
         """A column's generator, compiled when first needed (a parent's key alone, for a child)."""
@@ -84,16 +87,16 @@ class TableGen:
         urn = dict(null=s.null if top else 0.0, cells=top and not _is_fixed(col), scale=scale)
         g = s.gen
         if g == "serial":
-            return C.SerialGen(family, self.offset, p.get("start", 1), p.get("step", 1), p.get("format"), scale)
+            return K.SerialGen(family, self.offset, p.get("start", 1), p.get("step", 1), p.get("format"), scale)
         if g == "uuid":
-            return C.UuidGen(family, seed, tp.name, path, self.offset, self.rows, CHUNK_ROWS)
+            return K.UuidGen(family, seed, tp.name, path, self.offset, self.rows, CHUNK_ROWS)
         if g == "hex":
-            return C.HexGen(family, self.offset, p.get("length", 32), salt(seed, tp.name, path))
+            return K.HexGen(family, self.offset, p.get("length", 32), salt(seed, tp.name, path))
         if g == "faker":
             key = tp.pools[path]
             pool = job.pools.get(key) or build_pool(key)
             if unique:
-                return C.UniqueTextGen(family, self.offset, pool, salt(seed, tp.name, path),
+                return K.UniqueTextGen(family, self.offset, pool, salt(seed, tp.name, path),
                                        ptype.max_len if ptype else None)
             return C.UrnGen(family, C.python_values(family, pool, ptype, scale), None, **urn)
         if g in ("choice", "const"):
@@ -108,16 +111,16 @@ class TableGen:
         if g == "ref":
             parent_name, parent_col = p["ref"].split(".")
             parent = self.g.table(parent_name) if parent_name != tp.name else self
-            return C.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
+            return K.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
                             float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
         if g == "json":
             fields = [(k, self._compile(col, f"{path}.{k}", sub, C.JSON, None), sub.null, sub.omit)
                       for k, sub in s.fields]
-            return C.JsonGen(family, fields, null=s.null if top else 0.0)
+            return S.JsonGen(family, fields, null=s.null if top else 0.0)
         if g == "list":
             elem = ptype.elem if ptype is not None and family == "array" else None
             item = self._compile(col, f"{path}[]", s.item, elem.family if elem else C.JSON, elem)
-            return C.ListGen(family, item, p.get("min", 0), p.get("max", 3), elem)
+            return S.ListGen(family, item, p.get("min", 0), p.get("max", 3), elem)
         if g == "ipv4":
             return C.Ipv4Gen(family)
         if g == "uniform":
@@ -153,7 +156,7 @@ class TableGen:
             product *= n
         gsalt = salt(self.g.job.plan.options.seed, self.tp.name, *group)
         for m, inner, n, st in zip(group, inners, counts, stride):
-            self.gens[m] = C.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt)
+            self.gens[m] = K.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt)
 
     def key_gen(self, column: str) -> C.Gen:
         g = self.gen(column)
@@ -167,9 +170,13 @@ class TableGen:
         n = min(CHUNK_ROWS, self.rows - lo)
         ctx = C.Chunk(self.g.job.plan.options.seed, self.tp.name, self.offset, index, lo, n)
         wanted = set(names)
+        for name in names:   # and what they are computed from
+            while self.after.get(name):
+                name = self.after[name]
+                wanted.add(name)
         out: dict[str, tuple[str, object]] = {}
         for name in self.order:
-            if name not in wanted and not self._needed(name, wanted):
+            if name not in wanted:
                 continue
             kind, data = self.gen(name).produce(ctx, name)
             if kind == "values":
@@ -194,8 +201,15 @@ class TableGen:
             var.append(cells)
         return assemble(n, fixed, var)
 
-    def _needed(self, name: str, wanted: set[str]) -> bool:
-        return any(self.tp.spec.column(w).spec.params.get("after") == name for w in wanted)
+def _after_order(after: dict[str, str | None]) -> list[str]:
+    """Columns in an order where each comes after the column its times are computed from."""
+    order: list[str] = []
+    pending = list(after)
+    while pending:
+        ready = [n for n in pending if not after[n] or after[n] in order]
+        order += ready or pending          # a loop was refused when the scenario was read
+        pending = [n for n in pending if n not in order]
+    return order
 
 
 def choice_values(s: FieldSpec) -> tuple[list, list[float] | None]:
@@ -224,6 +238,13 @@ class Generator:
     def chunk(self, table: str, index: int, names) -> bytes:
         return self.table(table).chunk(index, names)
 
+    def warm(self, tables) -> None:
+        """Compile every generator now (urns, pools), before the first chunk is asked for."""
+        for name in tables:
+            tg = self.table(name)
+            for col in tg.order:
+                tg.gen(col)
+
 
 # -- process pool entry points (top-level functions: picklable) ----------------------
 
@@ -239,8 +260,3 @@ def worker_init(job: GenJob) -> None:
 
 def worker_chunk(table: str, index: int, names: tuple[str, ...]) -> bytes:
     return _GEN.chunk(table, index, names)
-
-
-def worker_pool(key: PoolKey) -> list:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return build_pool(key)

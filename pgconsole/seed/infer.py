@@ -93,8 +93,8 @@ def _table(target: Target, name: str) -> TableSpec:
     cons = [c for c in target.constraints if c.table_name == name and c.table_schema == target.schema]
     pk = next((c.columns for c in cons if c.type == "p"), ())
     uniques = [c.columns for c in cons if c.type == "u"]
-    uniques += [tuple(ix["columns"]) for ix in target.unique_indexes
-                if ix["table_oid"] == t.oid and not ix["partial"] and not ix["has_expression"]]
+    uniques += [tuple(ix["columns"]) for ix in target.indexes
+                if ix["table_oid"] == t.oid and ix["is_unique"] and not ix["partial"] and not ix["has_expression"]]
     fks = {c.columns[0] if len(c.columns) == 1 else None: c for c in cons if c.type == "f"}
     group_fk = {col: c for c in cons if c.type == "f" and len(c.columns) > 1 for col in c.columns}
     checks = _parse_checks([c.definition for c in cons if c.type == "c"])
@@ -136,7 +136,12 @@ def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | No
         if fk.ref_table == table:
             null = 0.2 if nullable else 0.0    # the roots of a tree
         return ColumnSpec(col.name, ptype, F(spec[0], spec[1], null=null), unique, nullable)
-    gen, params = _pick(col, ptype, unique, checks.get(col.name, {}), siblings)
+    picked = _pick(col, ptype, unique, checks.get(col.name, {}), siblings)
+    if picked is None:
+        if optional:
+            return None
+        raise PgConsoleError(f"{where}: type {col.type} is not supported by --infer (give a scenario file)")
+    gen, params = picked
     if gen == "json":
         return ColumnSpec(col.name, ptype, F("json", {"json": {}}, null=null, fields=tuple(GENERIC_JSON.items())),
                           unique, nullable)
@@ -159,7 +164,7 @@ def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint):
     return "ref", params
 
 
-def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: dict) -> tuple[str, dict]:
+def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: dict) -> tuple[str, dict] | None:
     name, fam = col.name.lower(), t.family
     if col.identity:
         return "serial", {}
@@ -190,7 +195,9 @@ def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: d
         return _text(name, t, unique, check)
     if fam == "bytea":
         return "hex", {"length": 32}
-    return "const", {"value": None}
+    if fam == "interval":
+        return "choice", {"choice": {60: 10, 300: 30, 3600: 30, 86400: 20, 604800: 10}}
+    return None
 
 
 def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:

@@ -66,9 +66,7 @@ def resolve_jobs(plan: SeedPlan) -> int:
 
 
 async def _inspect(conn, plan: SeedPlan):
-    o = plan.options
-    names = None if plan.existing_schema and not plan.tables else [tp.name for tp in plan.tables]
-    target = await read_catalog(conn, o.schema, names, _version(conn))
+    target = await read_catalog(conn, plan.options.schema, [tp.name for tp in plan.tables], _version(conn))
     target = await with_row_state(conn, target, plan)
     check(plan, target)
     order, deferred, deferrable = load_order(plan, target)
@@ -212,6 +210,7 @@ class _Run:
         self.conn, self.plan, self.target, self.runner = conn, plan, target, runner
         self.trackers, self.cancel = trackers, cancel
         self.schema = plan.options.schema
+        self.dropped: set[str] = set()
 
     def feed(self, order, deferred) -> Feed:
         """Chunks of every table in load order; generation starts at once, ahead of the COPY."""
@@ -233,8 +232,9 @@ class _Run:
             full = [n for n in order if self.target.tables.get(n) and self.target.tables[n].has_rows
                     and plan.table(n).rows > 0]
             if full:
+                await self._drop_ours(order, set(full))
                 await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n) for n in full))
-                fresh.update(full)
+                fresh.update(n for n in full if not self.target.tables[n].partitioned)   # FREEZE: not those
         for name in order:
             if name not in self.target.tables:
                 await conn.execute(ddl.create_table(schema, plan.table(name)))
@@ -320,11 +320,29 @@ class _Run:
                                  f"nothing was committed") from None
         await self.conn.execute(f"DROP TABLE pg_temp.{tmp}")
 
+    def _steps(self, order) -> list[ddl.Step]:
+        if self.plan.existing_schema:
+            return []
+        tables = [self.plan.table(n) for n in order]
+        return ([s for tp in tables for s in ddl.after_load(self.schema, tp)]
+                + [s for tp in tables for s in ddl.foreign_keys(self.schema, tp)])
+
+    async def _drop_ours(self, order, truncated: set[str]) -> None:
+        """Before a --truncate reload, drop the foreign keys and indexes an earlier seed built
+        (marked by their comment) that this one builds again: loading under them is several
+        times slower. Only ours, only what is rebuilt, in this transaction."""
+        marked = {c.name for c in self.target.constraints if c.type == "f" and c.comment == ddl.MARK}
+        marked |= {ix["name"] for ix in self.target.indexes if ix["comment"] == ddl.MARK}
+        for step in self._steps(order):
+            if (step.kind in ("foreign key", "index") and step.name in marked and step.table in truncated
+                    and step.name not in self.dropped):
+                await self.conn.execute(step.drop())
+                self.dropped.add(step.name)
+
     async def _build(self, order) -> list[str]:
         conn, plan, schema = self.conn, self.plan, self.schema
-        taken, built = set(self.target.names), []
-        steps = [] if plan.existing_schema else [s for n in order for s in ddl.after_load(schema, plan.table(n))]
-        steps += [] if plan.existing_schema else [s for n in order for s in ddl.foreign_keys(schema, plan.table(n))]
+        taken, built = set(self.target.names) - self.dropped, []
+        steps = self._steps(order)
         spent: dict[str, float] = {n: 0.0 for n in order}
         for step in steps:
             if step.name in taken:
@@ -334,6 +352,7 @@ class _Run:
             t = time.perf_counter()
             try:
                 await conn.execute(step.sql)
+                await conn.execute(step.mark())
             except asyncpg.PostgresError as exc:
                 raise PgConsoleError(f"table {shown(schema, step.table)}: building {step.kind} {step.name}: "
                                      f"{exc}{' (' + exc.detail + ')' if getattr(exc, 'detail', None) else ''}"

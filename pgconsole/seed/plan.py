@@ -93,7 +93,25 @@ def make_plan(scen: Scenario, opts: SeedOptions, *, existing_schema: bool = Fals
                     raise ScenarioError(f"{scen.path}: table {t.name}, column {c.name}: refers to {parent}, "
                                         f"which gets 0 rows")
     tables = tuple(_table_plan(scen, t, counts, opts, existing_schema) for t in scen.tables)
+    _check_keys_derivable(scen, tables)
     return SeedPlan(scen, opts, tables, existing_schema)
+
+
+def _check_keys_derivable(scen: Scenario, tables: tuple[TablePlan, ...]) -> None:
+    """A foreign key recomputes its parent's key from a row number: only key generators can."""
+    by_name = {tp.name: tp for tp in tables}
+    for tp in tables:
+        for c in tp.spec.columns:
+            if c.spec.gen != "ref" or tp.rows == 0:
+                continue
+            pname, pcol = c.spec.params["ref"].split(".")
+            parent = by_name[pname]
+            pc = parent.spec.column(pcol)
+            enumerated = any(pcol in group for group in parent.combos)
+            keyed = pc.spec.gen in KEY_GENS or (pc.spec.gen == "faker" and pcol in parent.unique)
+            if not (enumerated or keyed):
+                _fail(scen, tp.spec, c, f"refers to {pname}.{pcol}, whose '{pc.spec.gen}' values cannot be "
+                                        f"recomputed by row (use serial, uuid, hex or a unique faker text there)")
 
 
 def _rows(t: TableSpec, opts: SeedOptions) -> int:
@@ -118,7 +136,7 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
             unique.add(s[0])
     for name in sorted(unique):
         c = t.column(name)
-        if not _can_be_unique(c, counts, rows):
+        if not _can_be_unique(c, rows):
             _fail(scen, t, c, f"must be unique, but '{c.spec.gen}' values can repeat "
                               f"(use serial, uuid, hex, a faker text provider, or ref with dist = \"unique\")")
     combos = []
@@ -158,7 +176,7 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
     return TablePlan(t, rows, frozenset(unique), tuple(combos), tuple(fixed + var), pools)
 
 
-def _can_be_unique(c: ColumnSpec, counts: dict[str, int], rows: int) -> bool:
+def _can_be_unique(c: ColumnSpec, rows: int) -> bool:
     g = c.spec.gen
     if g in KEY_GENS:
         return True

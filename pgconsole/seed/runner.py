@@ -1,10 +1,12 @@
-"""Chunks generated ahead of the COPY, in worker processes, handed to the event loop in order.
+"""Chunks generated ahead of the COPY, off the event loop, handed to it in order.
 
-Generation is CPU-bound Python, so it runs in processes (one per core by default) while
-the event loop streams finished chunks to the server: both cores work, and the next
-table's first chunks are ready when the current table's COPY ends. Workers start with
-forkserver/spawn, never fork: the console runs threads, and a forked thread's locks
-would be copied in an unknown state.
+Generation is CPU-bound Python; the server's COPY backend is the other busy party. On
+two cores one generator thread beside the event loop keeps one core busy while the
+backend uses the other (measured faster than a process there: no pickling, no third
+busy process); with more cores, worker processes generate in parallel (plan.default_jobs).
+Either way a few chunks are made ahead, so the next table's first chunks are ready when
+the current table's COPY ends. Workers start with forkserver/spawn, never fork: the
+console runs threads, and a forked thread's locks would be copied in an unknown state.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class ChunkRunner:
         else:
             self._gen = Generator(self.job)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="pgconsole-seed")
+            # compile the first table while the session connects and reads the catalog (the
+            # others compile ahead of their COPY, as their first chunks are generated)
+            first = [tp.name for tp in self.job.plan.tables if tp.rows > 0][:1]
+            self._thread.submit(self._gen.warm, first)
 
     @property
     def window(self) -> int:

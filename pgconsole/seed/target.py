@@ -52,6 +52,7 @@ class Constraint:
     ref_columns: tuple[str, ...]
     deferrable: bool
     definition: str
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ExistingTable:
     oid: int
     name: str
     columns: dict[str, ExistingColumn]
+    partitioned: bool = False
     has_rows: bool = False
     offset: int = 0       # --append: where generated keys continue
 
@@ -69,7 +71,7 @@ class Target:
     schema_exists: bool
     tables: dict[str, ExistingTable]
     constraints: tuple[Constraint, ...]
-    unique_indexes: tuple[dict, ...]
+    indexes: tuple[dict, ...]      # indexes no constraint owns (seed_indexes rows)
     names: frozenset[str]          # relation and constraint names taken in the schema
 
 
@@ -86,13 +88,14 @@ async def read_catalog(conn, schema: str, names: list[str] | None, version: int)
         cols[oid][r["name"]] = ExistingColumn(**d)
     cons = tuple(Constraint(r["name"], r["type"], r["table_name"], r["table_schema"], tuple(r["columns"]),
                             r["ref_schema"], r["ref_table"], tuple(r["ref_columns"] or ()), r["deferrable"],
-                            r["definition"])
+                            r["definition"], r["comment"])
                  for r in await conn.fetch(q("seed_constraints"), oids))
-    uix = tuple(dict(r) for r in await conn.fetch(q("seed_unique_indexes"), oids))
+    idx = tuple(dict(r) for r in await conn.fetch(q("seed_indexes"), oids))
     taken = frozenset(r["name"] for r in await conn.fetch(q("seed_names"), schema))
     exists = await conn.fetchval(q("seed_schema"), schema)
-    return Target(schema, exists, {n: ExistingTable(r["oid"], n, cols[r["oid"]]) for n, r in tables.items()},
-                  cons, uix, taken)
+    return Target(schema, exists, {n: ExistingTable(r["oid"], n, cols[r["oid"]], r["kind"] == "p")
+                                   for n, r in tables.items()},
+                  cons, idx, taken)
 
 
 async def with_row_state(conn, target: Target, plan: SeedPlan) -> Target:
@@ -107,9 +110,8 @@ async def with_row_state(conn, target: Target, plan: SeedPlan) -> Target:
         offset = 0
         if has_rows and plan.options.mode == "append":
             offset = await _append_offset(conn, tab, tp)
-        out[tp.name] = ExistingTable(t.oid, t.name, t.columns, has_rows, offset)
-    return Target(target.schema, target.schema_exists, out, target.constraints, target.unique_indexes,
-                  target.names)
+        out[tp.name] = ExistingTable(t.oid, t.name, t.columns, t.partitioned, has_rows, offset)
+    return Target(target.schema, target.schema_exists, out, target.constraints, target.indexes, target.names)
 
 
 async def _append_offset(conn, tab: str, tp) -> int:

@@ -8,11 +8,9 @@ event loop's way: the poll loop and every action run as Textual workers.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,8 +23,9 @@ from ..errors import PgConsoleError, describe
 from ..snapshots import Frame
 from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
 from .messages import DetailLoaded, FrameReady, Link, LinkChanged
+from .palette import palette_commands
 from .poller import FrameSource, Poller, step
-from .screens.confirm import ConfirmScreen
+from .server_actions import ServerActions
 from .screens.filter import FilterScreen
 from .screens.help import HelpScreen, help_renderable
 from .screens.text import TextScreen
@@ -43,7 +42,7 @@ def number_keys() -> list[keys.Key]:
     return [keys.pane_key(i, p.pane_id, p.title) for i, p in enumerate(PANES, 1) if i <= 9]
 
 
-class ConsoleApp(App):
+class ConsoleApp(ServerActions, App):
     CSS_PATH = "console.tcss"
     TITLE = "pgconsole"
     BINDINGS = keys.bindings("console") + [keys.binding(k) for k in number_keys()]
@@ -84,6 +83,8 @@ class ConsoleApp(App):
     def on_mount(self) -> None:
         self.query_one(PaneBar).set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
         self.header.set_state(refresh_s=self.refresh_s, read_only=self.read_only)
+        if self.ascii:
+            self.screen.add_class("-ascii")
         self.current_pane.table.focus()
         self._panes = list(self.query(Pane))
         self.set_interval(1.0, self.header.tick)
@@ -319,109 +320,8 @@ class ConsoleApp(App):
         body = help_renderable([(p.pane_id, p.title) for p in PANES], self.read_only, number_keys())
         self.push_screen(HelpScreen(body))
 
-    # -- actions on the server -----------------------------------------------------------
-    def confirm_action(self, title: str, body: RenderableType,
-                       run: Callable[[ActionSession], Awaitable[str]], danger: bool = False,
-                       refresh: Iterable[str] = ()) -> None:
-        """Ask, then run `run(actions)` on the action session; the outcome is a notification."""
-        if self.read_only:
-            self.notify(f"{title}: disabled by --read-only", severity="warning")
-            return
-        if self.actions is None:
-            self.notify(f"{title}: no action session here", severity="warning")
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_worker(self._run_action(title, run, tuple(refresh)), group="actions",
-                                exit_on_error=False)
-
-        self.push_screen(ConfirmScreen(title, body, danger=danger), answered)
-
-    async def _run_action(self, title: str, run: Callable, refresh: tuple[str, ...]) -> None:
-        assert self.actions is not None
-        try:
-            message = await run(self.actions)
-            self.notify(message, title=title)
-        except PgConsoleError as exc:
-            self.notify(str(exc), title=f"{title} failed", severity="error", timeout=10)
-        except Exception as exc:  # noqa: BLE001 - never a crash: say it
-            self.notify(describe(exc), title=f"{title} failed", severity="error", timeout=10)
-        if self.poller is not None:
-            self.poller.refresh_now(("connections", "locks") + refresh)
-
-    def run_explain(self, statement: str, database: str | None) -> None:
-        if self.actions is None or self.caps is None:
-            self.notify("EXPLAIN needs a connection", severity="warning")
-            return
-        self.run_worker(self._explain(statement, database), group="explain", exclusive=True,
-                        exit_on_error=False)
-
-    async def _explain(self, statement: str, database: str | None) -> None:
-        assert self.actions is not None
-        started = time.monotonic()
-        try:
-            res = await self.actions.explain(statement, database, self.caps)
-        except PgConsoleError as exc:
-            self.notify(str(exc), title="EXPLAIN failed", severity="error", timeout=10)
-            return
-        body = Group(Text(res.statement, style="dim"), Text(""), Text(res.plan), Text(""),
-                     Text(f"limits: {res.limits}", style="italic yellow"),
-                     Text(f"in database {res.database}, {time.monotonic() - started:.2f}s", style="dim"))
-        self.push_screen(TextScreen("EXPLAIN (GENERIC_PLAN)", body))
-
-    def confirm_vacuum(self, table: tuple[str, str] | None, label: str, dead: int | None) -> None:
-        if self.read_only:
-            self.notify("VACUUM: disabled by --read-only", severity="warning")
-            return
-        if self.actions is None:
-            self.notify("VACUUM: no action session here", severity="warning")
-            return
-        body = Text(f"VACUUM (ANALYZE) {label}?\n\n", style="bold")
-        if dead is not None:
-            body.append(f"{dead:,} dead tuples now. ")
-        body.append("VACUUM takes a SHARE UPDATE EXCLUSIVE lock (reads and writes go on; DDL and other "
-                    "vacuums wait) and reads the table; ANALYZE refreshes its statistics. Runs on its own "
-                    "sessions, with live progress.")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                from .screens.vacuum import VacuumScreen
-                assert self.actions is not None
-
-                def after(_report) -> None:
-                    if self.poller is not None:
-                        self.poller.refresh_now(("bloat",))
-
-                self.push_screen(VacuumScreen(self.actions.params, self.actions.limits,
-                                              [table] if table else [], label), after)
-
-        self.push_screen(ConfirmScreen("VACUUM ANALYZE", body, danger=False, yes="Vacuum"), answered)
-
     # -- command palette --------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if not isinstance(screen, Screen) or screen is not self.screen_stack[0]:
-            return
-        pane = self.current_pane
-
-        def helptext(k: keys.Key, extra: str = "") -> str:
-            # the palette reads help as markup: no square brackets
-            return f"{k.help} · key {(k.display or k.key).split(',')[0]}{extra}".replace("[", "(").replace("]", ")")
-
-        for k in number_keys():
-            yield SystemCommand(f"Pane: {k.label}", helptext(k),
-                                lambda a=k.action: self.call_later(self.run_action, a))
-        for k in keys.for_scope("console"):
-            if k.action in ("quit", "help"):
-                continue
-            yield SystemCommand(k.label, helptext(k), lambda a=k.action: self.call_later(self.run_action, a))
-        for k in keys.for_scope("pane") + keys.for_scope(pane.pane_id):
-            if k.writes and self.read_only:
-                yield SystemCommand(f"{pane.title}: {k.label}", helptext(k, " · disabled by --read-only"),
-                                    lambda label=k.label: self.notify(f"{label}: disabled by --read-only",
-                                                                      severity="warning"))
-                continue
-            yield SystemCommand(f"{pane.title}: {k.label}", helptext(k),
-                                lambda a=k.action, p=pane: self.call_later(self.run_action, a, p))
-        yield SystemCommand("Help", "every key of the console · key ?", self.action_help)
+        if isinstance(screen, Screen) and screen is self.screen_stack[0]:
+            yield from palette_commands(self, number_keys())

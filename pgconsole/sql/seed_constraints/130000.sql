@@ -1,5 +1,6 @@
 -- Constraints on the tables $1 (oids) and foreign keys pointing at them from anywhere
--- (a TRUNCATE fails if another table refers to one of them). Clones on partitions are skipped.
+-- (a TRUNCATE fails if another table refers to one of them), with their comment (the
+-- seeder marks what it builds). Clones on partitions are skipped.
 SELECT
     con.conname::text AS name,
     con.contype::text AS type,
@@ -18,7 +19,8 @@ SELECT
           JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
           ORDER BY k.ord) AS ref_columns,
     con.condeferrable AS deferrable,
-    pg_get_constraintdef(con.oid) AS definition
+    pg_get_constraintdef(con.oid) AS definition,
+    coalesce(obj_description(con.oid, 'pg_constraint'), '') AS comment
 FROM pg_constraint con
 JOIN pg_class cr ON cr.oid = con.conrelid
 JOIN pg_namespace cn ON cn.oid = cr.relnamespace

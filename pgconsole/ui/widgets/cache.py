@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 
 from ... import fmt
-from ...snapshots import Cache, Frame, IndexCache, Overview, TableCache
+from ...snapshots import Cache, Frame, IndexCache, Overview
 from .. import keys
 from .pane import Pane, Sort, register_pane
 from .table import Col

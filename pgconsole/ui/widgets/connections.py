@@ -106,12 +106,12 @@ class ConnectionsPane(Pane):
         c = view.counts_by_state
         waiting = sum(1 for b in view.backends if b.waiting_on_lock)
         t = Text()
-        t.append(f"{sum(c.values())} sessions: ", style="bold")
-        t.append(f"{c.get('active', 0)} active, {c.get('idle', 0)} idle, ")
+        t.append(f"{sum(c.values()):,} sessions: ", style="bold")
+        t.append(f"{c.get('active', 0):,} active, {c.get('idle', 0):,} idle, ")
         iit = sum(v for k, v in c.items() if k.startswith("idle in transaction"))
-        t.append(f"{iit} idle in xact", style="yellow" if iit else "")
+        t.append(f"{iit:,} idle in xact", style="yellow" if iit else "")
         t.append(", ")
-        t.append(f"{waiting} waiting", style="bold red" if waiting else "")
+        t.append(f"{waiting:,} waiting", style="bold red" if waiting else "")
         notes = []
         if not self.show_idle:
             notes.append("idle hidden (i)")

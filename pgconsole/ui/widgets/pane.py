@@ -78,6 +78,7 @@ class Pane(Vertical, can_focus=False):
         self._sorts: dict[str, tuple[str | None, bool]] = {}
         self.extras: dict[tuple[str, str], Any] = {}   # (kind, row key) -> loaded detail
         self._objects: dict[str, Any] = {}            # row key -> the snapshot object drawn
+        self._message_text: str | None = None
 
     @property
     def console(self) -> "ConsoleApp":
@@ -169,7 +170,7 @@ class Pane(Vertical, can_focus=False):
             msg.display = text is not None
         if self.table.display != (text is None):
             self.table.display = text is None
-        if text is not None and text != getattr(self, "_message_text", None):
+        if text is not None and text != self._message_text:
             msg.update(Text(text))
         self._message_text = text
 

@@ -12,7 +12,7 @@ from ... import derive, fmt
 from ...actions import explain_unavailable_reason
 from ...snapshots import Frame, Statement, Statements
 from .. import keys
-from .pane import ROW_LIMIT, Pane, Sort, register_pane
+from .pane import Pane, Sort, register_pane
 from .table import Col
 
 LABELS = {  # column key: (cumulative, last interval)
@@ -70,7 +70,9 @@ class StatementsPane(Pane):
 
     def rows(self, view: Statements, frame: Frame) -> list[tuple[str, Any]]:
         by = self.sort_key if self.sort_key in derive.TOP_BY else "total"
-        return [(_key(s), s) for s in derive.top_statements(view, by, self.interval, ROW_LIMIT)]
+        # all of them, in order: the filter must search every statement, not the top N
+        # (the pane shows the first ROW_LIMIT of what matches)
+        return [(_key(s), s) for s in derive.top_statements(view, by, self.interval, len(view.statements))]
 
     def cells(self, s: Statement, frame: Frame) -> dict:
         r = s.row

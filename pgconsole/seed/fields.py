@@ -1,0 +1,271 @@
+"""One generator's spec: which generator, its fields, and their checks.
+
+A column of a scenario and a key inside a JSON column are both described by a
+FieldSpec. Every check names the file, table, column and field it rejects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..errors import PgConsoleError
+from . import distributions as D
+from .pgtypes import INTEGER, NUMBERS, TIMES, PgType
+
+COMMON_KEYS = {"type", "gen", "null", "unique", "nullable", "default"}
+FIELD_KEYS = {"gen", "null", "omit"}
+SHORTHANDS = {"faker": "faker", "choice": "choice", "ref": "ref", "json": "json", "value": "const"}
+_ANY = None   # a generator that can fill any family (checked against the values later)
+_TIMEKEYS = {"start", "end", "mode", "jitter", "power", "after", "min_delay", "max_delay"}
+# gen -> (families it can fill (None: any), required fields, optional fields)
+GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
+    "serial": (INTEGER + ("numeric", "text"), set(), {"start", "step", "format"}),
+    "uuid": (("uuid", "text"), set(), set()),
+    "hex": (("text", "bytea"), set(), {"length"}),
+    "faker": (_ANY, {"faker"}, {"args", "pool"}),
+    "choice": (_ANY, {"choice"}, {"weights"}),
+    "bool": (("bool",), set(), {"p"}),
+    "timestamp": (TIMES, set(), _TIMEKEYS),
+    "ref": (_ANY, {"ref"}, {"dist", "s"}),
+    "json": (("json", "jsonb"), {"json"}, set()),
+    "list": (("array",), {"item"}, {"min", "max"}),
+    "const": (_ANY, {"value"}, set()),
+    "ipv4": (("inet", "text"), set(), set()),
+    **{name: (NUMBERS, req, opt | {"decimals"}) for name, (req, opt) in D.NUMERIC.items()},
+}
+JSON_GENS = set(GENS) - {"ref"}
+TIME_MODES = ("uniform", "sequential", "recent")
+
+
+class ScenarioError(PgConsoleError):
+    pass
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A generator: a table column's values, or one key of a JSON column."""
+    gen: str
+    params: dict
+    null: float = 0.0
+    omit: float = 0.0                      # JSON keys only: fraction of rows without the key
+    fields: tuple[tuple[str, FieldSpec], ...] = ()   # json: the object's keys
+    item: FieldSpec | None = None          # list: the element generator
+
+
+class Where:
+    def __init__(self, path: str, table: str | None = None, column: str | None = None):
+        self.path, self.table, self.column = path, table, column
+
+    def at(self, table=None, column=None) -> Where:
+        return Where(self.path, table or self.table, column or self.column)
+
+    def fail(self, fieldname: str | None, msg: str):
+        parts = [self.path]
+        if self.table:
+            parts.append(f"table {self.table}" + (f", column {self.column}" if self.column else ""))
+        if fieldname:
+            parts.append(f"field '{fieldname}'")
+        raise ScenarioError(": ".join(parts) + ": " + msg)
+
+
+def check_keys(where: Where, d: dict, allowed: set[str], what: str) -> None:
+    for k in d:
+        if k not in allowed:
+            where.fail(k, f"unknown field in {what} (allowed: {', '.join(sorted(allowed))})")
+
+
+def check_num(where: Where, d: dict, key: str, lo=None, hi=None, integer=False):
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
+        where.fail(key, f"must be {'an integer' if integer else 'a number'}, not {v!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        where.fail(key, f"must be between {lo} and {hi}, not {v!r}")
+    return v
+
+
+def _default_gen(ptype: PgType | None) -> str | None:
+    if ptype is None:
+        return None
+    return {"uuid": "uuid", "bool": "bool", "timestamp": "timestamp", "date": "timestamp",
+            "inet": "ipv4"}.get(ptype.family)
+
+
+def parse_field(w: Where, spec: dict, ptype: PgType | None, common: set[str]) -> FieldSpec:
+    """Parse a generator; ptype is None for a key inside a JSON column."""
+    shorthand = [k for k in SHORTHANDS if k in spec]
+    gen = spec.get("gen")
+    if gen is None:
+        if len(shorthand) > 1:
+            w.fail(shorthand[1], f"give only one of {', '.join(shorthand)}")
+        gen = SHORTHANDS[shorthand[0]] if shorthand else _default_gen(ptype)
+        if gen is None:
+            w.fail("gen", f"missing: say how to generate it (gen = one of {', '.join(sorted(GENS))}, "
+                          f"or faker = \"provider\", choice = [...], ref = \"table.column\")")
+    if not isinstance(gen, str) or gen not in GENS or (ptype is None and gen not in JSON_GENS):
+        allowed = sorted(GENS if ptype is not None else JSON_GENS)
+        w.fail("gen", f"unknown generator {gen!r} (one of {', '.join(allowed)})")
+    families, required, optional = GENS[gen]
+    check_keys(w, spec, common | required | optional, f"a '{gen}' column" if ptype else f"a '{gen}' JSON key")
+    for r in sorted(required):
+        if r not in spec:
+            w.fail(r, f"missing: the '{gen}' generator needs it")
+    if ptype is not None and families is not None and ptype.family not in families:
+        w.fail("gen", f"'{gen}' cannot fill a column of type {ptype.sql}")
+    null = check_num(w, spec, "null", 0, 1) if "null" in spec else 0.0
+    omit = check_num(w, spec, "omit", 0, 1) if "omit" in spec else 0.0
+    params = {k: v for k, v in spec.items() if k not in COMMON_KEYS | FIELD_KEYS}
+    _check_params(w, gen, params, ptype)
+    fields: tuple = ()
+    item = None
+    if gen == "json":
+        if not isinstance(params["json"], dict) or not params["json"]:
+            w.fail("json", "must be an inline table of keys, e.g. { plan = { choice = [\"a\", \"b\"] } }")
+        out = []
+        for key, sub in params["json"].items():
+            if not isinstance(sub, dict):
+                w.fail("json", f"key {key!r} must be an inline table describing its generator")
+            out.append((key, parse_field(Where(w.path, w.table, f"{w.column}.{key}"), sub, None, FIELD_KEYS)))
+        fields = tuple(out)
+    if gen == "list":
+        if not isinstance(params["item"], dict):
+            w.fail("item", "must be an inline table describing the element generator")
+        elem = ptype.elem if ptype is not None else None
+        item = parse_field(w, params["item"], elem, FIELD_KEYS if elem is None else {"gen"})
+    return FieldSpec(gen, params, float(null), float(omit), fields, item)
+
+
+def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
+    fam = ptype.family if ptype else None
+    if gen in D.NUMERIC:
+        for k in p:
+            if k != "decimals":
+                check_num(w, p, k)
+        if "min" in p and "max" in p and p["min"] > p["max"]:
+            w.fail("max", "must not be below min")
+        if gen == "zipf" and not (isinstance(p["min"], int) and isinstance(p["max"], int)):
+            w.fail("min", "zipf draws integers: min and max must be integers")
+        if "decimals" in p:
+            check_num(w, p, "decimals", 0, 12, integer=True)
+    elif gen == "serial":
+        for k in ("start", "step"):
+            if k in p:
+                check_num(w, p, k, integer=True)
+        if p.get("step", 1) == 0:
+            w.fail("step", "must not be 0")
+        if "format" in p and (not isinstance(p["format"], str) or "{" not in p["format"]):
+            w.fail("format", "must be a string with a {} placeholder, e.g. \"INV-{:08d}\"")
+        if "format" in p:
+            try:
+                p["format"].format(1)
+            except (ValueError, IndexError, KeyError) as exc:
+                w.fail("format", f"not a valid format string: {exc}")
+    elif gen == "hex":
+        if "length" in p:
+            check_num(w, p, "length", 1, 256, integer=True)
+        if ptype is not None and ptype.max_len is not None and p.get("length", 32) > ptype.max_len:
+            w.fail("length", f"{p.get('length', 32)} characters do not fit in {ptype.sql}")
+    elif gen == "faker":
+        if not isinstance(p["faker"], str) or not p["faker"].isidentifier():
+            w.fail("faker", "must be a Faker provider name such as \"name\" or \"email\"")
+        if "args" in p and not isinstance(p["args"], dict):
+            w.fail("args", "must be an inline table of keyword arguments")
+        if "pool" in p:
+            check_num(w, p, "pool", 1, 1_000_000, integer=True)
+    elif gen == "choice":
+        _check_choice(w, p)
+    elif gen == "bool":
+        if "p" in p:
+            check_num(w, p, "p", 0, 1)
+    elif gen == "timestamp":
+        _check_time(w, p, fam)
+    elif gen == "ref":
+        if not isinstance(p["ref"], str) or p["ref"].count(".") != 1:
+            w.fail("ref", "must be \"table.column\"")
+        dist = p.get("dist", "uniform")
+        if dist not in D.REF_DISTS:
+            w.fail("dist", f"unknown {dist!r} (one of {', '.join(D.REF_DISTS)})")
+        if "s" in p:
+            check_num(w, p, "s", 0.01, 10)
+    elif gen == "list":
+        for k in ("min", "max"):
+            if k in p:
+                check_num(w, p, k, 0, 1000, integer=True)
+        if p.get("min", 0) > p.get("max", 3):
+            w.fail("max", "must not be below min")
+
+
+def _check_choice(w: Where, p: dict) -> None:
+    c = p["choice"]
+    if isinstance(c, dict):
+        if "weights" in p:
+            w.fail("weights", "give weights either in the choice table or as 'weights', not both")
+        if not c:
+            w.fail("choice", "must not be empty")
+        for k, v in c.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                w.fail("choice", f"weight of {k!r} must be a non-negative number")
+        if sum(c.values()) <= 0:
+            w.fail("choice", "weights must not all be 0")
+        return
+    if not isinstance(c, list) or not c:
+        w.fail("choice", "must be a non-empty list of values or a table of value = weight")
+    if "weights" in p:
+        ws = p["weights"]
+        if (not isinstance(ws, list) or len(ws) != len(c)
+                or any(isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in ws)):
+            w.fail("weights", f"must be a list of {len(c)} non-negative numbers")
+        if sum(ws) <= 0:
+            w.fail("weights", "must not all be 0")
+
+
+def _time_value(w: Where, p: dict, key: str) -> dt.datetime:
+    v = p[key]
+    if isinstance(v, str):
+        try:
+            v = dt.datetime.fromisoformat(v)
+        except ValueError:
+            w.fail(key, f"not a date or timestamp: {v!r} (use 2024-01-31 or 2024-01-31T12:00:00Z)")
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        v = dt.datetime(v.year, v.month, v.day)
+    if not isinstance(v, dt.datetime):
+        w.fail(key, f"not a date or timestamp: {v!r}")
+    return v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
+
+
+def _check_time(w: Where, p: dict, fam: str | None) -> None:
+    mode = p.get("mode", "uniform")
+    if mode not in TIME_MODES:
+        w.fail("mode", f"unknown {mode!r} (one of {', '.join(TIME_MODES)})")
+    if "after" in p:
+        if not isinstance(p["after"], str):
+            w.fail("after", "must be the name of another timestamp column")
+        if fam is None:
+            w.fail("after", "not available inside a JSON column")
+        for k in ("start", "end", "mode", "jitter", "power"):
+            if k in p:
+                w.fail(k, "not used with 'after' (use min_delay and max_delay)")
+    else:
+        for k in ("start", "end"):
+            if k not in p:
+                w.fail(k, "missing: the time range (or 'after' another column)")
+        if _time_value(w, p, "start") >= _time_value(w, p, "end"):
+            w.fail("end", "must be after start")
+    for k in ("jitter", "min_delay", "max_delay"):
+        if k in p:
+            try:
+                if D.duration_us(p[k]) < 0:
+                    w.fail(k, "must not be negative")
+            except ValueError as exc:
+                w.fail(k, str(exc))
+    if "min_delay" in p and "max_delay" in p and D.duration_us(p["min_delay"]) > D.duration_us(p["max_delay"]):
+        w.fail("max_delay", "must not be below min_delay")
+    if "power" in p:
+        check_num(w, p, "power", 0.01, 100)
+
+
+def time_range_us(p: dict) -> tuple[int, int]:
+    """start and end of a validated timestamp generator, as microseconds since 2000-01-01."""
+    from .encode import timestamp_us
+    w = Where("")
+    return timestamp_us(_time_value(w, p, "start")), timestamp_us(_time_value(w, p, "end"))
