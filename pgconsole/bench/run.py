@@ -30,6 +30,7 @@ from .. import capabilities, sqlfiles
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
 from ..errors import PgConsoleError, describe
+from ..runs import EventRun
 from .args import PGBENCH_TABLES, BenchConfig, child_env, init_argv, run_argv
 from .locate import PgBench, locate
 from .parse import (InitProgress, ProgressSample, ProgressTotals, error_lines, error_message, parse_init_line,
@@ -87,7 +88,7 @@ class BenchResult:
         return d
 
 
-class BenchRun:
+class BenchRun(EventRun[BenchEvent]):
     """One pgbench run (optionally preceded by `pgbench -i`), observable and stoppable."""
 
     def __init__(self, params: ConnParams, config: BenchConfig, *, pgbench_path: str | None = None,
@@ -97,13 +98,11 @@ class BenchRun:
         self.config = config
         self.pgbench_path = pgbench_path
         self.limits = limits
-        self.on_event = on_event
         self.pgbench: PgBench | None = None
         self.note: str | None = None
         self.server_version = ""
         self.samples: list[ProgressSample] = []
-        self._queue: asyncio.Queue = asyncio.Queue()
-        self._task: asyncio.Task | None = None
+        super().__init__(on_event)
         self._proc: asyncio.subprocess.Process | None = None
         self._stopping = False
         self._killer: asyncio.Task | None = None
@@ -114,34 +113,6 @@ class BenchRun:
         self.config.validate()
         await self._preflight()
         self._task = asyncio.create_task(self._drive(), name="pgbench-run")
-
-    async def events(self) -> AsyncIterator[BenchEvent]:
-        """Events as they happen; ends when the run has finished. One consumer only.
-        Cancelling the consumer (a worker being cancelled) stops pgbench."""
-        while True:
-            try:
-                ev = await self._queue.get()
-            except asyncio.CancelledError:
-                self.stop()
-                raise
-            if ev is None:
-                return
-            yield ev
-
-    async def __aenter__(self) -> "BenchRun":
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        """Leaving the block ends the run: pgbench is stopped if still running, and reaped."""
-        if self._task is None:
-            return
-        if not self._task.done():
-            self.stop()
-        try:
-            await asyncio.shield(self._task)
-        except Exception:
-            pass
 
     def stop(self, force: bool = False) -> None:
         """Ask pgbench to stop (SIGINT); `force` kills it at once. Safe to call repeatedly."""
@@ -210,7 +181,7 @@ class BenchRun:
         try:
             return await self._drive_steps()
         finally:
-            self._queue.put_nowait(None)  # events() ends, whatever happened
+            self._finish()  # events() ends, whatever happened
 
     async def _drive_steps(self) -> BenchResult:
         assert self.pgbench is not None
@@ -307,10 +278,6 @@ class BenchRun:
             except asyncio.TimeoutError:
                 continue
 
-    def _emit(self, ev: BenchEvent) -> None:
-        self._queue.put_nowait(ev)
-        if self.on_event is not None:
-            self.on_event(ev)
 
 
 async def run_bench(params: ConnParams, config: BenchConfig, *, pgbench_path: str | None = None,

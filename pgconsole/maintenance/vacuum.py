@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict, dataclass
-from typing import AsyncIterator, Callable, Sequence, Union
+from typing import Callable, Sequence, Union
 
 import asyncpg
 
@@ -29,6 +29,7 @@ from .. import capabilities
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
 from ..errors import PgConsoleError, describe
+from ..runs import EventRun
 from ..quoting import qualified
 from ..snapshots import from_record
 from ..tables import TableRef, resolve_table
@@ -136,7 +137,7 @@ VacuumEvent = Union[TableStarted, VacuumProgress, VacuumMessage, VacuumTableResu
 TableSpec = Union[str, TableRef, tuple]
 
 
-class VacuumRun:
+class VacuumRun(EventRun[VacuumEvent]):
     """VACUUM/ANALYZE of some tables (or all), observable and cancellable."""
 
     def __init__(self, params: ConnParams, tables: Sequence[TableSpec] = (),
@@ -146,15 +147,13 @@ class VacuumRun:
         self.specs = list(tables)
         self.options = options
         self.limits = limits
-        self.on_event = on_event
         self.targets: list[TableRef] = []
         self.database = ""
         self.server_version = ""
         self._caps = None
         self._mon: asyncpg.Connection | None = None
         self._vac: asyncpg.Connection | None = None
-        self._queue: asyncio.Queue = asyncio.Queue()
-        self._task: asyncio.Task | None = None
+        super().__init__(on_event)
         self._stmt: asyncio.Task | None = None
         self._stopping = False
         self._current = ""
@@ -173,33 +172,6 @@ class VacuumRun:
             await self._close()
             raise
         self._task = asyncio.create_task(self._drive(), name="vacuum-run")
-
-    async def events(self) -> AsyncIterator[VacuumEvent]:
-        """Events as they happen; ends with the run. Cancelling the consumer stops the run."""
-        while True:
-            try:
-                ev = await self._queue.get()
-            except asyncio.CancelledError:
-                self.stop()
-                raise
-            if ev is None:
-                return
-            yield ev
-
-    async def __aenter__(self) -> "VacuumRun":
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        """Leaving the block cancels what still runs and closes both sessions."""
-        if self._task is None:
-            return
-        if not self._task.done():
-            self.stop()
-        try:
-            await asyncio.shield(self._task)
-        except Exception:
-            pass
 
     def stop(self) -> None:
         """Cancel the statement running now (the server rolls it back) and skip the rest."""
@@ -268,7 +240,7 @@ class VacuumRun:
                                 time.monotonic() - t0, cancelled=self._stopping)
         finally:
             await self._close()
-            self._queue.put_nowait(None)
+            self._finish()
 
     async def _one(self, ref: TableRef, sql: str) -> VacuumTableResult:
         assert self._mon is not None and self._vac is not None
@@ -358,10 +330,6 @@ class VacuumRun:
                 except (Exception, asyncio.TimeoutError):
                     conn.terminate()
 
-    def _emit(self, ev: VacuumEvent) -> None:
-        self._queue.put_nowait(ev)
-        if self.on_event is not None:
-            self.on_event(ev)
 
 
 async def run_vacuum(params: ConnParams, tables: Sequence[TableSpec] = (),
