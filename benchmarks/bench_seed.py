@@ -35,6 +35,7 @@ from pgconsole.conninfo import ConnParams, resolve  # noqa: E402
 from pgconsole.seed import SeedOptions, make_plan, run_seed  # noqa: E402
 from pgconsole.seed.encode import HEADER, TRAILER  # noqa: E402
 from pgconsole.seed.generate import GenJob, Generator, emit_order  # noqa: E402
+from pgconsole.seed.load import _widen_send_buffer  # noqa: E402
 from pgconsole.seed.plan import CHUNK_ROWS  # noqa: E402
 from pgconsole.seed.scenario import parse_scenario  # noqa: E402
 
@@ -129,6 +130,8 @@ async def ceiling(params: ConnParams, table: str, data, sessions: int = 2) -> fl
     p = await fresh(params, "bench_ceiling")
     await admin(p, USERS_DDL if table == "users" else EVENTS_DDL)
     conns = [await asyncpg.connect(**p.asyncpg_kwargs()) for _ in range(sessions)]
+    for c in conns:
+        _widen_send_buffer(c)   # the same socket buffer the seeder asks for
 
     async def one(conn, parts):
         async def src():

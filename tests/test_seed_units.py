@@ -83,8 +83,9 @@ def test_time_helpers():
         D.duration_us("soon")
     seq = D.sequential_times(random.Random(1), 0, 1000.0, D.spread_urn(-10, 10), 0, 1000)
     assert all(abs(t - i * 1000) <= 10 for i, t in enumerate(seq))
-    coarse, fine = D.recent_table(0, 1_000_000_000, 3.0)
-    recent = D.recent_times(random.Random(1), coarse, fine, 10_000)
+    coarse, width = D.recent_table(0, 1_000_000_000, 3.0)
+    recent = D.recent_times(random.Random(1), coarse, width, 0, 10_000)
+    assert len(set(recent)) > 9_900   # continuous, not 65,536 instants
     assert 0 <= min(recent) and max(recent) <= 1_000_000_000
     assert sum(1 for t in recent if t > 666_666_666) / 10_000 > 0.6   # skewed toward the end
 

@@ -200,7 +200,7 @@ class TimeGen(Gen):
             j = D.duration_us(params.get("jitter", 0))
             self.jitter = D.spread_urn(-j, j) if j > 0 else None
         elif self.mode == "recent":
-            self.coarse, self.fine = D.recent_table(start, end, float(params.get("power", 2.0)))
+            self.coarse, self.width = D.recent_table(start, end, float(params.get("power", 2.0)))
 
     def produce(self, c, key):
         rng = c.rng(key)
@@ -213,7 +213,7 @@ class TimeGen(Gen):
             step = (self.end - self.start) / max(self.rows, 1)
             us = D.sequential_times(rng, self.start, step, self.jitter, self.offset + c.lo, c.n)
         elif self.mode == "recent":
-            us = D.recent_times(rng, self.coarse, self.fine, c.n)
+            us = D.recent_times(rng, self.coarse, self.width, self.offset + c.lo, c.n)
         else:
             us = D.uniform_ints(rng, self.start, self.end, c.n)
         return "values", self.convert(us)

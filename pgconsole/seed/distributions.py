@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_right
 from itertools import accumulate, repeat
 from math import gcd
-from operator import add, and_, mul, rshift
+from operator import add, and_, mod, mul, rshift
 
 # numeric distributions a column may name, with their required and optional parameters
 NUMERIC = {
@@ -251,18 +251,24 @@ def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int
 
 
 @functools.lru_cache(maxsize=16)
-def recent_table(start: int, end: int, power: float) -> tuple[array, array]:
-    """Urns for times in [start, end] denser toward end (power > 1 skews harder): a coarse
-    slot by the power law, then a fine offset inside the slot, so times stay continuous."""
+def recent_table(start: int, end: int, power: float) -> tuple[array, int]:
+    """An urn of times in [start, end] denser toward end (power > 1 skews harder), and the
+    width of one slot; recent_times spreads rows inside their slot, so times stay continuous."""
     span = end - start
     width = max(1, span // URN_SIZE)
     coarse = array("q", [end - width - int((span - width) * ((k + 0.5) / URN_SIZE) ** power)
                          for k in range(URN_SIZE)])
-    return coarse, spread_urn(0, width - 1)
+    return coarse, width
 
 
-def recent_times(rng, coarse: array, fine: array, n: int) -> list[int]:
-    return list(map(add, draw(rng, coarse, n), draw(rng, fine, n)))
+_SPREAD = 0x9E3779B1   # odd and large: row * _SPREAD modulo a slot width scatters rows over it
+
+
+def recent_times(rng, coarse: array, width: int, lo: int, n: int) -> list[int]:
+    """Times from the urn, each moved inside its slot by a multiple of its row number
+    (cheaper than a second draw, and as even)."""
+    inside = map(mod, range(lo * _SPREAD, (lo + n) * _SPREAD, _SPREAD), repeat(width))
+    return list(map(add, draw(rng, coarse, n), inside))
 
 
 class ZipfIndex:

@@ -126,6 +126,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     except BaseException:
         await _abandon(starting)
         raise
+    _widen_send_buffer(conn)
     runner: ChunkRunner | None = None
     committed = False
     tx = None
@@ -162,6 +163,28 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     return SeedSummary(plan.scenario.name, plan.options.schema, plan.options.seed, tables,
                        sum(t.rows_done for t in tables), sum(t.bytes for t in tables), load_s, index_s,
                        time.perf_counter() - t0, tuple(built))
+
+
+SEND_BUFFER = 4 << 20
+
+
+def _widen_send_buffer(conn) -> None:
+    """Ask for a 4 MB socket send buffer (the kernel caps it at net.core.wmem_max).
+
+    The event loop refills the socket between slices of the generator thread (the GIL
+    changes hands every few ms): the more the kernel holds, the longer the server can
+    read without waiting for the loop. asyncpg exposes no socket, hence the getattr.
+    """
+    import socket
+    transport = getattr(conn, "_transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return
+    try:
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) < SEND_BUFFER:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+    except OSError:
+        pass
 
 
 async def _start_runner(plan: SeedPlan) -> ChunkRunner:

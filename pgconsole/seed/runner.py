@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from .generate import GenJob, Generator, worker_chunk, worker_init
 
@@ -38,9 +38,10 @@ class ChunkRunner:
 
     async def start(self) -> None:
         if self.jobs > 0:
-            # starting processes blocks for a while: keep the event loop free meanwhile
-            self._pool = await asyncio.to_thread(
-                lambda: _context().Pool(self.jobs, initializer=worker_init, initargs=(self.job,)))
+            # (concurrent.futures, not multiprocessing.Pool: the latter's worker-handler thread
+            # was measured burning a core in this process while chunks flowed)
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(), initializer=worker_init,
+                                             initargs=(self.job,))
         else:
             self._gen = Generator(self.job)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="pgconsole-seed")
@@ -57,25 +58,13 @@ class ChunkRunner:
         loop = asyncio.get_running_loop()
         if self._pool is None:
             return loop.run_in_executor(self._thread, self._gen.chunk, table, index, names)
-        fut = loop.create_future()
-
-        def done(value):
-            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(value))
-
-        def failed(exc):
-            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_exception(exc))
-
-        self._pool.apply_async(worker_chunk, (table, index, names), callback=done, error_callback=failed)
-        return fut
+        return asyncio.wrap_future(self._pool.submit(worker_chunk, table, index, names), loop=loop)
 
     async def close(self, ok: bool) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            if ok:
-                pool.close()
-            else:
-                pool.terminate()   # a cancelled seed must not wait for chunks nobody will load
-            await asyncio.to_thread(pool.join)
+            # a cancelled seed does not wait: queued chunks are dropped, running ones end soon
+            await asyncio.to_thread(pool.shutdown, wait=ok, cancel_futures=not ok)
         if self._thread is not None:
             self._thread.shutdown(wait=ok, cancel_futures=True)
             self._thread = None
