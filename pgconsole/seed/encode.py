@@ -4,8 +4,8 @@ A COPY stream is a header, rows, and a trailer. A row is a 16-bit field count, t
 per field a 32-bit length (-1 for NULL) and the type's binary "send" payload. Fixed-width
 columns of a chunk are packed column-wise with one struct call and scattered into a
 row-strided buffer by slice assignment (all in C); variable-width cells are framed with
-map() and interleaved with one join. Nothing here loops over cells in Python except
-encode_value(), which is only used to pre-encode pools and constants once.
+map() or struct, and interleaved with one join. Nothing here loops over cells in Python
+except encode_value(), which only pre-encodes pools and constants, once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import struct
 import uuid
 from decimal import Decimal
-from itertools import repeat
 from operator import add
 
 from .pgtypes import ELEM_OID, FIXED, PgType
@@ -27,7 +26,6 @@ TRAILER = b"\xff\xff"
 NULL = b"\xff\xff\xff\xff"
 PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 PG_EPOCH_DATE = dt.date(2000, 1, 1)
-UNIX_TO_PG_US = 946_684_800_000_000   # microseconds between 1970-01-01 and 2000-01-01
 _len = struct.Struct(">i").pack
 _STRUCTS: dict[tuple[str, int], struct.Struct] = {}
 
@@ -130,10 +128,6 @@ def numeric_payload(scaled: int, scale: int) -> bytes:
     return _NUMERIC_HEAD.pack(n, weight, sign, scale) + tail
 
 
-def scale_of(t: PgType, default: int = 2) -> int:
-    return t.scale if t.scale is not None else default
-
-
 def timestamp_us(value: dt.datetime) -> int:
     """Microseconds since 2000-01-01 UTC (naive datetimes are taken as UTC)."""
     if value.tzinfo is None:
@@ -150,7 +144,7 @@ def encode_value(t: PgType, v) -> bytes:
     if f in ("float4", "float8"):
         return struct.pack(">" + FIXED[f][0], float(v))
     if f == "numeric":
-        scale = scale_of(t)
+        scale = t.scale if t.scale is not None else 2
         return numeric_payload(int((Decimal(str(v)) * (10 ** scale)).to_integral_value()), scale)
     if f == "bool":
         return b"\x01" if v else b"\x00"
@@ -212,11 +206,3 @@ def array_payload(elem: PgType, payloads: list[bytes]) -> bytes:
 def json_fragment(v) -> bytes:
     """A JSON value as text bytes, for assembling JSON objects without json.dumps per row."""
     return json.dumps(v, default=str, ensure_ascii=False).encode()
-
-
-def interleave_nulls(cells: list[bytes], null_flags) -> list[bytes]:
-    return [NULL if f else c for c, f in zip(cells, null_flags)]
-
-
-def const_cells(cell: bytes, n: int) -> list[bytes]:
-    return list(repeat(cell, n))

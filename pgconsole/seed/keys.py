@@ -221,7 +221,7 @@ class RefGen(Gen):
     def _key_urn(self) -> list:
         """Parent keys in as many slots as their Zipf share: a skewed key is one lookup."""
         if self._urn is None:
-            size = min(max(1 << (self.count * 4 - 1).bit_length(), D.URN_SIZE), 1 << 20)
+            size = min(max(1 << (self.count * 2 - 1).bit_length(), D.URN_SIZE), 1 << 20)
             self.keys([0])   # lists the keys by popularity
             self._urn = list(map(self._keys.__getitem__, self.zipf.table(size)))
         return self._urn

@@ -5,9 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-PHASES = ("waiting", "loading", "indexing", "done")
-
-
 @dataclass(frozen=True)
 class TableProgress:
     table: str
@@ -17,7 +14,7 @@ class TableProgress:
     eta_s: float | None       # None until a rate is known
     bytes: int                # COPY bytes sent so far
     seconds: float            # load time so far
-    phase: str = "loading"
+    phase: str = "loading"    # waiting, loading, indexing (keys, indexes, ANALYZE), done
     index_seconds: float = 0.0  # time building this table's constraints, indexes and statistics
 
 
