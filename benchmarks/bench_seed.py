@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import platform
 import shutil
 import statistics
@@ -30,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg  # noqa: E402
+from bench_pgbench_overhead import machine  # noqa: E402  (the same machine line as the other benchmarks)
 
 from pgconsole.conninfo import ConnParams, resolve  # noqa: E402
 from pgconsole.seed import SeedOptions, make_plan, run_seed  # noqa: E402
@@ -68,21 +68,6 @@ payload = {{ type = "jsonb", json = {{ path = {{ faker = "uri_path" }}, duration
 USERS_DDL = ("CREATE TABLE users (id uuid, email text, name text, phone text, city text, "
              "created_at timestamptz, updated_at timestamptz, prefs jsonb)")
 EVENTS_DDL = "CREATE TABLE events (id bigint, user_id uuid, event_type text, occurred_at timestamptz, payload jsonb)"
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                   if ln.startswith("MemTotal"))
-        ram = f"{mem / 1024 / 1024:.0f} GB"
-    except (OSError, StopIteration):
-        ram = "?"
-    return f"{os.cpu_count()} CPUs ({cpu}), {ram} RAM, Python {platform.python_version()}"
 
 
 async def admin(params: ConnParams, sql: str, db: str | None = None) -> None:
@@ -193,7 +178,7 @@ async def main_async(params: ConnParams, args) -> None:
     conn = await asyncpg.connect(**params.asyncpg_kwargs())
     version = await conn.fetchval("SHOW server_version")
     await conn.close()
-    print(f"machine: {machine()}; PostgreSQL {version}")
+    print(f"machine: {machine()}; Python {platform.python_version()}; PostgreSQL {version}")
     print(f"rows: users {args.users:,}, events {args.events:,}; naive {args.naive:,} rows a table; "
           f"{args.repeat} rounds, seeder and ceiling alternating, medians shown\n")
     data = encoded(args.users, args.events)

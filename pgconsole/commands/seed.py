@@ -37,7 +37,8 @@ def add_arguments(p) -> None:
     mode.add_argument("--truncate", action="store_true", help="replace the rows of tables that have some")
     mode.add_argument("--append", action="store_true", help="add rows to tables that have some")
     p.add_argument("--jobs", type=int, metavar="N",
-                   help="generator processes (default: one per CPU; 0: generate in this process)")
+                   help="generator processes; 0: a thread of this process (default: a thread on 1-2 "
+                        "CPUs or for small seeds, else CPUs - 2 processes, at most 4)")
     p.add_argument("--no-analyze", action="store_true", help="skip ANALYZE after the load")
     p.add_argument("--dry-run", action="store_true", help="check the scenario and the target, print the plan, "
                                                           "write nothing")
@@ -72,23 +73,20 @@ def run(args) -> int:
     opts = SeedOptions(scale=args.scale, rows=parse_rows(args.rows), seed=args.seed, schema=args.schema,
                        mode="truncate" if args.truncate else "append" if args.append else "new",
                        jobs=args.jobs, analyze=not args.no_analyze)
-    scen = None if args.infer else load_scenario(args.scenario)   # a bad file fails before connecting
-    if scen is not None:
-        make_plan(scen, opts)
+    # a bad scenario file fails here, before connecting
+    plan = None if args.infer else make_plan(load_scenario(args.scenario), opts)
     params, limits = params_from_args(args), limits_from_args(args)
     try:
-        return asyncio.run(_main(params, limits, scen, opts, args.dry_run))
+        return asyncio.run(_main(params, limits, plan, opts, args.dry_run))
     except SeedCancelled as exc:
         Console(stderr=True, highlight=False).print(f"pgconsole: {exc}")
         return 130
 
 
-async def _main(params, limits, scen, opts: SeedOptions, dry_run: bool) -> int:
-    existing = scen is None
-    if existing:
+async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool) -> int:
+    if plan is None:   # --infer
         from ..seed.infer import infer_scenario
-        scen = await infer_scenario(params, opts.schema, limits)
-    plan = make_plan(scen, opts, existing_schema=existing)
+        plan = make_plan(await infer_scenario(params, opts.schema, limits), opts, existing_schema=True)
     out = Console(highlight=False)
     if dry_run:
         out.print(render_check(plan, await check_seed(params, plan, limits)))

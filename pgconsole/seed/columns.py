@@ -21,7 +21,8 @@ from itertools import repeat
 from operator import add, mul
 
 from . import distributions as D
-from .encode import NULL, PG_EPOCH, encode_value, frame, json_fragment, numeric_payload, pack_fixed, split_fixed
+from .encode import (NULL, PG_EPOCH, encode_value, frame, json_fragment, numeric_payload, pack_fixed, split_fixed,
+                     split_rows)
 from .pgtypes import FIXED, FLOAT, INTEGER, INT_RANGE, PgType
 
 JSON = "jsonfrag"          # pseudo family: JSON text fragments, for keys inside JSON columns
@@ -249,8 +250,7 @@ class Ipv4Gen(Gen):
             buf[3::12], buf[4::12], buf[5::12], buf[7::12] = b"\x08" * n, b"\x02" * n, b"\x20" * n, b"\x04" * n
             for k in range(4):
                 buf[8 + k::12] = raw[k::4]
-            data = bytes(buf)
-            return "cells", [data[i:i + 12] for i in range(0, 12 * n, 12)]
+            return "cells", split_rows(bytes(buf), 12)
         vals = [b"%d.%d.%d.%d" % (raw[k], raw[k + 1], raw[k + 2], raw[k + 3]) for k in range(0, 4 * n, 4)]
         return "values", [b'"' + v + b'"' for v in vals] if self.family == JSON else vals
 

@@ -65,17 +65,26 @@ def _splitter(width: int, n: int) -> struct.Struct:
     return struct.Struct(f"{width}s" * n)
 
 
-def frame_split(payloads: list[bytes]) -> tuple[tuple[bytes, ...], list[bytes]]:
+def split_rows(data: bytes, width: int) -> tuple[bytes, ...]:
+    """Cut a buffer into equal pieces with one struct call."""
+    return _splitter(width, len(data) // width).unpack(data)
+
+
+class Split(tuple):
+    """A variable-width column as (length prefixes, payloads): assemble() interleaves both."""
+
+
+def frame_split(payloads: list[bytes]) -> Split:
     """Length prefixes and payloads as two sequences, for assemble() to interleave: all
     the lengths are packed by one struct call and cut apart by another (no per-cell +)."""
     n = len(payloads)
-    return _splitter(4, n).unpack(pack_fixed("int4", list(map(len, payloads)))), payloads
+    return Split((_splitter(4, n).unpack(pack_fixed("int4", list(map(len, payloads)))), payloads))
 
 
 def assemble(n: int, fixed: list[tuple[int, bytes]], var: list) -> bytes:
     """Rows from fixed-width payload blobs (width, blob) and variable cells, in that order.
 
-    A variable column is a list of framed cells, or (prefixes, payloads) from frame_split.
+    A variable column is a sequence of framed cells, or a Split from frame_split.
     """
     nfields = len(fixed) + len(var)
     width = 2 + sum(4 + w for w, _ in fixed)
@@ -95,7 +104,7 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list) -> bytes:
     # interleave row heads and cells by slice assignment: no per-row tuples
     parts = [_splitter(width, n).unpack(buf)]
     for col in var:
-        parts.extend(col) if isinstance(col, tuple) else parts.append(col)
+        parts.extend(col) if isinstance(col, Split) else parts.append(col)
     k = len(parts)
     items: list = [None] * (n * k)
     for j, seq in enumerate(parts):

@@ -45,7 +45,8 @@ CHOICES = {
     r"priority|severity|level": {"low": 50, "medium": 35, "high": 15},
 }
 NUMBER_RULES = [   # (name pattern, generator fields)
-    (r"price|amount|cost|total|fee|balance|salary|revenue|spend|charge", {"gen": "lognormal", "median": 40, "sigma": 1.0, "min": 0}),
+    (r"price|amount|cost|total|fee|balance|salary|revenue|spend|charge",
+     {"gen": "lognormal", "median": 40, "sigma": 1.0, "min": 0}),
     (r"qty|quantity|count$|^num_|^n_|seats|items", {"gen": "zipf", "min": 1, "max": 100, "s": 1.3}),
     (r"^age$", {"gen": "normal", "mean": 38, "stddev": 14, "min": 18, "max": 90}),
     (r"year", {"gen": "uniform", "min": 1990, "max": 2025}),
@@ -53,13 +54,15 @@ NUMBER_RULES = [   # (name pattern, generator fields)
     (r"percent|pct|ratio|rate", {"gen": "uniform", "min": 0, "max": 100}),
     (r"lat(itude)?$", {"gen": "uniform", "min": -90.0, "max": 90.0, "decimals": 6}),
     (r"lng|lon(gitude)?$", {"gen": "uniform", "min": -180.0, "max": 180.0, "decimals": 6}),
-    (r"duration|elapsed|latency|_ms$|millis|seconds|secs", {"gen": "lognormal", "median": 200, "sigma": 1.0, "min": 0}),
+    (r"duration|elapsed|latency|_ms$|millis|seconds|secs",
+     {"gen": "lognormal", "median": 200, "sigma": 1.0, "min": 0}),
     (r"position|sort|order|rank|version|attempts|retries", {"gen": "zipf", "min": 1, "max": 1000, "s": 1.2}),
 ]
 BOOL_LIKELY = r"active|enabled|verified|confirmed|visible|public|published|valid|success"
 BOOL_RARE = r"deleted|archived|banned|locked|blocked|disabled|spam|flagged|test"
 CREATED = r"created|inserted|registered|signed_?up|joined|started|opened|^ts$|timestamp|occurred|happened"
-AFTER = r"updated|modified|changed|deleted|archived|cancel+ed|closed|ended|finished|expires?|expiry|due|last_|completed|resolved|shipped|delivered|paid"
+AFTER = (r"updated|modified|changed|deleted|archived|cancel+ed|closed|ended|finished|expires?|expiry|due|last_"
+         r"|completed|resolved|shipped|delivered|paid")
 GENERIC_JSON = {
     "source": F("choice", {"choice": {"web": 60, "ios": 20, "android": 15, "api": 5}}),
     "version": F("zipf", {"min": 1, "max": 5, "s": 1.5}),
@@ -71,8 +74,7 @@ GENERIC_JSON = {
 async def infer_scenario(params: ConnParams, schema: str, limits: SessionLimits | None = None) -> Scenario:
     conn = await connect(params, limits or SessionLimits(), application_name="pgconsole seed")
     try:
-        v = conn.get_server_version()
-        target = await read_catalog(conn, schema, None, v.major * 10000 + v.minor)
+        target = await read_catalog(conn, schema, None)
     finally:
         await conn.close()
     if not target.schema_exists:
@@ -127,7 +129,7 @@ def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | No
     nullable = not col.not_null
     null = 0.1 if nullable and not unique and not fk else 0.0
     if fk is not None:
-        spec = _ref(target, table, col, fk)
+        spec = _ref(target, table, col, fk, unique)
         if spec is None:
             if optional:
                 return None
@@ -153,11 +155,12 @@ def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | No
     return ColumnSpec(col.name, ptype, F(gen, params, null=null), unique, nullable)
 
 
-def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint):
+def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint, unique: bool):
     if fk.ref_schema != target.schema or fk.ref_table not in target.tables:
         return None
     pcol = fk.ref_columns[fk.columns.index(col.name)]
-    params = {"ref": f"{fk.ref_table}.{pcol}", "dist": "uniform" if fk.ref_table == table else "zipf", "s": 1.1}
+    dist = "unique" if unique else "uniform" if fk.ref_table == table else "zipf"   # unique: one-to-one
+    params = {"ref": f"{fk.ref_table}.{pcol}", "dist": dist, "s": 1.1}
     if len(fk.columns) > 1:
         params["group"] = fk.name   # the columns of one key share a parent row
         params["dist"] = "uniform"

@@ -28,7 +28,7 @@ from .generate import GenJob, emit_order
 from .plan import CHUNK_ROWS, SeedPlan, default_jobs
 from .progress import SeedSummary, TableProgress, Tracker
 from .runner import ChunkRunner, Feed
-from .target import Target, check, load_order, read_catalog, shown, with_row_state
+from .target import Target, check, load_order, read_catalog, shown, version_num, with_row_state
 
 APP_NAME = "pgconsole seed"
 INLINE_ROWS = 50_000   # below this, worker processes cost more than they save
@@ -54,11 +54,6 @@ class SeedCheck:
     jobs: int
 
 
-def _version(conn) -> int:
-    v = conn.get_server_version()
-    return v.major * 10000 + v.minor
-
-
 def resolve_jobs(plan: SeedPlan) -> int:
     if plan.options.jobs is not None:
         return max(0, plan.options.jobs)
@@ -66,7 +61,7 @@ def resolve_jobs(plan: SeedPlan) -> int:
 
 
 async def _inspect(conn, plan: SeedPlan):
-    target = await read_catalog(conn, plan.options.schema, [tp.name for tp in plan.tables], _version(conn))
+    target = await read_catalog(conn, plan.options.schema, [tp.name for tp in plan.tables])
     target = await with_row_state(conn, target, plan)
     check(plan, target)
     order, deferred, deferrable = load_order(plan, target)
@@ -132,7 +127,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     tx = None
     try:
         try:
-            await conn.fetchrow(sqlfiles.load("seed_session", _version(conn)))
+            await conn.fetchrow(sqlfiles.load("seed_session", version_num(conn)))
             target, order, deferred, deferrable = await _inspect(conn, plan)
         except BaseException:
             await _abandon(starting)
@@ -397,7 +392,7 @@ class _Run:
 
     async def _sequences(self, order) -> None:
         """Identity and serial sequences continue after the keys the seed wrote."""
-        setval = sqlfiles.load("seed_setval", _version(self.conn))
+        setval = sqlfiles.load("seed_setval", version_num(self.conn))
         for name in order:
             tp = self.plan.table(name)
             for c in tp.spec.columns:

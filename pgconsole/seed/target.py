@@ -75,8 +75,15 @@ class Target:
     names: frozenset[str]          # relation and constraint names taken in the schema
 
 
-async def read_catalog(conn, schema: str, names: list[str] | None, version: int) -> Target:
+def version_num(conn) -> int:
+    """server_version_num of an asyncpg connection (170004 for 17.4)."""
+    v = conn.get_server_version()
+    return v.major * 10000 + v.minor
+
+
+async def read_catalog(conn, schema: str, names: list[str] | None) -> Target:
     """Tables (all of the schema's when names is None), columns, constraints, names in use."""
+    version = version_num(conn)
     q = lambda n: sqlfiles.load(n, version)  # noqa: E731
     rows = await conn.fetch(q("seed_tables"), schema, names)
     tables = {r["name"]: r for r in rows}
