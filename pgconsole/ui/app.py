@@ -28,6 +28,7 @@ from .poller import FrameSource, Poller, step
 from .server_actions import ServerActions
 from .screens.filter import FilterScreen
 from .screens.help import HelpScreen, help_renderable
+from .screens.load import LoadPanel
 from .screens.text import TextScreen
 from .widgets.detail import DetailPanel
 from .widgets.header import ConsoleHeader, utc_now
@@ -78,6 +79,7 @@ class ConsoleApp(ServerActions, App):
             for cls in PANES:
                 yield cls()
         yield DetailPanel(id="detail")
+        yield LoadPanel(ascii=self.ascii, id="load")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -319,6 +321,48 @@ class ConsoleApp(ServerActions, App):
     def action_help(self) -> None:
         body = help_renderable([(p.pane_id, p.title) for p in PANES], self.read_only, number_keys())
         self.push_screen(HelpScreen(body))
+
+    # -- seeding (its own session, one transaction) ---------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in keys.WRITES and self.read_only:
+            return None   # greyed out; the palette entry says why
+        return True
+
+    def action_seed(self) -> None:
+        if self.read_only:
+            self.notify("Seed: disabled by --read-only", severity="warning")
+            return
+        if self.actions is None:
+            self.notify("Seed: no action session here", severity="warning")
+            return
+        from .screens.seed import SeedScreen, SeedSetupScreen
+        params, limits = self.actions.params, self.actions.limits
+
+        def chosen(plan) -> None:
+            if plan is not None:
+                self.push_screen(SeedScreen(params, limits, plan),
+                                 lambda _s: self.poller.refresh_now(()) if self.poller is not None else None)
+
+        self.push_screen(SeedSetupScreen(), chosen)
+
+    # -- load (pgbench in a docked panel; the run outlives hiding it) ----------------------
+    def action_load(self) -> None:
+        panel = self.query_one(LoadPanel)
+        if self.read_only:
+            self.notify("Load: disabled by --read-only", severity="warning")
+            return
+        if self.actions is None:
+            self.notify("Load: no action session here", severity="warning")
+            return
+        panel.params, panel.limits = self.actions.params, self.actions.limits
+        panel.display = not panel.display
+        if panel.display:
+            panel.query_one("#load-clients").focus()
+        else:
+            self.current_pane.table.focus()
+
+    def action_load_stop(self) -> None:
+        self.query_one(LoadPanel).stop()
 
     # -- command palette --------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -41,6 +41,13 @@ KEYS: tuple[Key, ...] = (
         show=False),
     Key("console.zoom", "z", "zoom", "Zoom", "open the selected row's detail full screen (also Enter)",
         "console", show=False),
+    Key("console.seed", "ctrl+s", "seed", "Seed a scenario…", "seed a scenario: fill the database with "
+        "realistic data, one transaction, with progress", "console", show=False, writes=True),
+    Key("console.load", "L", "load", "Load", "run pgbench against this database (clients, "
+        "duration, script, rate; init tables if missing): a panel, the panes stay live; L hides/shows it",
+        "console", writes=True),
+    Key("console.load_stop", "X", "load_stop", "Stop load", "stop the pgbench run started with L",
+        "console", show=False),
     Key("pane.sort", "s", "sort", "Sort", "choose the sort column", "pane"),
     Key("pane.reverse", "S", "reverse", "Reverse", "reverse the sort order", "pane", show=False),
     # connections
