@@ -220,9 +220,13 @@ class ConsoleApp(ServerActions, App):
         self._extra_timer = self.set_timer(EXTRA_DEBOUNCE_S, lambda: self._refresh_extra(stale_only=False))
 
     def _refresh_extra(self, stale_only: bool) -> None:
-        pane = self.current_pane
+        try:
+            pane = self.current_pane
+            shown = self.query_one(DetailPanel).display
+        except NoMatches:
+            return  # a debounce timer firing while the app tears its widgets down
         key = pane.selected_key
-        if key is None or self.source is None or not self.query_one(DetailPanel).display:
+        if key is None or self.source is None or not shown:
             return
         req = pane.extra_request(key)
         if req is None:
