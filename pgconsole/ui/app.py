@@ -166,8 +166,11 @@ class ConsoleApp(ServerActions, App):
     def on_link_changed(self, message: LinkChanged) -> None:
         link = message.link
         was, self._link_state = self._link_state, link.state
-        self.header.set_state(link=link)
-        banner = self.query_one("#banner", Static)
+        try:
+            self.header.set_state(link=link)
+            banner = self.query_one("#banner", Static)
+        except NoMatches:
+            return  # the poll loop's last word arriving while the app tears down
         if link.state == "reconnecting":
             banner.update(Text(f"connection lost: {link.reason} — reconnecting (attempt {link.attempt}, "
                                f"next in {link.retry_in:.0f}s; r retries now)", style="bold"))
