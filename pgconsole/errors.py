@@ -60,7 +60,8 @@ def describe(exc: BaseException, target: str = "") -> str:
         return f"unknown host{where}: {exc.strerror or exc}"
     if isinstance(exc, FileNotFoundError) and target:
         return f"no PostgreSQL socket{where}: is the server running?"
-    if "rejected SSL upgrade" in str(exc) or "unexpected" in str(exc).lower() and "protocol" in str(exc).lower():
+    text = str(exc).lower()
+    if "rejected ssl upgrade" in text or ("unexpected" in text and "protocol" in text):
         return f"the server{where} did not answer as PostgreSQL does: is that the right port?"
     if isinstance(exc, (ConnectionError, OSError)):
         msg = exc.strerror if getattr(exc, "strerror", None) else str(exc)

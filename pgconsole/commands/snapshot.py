@@ -37,10 +37,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
     else:
-        console = Console()
-        global WIDTH
-        WIDTH = console.width
-        console.print(render(frame, args.top))
+        Console().print(render(frame, args.top))
     return 0
 
 
@@ -94,21 +91,24 @@ def _table(title: str, *cols: str) -> Table:
     return t
 
 
-WIDTH = 120  # set from the console in run()
+class _Fit:
+    """A table whose other columns keep their content width (up to 24) and whose query
+    column takes what the console has left, measured when it is printed."""
 
+    def __init__(self, table: Table):
+        self.table = table
 
-def _fit(t: Table) -> Table:
-    """Other columns keep their content width (up to 24); the query column takes what is left."""
-    used = 1
-    for col in t.columns:
-        if col.header != "query":
-            widths = [len(str(c)) for c in col._cells] + [len(str(col.header))]
-            col.min_width = col.max_width = min(max(widths), 24)
-            used += col.min_width + 3
-    for col in t.columns:
-        if col.header == "query":
-            col.max_width = max(WIDTH - used - 3, 12)
-    return t
+    def __rich_console__(self, console, options):
+        used = 1
+        for col in self.table.columns:
+            if col.header != "query":
+                widths = [len(str(c)) for c in col._cells] + [len(str(col.header))]
+                col.min_width = col.max_width = min(max(widths), 24)
+                used += col.min_width + 3
+        for col in self.table.columns:
+            if col.header == "query":
+                col.max_width = max(options.max_width - used - 3, 12)
+        yield self.table
 
 
 def _unavailable(title: str, u: Unavailable | None) -> Text:
@@ -140,13 +140,13 @@ def render_connections(c: Connections, top: int) -> Group:
                   fmt.one_line(b.application_name, 16), b.state or "",
                   f"{b.wait_event_type}:{b.wait_event}" if b.wait_event_type else "",
                   fmt.duration(b.xact_age_s), fmt.duration(b.query_age_s), fmt.one_line(b.query, 60))
-    parts = [_fit(t)]
+    parts = [_Fit(t)]
     if c.limited:
         parts.append(Text(c.limited, style="yellow"))
     return Group(*parts)
 
 
-def render_locks(lk: Locks) -> Table | Text:
+def render_locks(lk: Locks) -> _Fit | Text:
     if not lk.nodes:
         return Text("Locks: no session is waiting on a lock", style="green")
     t = _table(f"Blocking tree ({lk.waiting_count} waiting)", "pid", "mode", "relation", "wait s",
@@ -156,7 +156,7 @@ def render_locks(lk: Locks) -> Table | Text:
         label = ("  " * n.depth + ("└ " if n.depth else "")) + (str(n.pid) if n.pid else "prepared xact")
         t.add_row(label, n.mode or "", n.relation or "", fmt.duration(n.wait_s), str(n.total_blocked),
                   b.state if b else "", fmt.one_line(b.query if b else "", 50))
-    return _fit(t)
+    return _Fit(t)
 
 
 def render_cache(c: Cache, top: int) -> Group:
@@ -169,7 +169,7 @@ def render_cache(c: Cache, top: int) -> Group:
         t.add_row(f"{tc.io.schemaname}.{tc.io.relname}", fmt.pct(tc.heap_ratio), fmt.pct(tc.idx_ratio),
                   fmt.pct(tc.toast_ratio), fmt.num(tc.blks_read_per_s), fmt.num(tc.io.heap_blks_read),
                   fmt.bytes_(tc.io.size_bytes))
-    return Group(head, _fit(t))
+    return Group(head, _Fit(t))
 
 
 def render_statements(st: Statements, top: int) -> Group:
@@ -180,7 +180,7 @@ def render_statements(st: Statements, top: int) -> Group:
         t.add_row(fmt.num(r.calls), fmt.num(r.total_exec_ms), fmt.ms(r.mean_exec_ms), fmt.num(s.d_calls),
                   fmt.num(s.d_total_ms), fmt.num(r.rows), fmt.num(r.io_read_ms + r.io_write_ms),
                   fmt.pct(s.hit_ratio), fmt.one_line(s.query, 60))
-    parts = [_fit(t)]
+    parts = [_Fit(t)]
     if st.limited:
         parts.append(Text(st.limited, style="yellow"))
     return Group(*parts)
@@ -197,7 +197,7 @@ def render_bloat(b: Bloat, top: int) -> Group:
                   fmt.num(r.n_dead_tup), lv.strftime("%Y-%m-%d %H:%M") if lv else "never",
                   la.strftime("%Y-%m-%d %H:%M") if la else "never",
                   ("no estimate: " + r.no_estimate_reason) if r.no_estimate_reason else "")
-    return Group(_fit(t), Text(f"method: {b.method}", style="dim"))
+    return Group(_Fit(t), Text(f"method: {b.method}", style="dim"))
 
 
 def render(frame: Frame, top: int = 15) -> Group:

@@ -78,17 +78,21 @@ def _interval(inp: CheckInputs, cache: Cache) -> tuple[float | None, float]:
     return (hits / (hits + reads) if hits + reads > 0 else None), hits + reads
 
 
+def _bloat_severity(pct: float | None, nbytes: float | None, th: Thresholds) -> str | None:
+    """Tables and indexes share the bloat thresholds; None: no estimate, or below them."""
+    if pct is None or nbytes is None or pct < th.bloat_pct or nbytes < th.bloat_min_bytes:
+        return None
+    return "critical" if pct >= th.bloat_critical_pct and nbytes >= th.bloat_critical_bytes else "warning"
+
+
 def table_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     bloat: Bloat = inp.view("bloat")
     out = []
     for r in bloat.tables:
-        if r.est_bloat_pct is None or r.est_bloat_bytes is None:
-            continue
-        if r.est_bloat_pct < th.bloat_pct or r.est_bloat_bytes < th.bloat_min_bytes:
+        severity = _bloat_severity(r.est_bloat_pct, r.est_bloat_bytes, th)
+        if severity is None:
             continue
         name = display_name(r.schemaname, r.relname)
-        severity = ("critical" if r.est_bloat_pct >= th.bloat_critical_pct
-                    and r.est_bloat_bytes >= th.bloat_critical_bytes else "warning")
         note = None
         if _stale(r, th):
             severity = "info"
@@ -116,13 +120,10 @@ def index_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     tables = {(t.schemaname, t.relname): t for t in bloat.tables}
     out = []
     for r in bloat.indexes:
-        if r.est_bloat_pct is None or r.est_bloat_bytes is None:
-            continue
-        if r.est_bloat_pct < th.bloat_pct or r.est_bloat_bytes < th.bloat_min_bytes:
+        severity = _bloat_severity(r.est_bloat_pct, r.est_bloat_bytes, th)
+        if severity is None:
             continue
         name = display_name(r.schemaname, r.indexrelname)
-        severity = ("critical" if r.est_bloat_pct >= th.bloat_critical_pct
-                    and r.est_bloat_bytes >= th.bloat_critical_bytes else "warning")
         evidence = {"indexrelid": r.indexrelid, "table": display_name(r.schemaname, r.relname),
                     "size_mb": _mb(r.size_bytes), "est_bloat_mb": _mb(r.est_bloat_bytes),
                     "est_bloat_pct": round(r.est_bloat_pct, 1), "method": bloat.method}
