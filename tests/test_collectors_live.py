@@ -355,3 +355,32 @@ async def test_resolve_table_handles_quotes_case_unicode_and_missing(fresh_db):
             await mon.run(lambda c, caps: resolve_table(c, caps, "no_such_schema.t"))
     finally:
         await mon.close()
+
+
+async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_params):
+    """The fast path (instance dict filled from Record positions) builds exactly what
+    `cls(**record)` builds, whether the columns come in field order or not."""
+    from dataclasses import dataclass
+
+    from pgconsole.snapshots import Backend, from_record, from_records
+
+    conn = await session(pg_params)
+    try:
+        version = await conn.fetchval("SELECT current_setting('server_version_num')::int")
+        rows = await conn.fetch(sqlfiles.load("connections", version), 8192)
+        built = from_records(Backend, rows)
+        assert built == tuple(Backend(**dict(r)) for r in rows) and len(built) == len(rows)
+        assert hash(built[0]) == hash(Backend(**dict(rows[0])))
+        assert from_record(Backend, rows[0]) == built[0]
+
+        @dataclass(frozen=True)
+        class Pair:
+            a: int
+            b: str
+        shuffled = await conn.fetch("SELECT 'x' AS b, 1 AS a, true AS extra")
+        assert from_records(Pair, shuffled) == (Pair(1, "x"),)
+        assert from_records(Pair, [{"a": 2, "b": "y"}]) == (Pair(2, "y"),)   # mappings too
+        with pytest.raises(KeyError, match="no column 'b'"):
+            from_records(Pair, await conn.fetch("SELECT 1 AS a"))
+    finally:
+        await conn.close()

@@ -71,7 +71,7 @@ async def test_cancel_then_terminate_a_blocked_backend_with_the_keys(fresh_db):
             await wait_for(pilot, lambda: any("terminated" in n.message for n in app._notifications),
                            what="the terminate notification")
             assert await admin.fetchval("SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", hpid)
-            await wait_for(pilot, lambda: str(hpid) not in [r.key.value for r in app.current_pane.table.ordered_rows],
+            await wait_for(pilot, lambda: str(hpid) not in app.current_pane.table.ordered_keys,
                            what="the row to go")
     finally:
         await close(app)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import DataTable
 from ui_canned import CannedSource, fixed_clock, frames
 
 from pgconsole.ui.app import ConsoleApp
@@ -14,6 +13,7 @@ from pgconsole.ui.screens.filter import FilterScreen
 from pgconsole.ui.screens.help import HelpScreen
 from pgconsole.ui.screens.sort import SortScreen
 from pgconsole.ui.screens.text import TextScreen
+from pgconsole.ui.widgets.table import KeyedTable
 
 FRAMES = frames()
 
@@ -33,7 +33,7 @@ def make_app(read_only: bool = False, polling: bool = False) -> ConsoleApp:
 
 
 def order(app: ConsoleApp) -> list[str]:
-    return [r.key.value for r in app.current_pane.table.ordered_rows]
+    return app.current_pane.table.ordered_keys
 
 
 async def wait_for(pilot, cond, timeout: float = 5.0) -> None:
@@ -127,7 +127,7 @@ async def test_frames_update_rows_in_place_keeping_cursor_and_row_objects():
         table = app.current_pane.table
         await pilot.press("down", "down")
         key = app.current_pane.selected_key
-        row_objects = {k.value: v for k, v in table.rows.items()}
+        row_objects = dict(table.rows)
         for f in FRAMES[1:]:
             app.show_frame(f)
         await pilot.pause()
@@ -234,4 +234,4 @@ async def test_resize_to_80_columns_merges_state_and_wait():
         shown = {c.key for c in table.shown_cols}
         assert "sw" in shown and "wait" not in shown and "user" not in shown
         assert app.current_pane.selected_key == "102"
-        assert isinstance(table, DataTable) and table.row_count > 0
+        assert isinstance(table, KeyedTable) and table.row_count > 0

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from .. import derive, locktree
 from ..errors import scrub_sql
-from ..snapshots import Backend, HeldLock, LockWait, from_record
+from ..snapshots import Backend, HeldLock, LockWait, from_records
 from .base import Collector
 
 QUERY_TEXT_LIMIT = 8192
@@ -21,15 +21,14 @@ class ConnectionsCollector(Collector):
         if not caps.sees_all_sessions:
             limited = (f"other roles' queries and states are hidden: "
                        f"GRANT pg_read_all_stats TO {caps.current_user};")
-        snap = derive.connections(_backend(r) for r in rows)
+        snap = derive.connections(_scrubbed(b) for b in from_records(Backend, rows))
         if limited:
             snap = type(snap)(snap.backends, snap.counts_by_state, snap.idle_in_transaction, limited)
         context["connections"] = snap
         return snap
 
 
-def _backend(record) -> Backend:
-    b = from_record(Backend, record)
+def _scrubbed(b: Backend) -> Backend:
     clean = scrub_sql(b.query)
     return b if clean == b.query else replace(b, query=clean)
 
@@ -40,11 +39,11 @@ class LocksCollector(Collector):
     name = "locks"
 
     async def collect(self, conn, caps, context):
-        waits = [from_record(LockWait, r) for r in await conn.fetch(caps.sql("locks"))]
+        waits = list(from_records(LockWait, await conn.fetch(caps.sql("locks"))))
         conns = context.get("connections")
         backends = conns.by_pid() if conns is not None and hasattr(conns, "by_pid") else {}
         return locktree.build(waits, backends)
 
 
 async def locks_held(conn, caps, pid: int) -> list[HeldLock]:
-    return [from_record(HeldLock, r) for r in await conn.fetch(caps.sql("locks_held"), pid)]
+    return list(from_records(HeldLock, await conn.fetch(caps.sql("locks_held"), pid)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import PgConsoleError
-from ..snapshots import Bloat, ExactBloat, IndexBloatRow, TableBloatRow, Unavailable, from_record
+from ..snapshots import Bloat, ExactBloat, IndexBloatRow, TableBloatRow, Unavailable, from_record, from_records
 from .base import Collector
 
 METHOD = ("catalog estimate (ioguix method): reltuples and pg_stats average widths vs pages on disk; "
@@ -16,10 +16,8 @@ class BloatCollector(Collector):
     every = 15  # reads the whole catalog and pg_stats: not on every poll
 
     async def collect(self, conn, caps, context):
-        tables = tuple(from_record(TableBloatRow, r)
-                       for r in await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))
-        indexes = tuple(from_record(IndexBloatRow, r)
-                        for r in await conn.fetch(caps.sql("index_bloat"), ROW_LIMIT))
+        tables = from_records(TableBloatRow, await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))
+        indexes = from_records(IndexBloatRow, await conn.fetch(caps.sql("index_bloat"), ROW_LIMIT))
         return Bloat(tables=tables, indexes=indexes, method=METHOD)
 
 

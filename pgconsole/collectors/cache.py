@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from .. import derive
-from ..snapshots import IndexIO, TableIO, from_record
+from ..snapshots import IndexIO, TableIO, from_records
 from .base import Collector
 
 
@@ -23,8 +23,8 @@ class CacheCollector(Collector):
         self.prev_tables = self.prev_indexes = self.prev_t = None
 
     async def collect(self, conn, caps, context):
-        tables = [from_record(TableIO, r) for r in await conn.fetch(caps.sql("cache_tables"))]
-        indexes = [from_record(IndexIO, r) for r in await conn.fetch(caps.sql("cache_indexes"))]
+        tables = list(from_records(TableIO, await conn.fetch(caps.sql("cache_tables"))))
+        indexes = list(from_records(IndexIO, await conn.fetch(caps.sql("cache_indexes"))))
         now = time.monotonic()
         secs = now - self.prev_t if self.prev_t is not None else None
         snap = derive.cache(tables, indexes, self.prev_tables, self.prev_indexes, secs)

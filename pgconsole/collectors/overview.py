@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import derive
-from ..snapshots import DatabaseSize, OverviewRow, from_record
+from ..snapshots import DatabaseSize, OverviewRow, from_record, from_records
 from .base import Collector
 
 
@@ -24,8 +24,7 @@ class OverviewCollector(Collector):
     async def collect(self, conn, caps, context):
         row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview")))
         if self.polls % self.sizes_every == 0:
-            self.sizes = tuple(from_record(DatabaseSize, r)
-                               for r in await conn.fetch(caps.sql("database_sizes")))
+            self.sizes = from_records(DatabaseSize, await conn.fetch(caps.sql("database_sizes")))
         self.polls += 1
         snap = derive.overview(row, self.prev, self.sizes)
         self.prev = row

@@ -10,7 +10,7 @@ import time
 
 from .. import derive
 from ..errors import scrub_sql
-from ..snapshots import StatementRow, Unavailable, from_record
+from ..snapshots import StatementRow, Unavailable, from_records
 from .base import Collector
 
 TEXT_TOP_N = 60
@@ -48,7 +48,7 @@ class StatementsCollector(Collector):
         return None
 
     async def collect(self, conn, caps, context):
-        rows = [from_record(StatementRow, r) for r in await conn.fetch(caps.sql("statements"))]
+        rows = list(from_records(StatementRow, await conn.fetch(caps.sql("statements"))))
         now = time.monotonic()
         reset_epoch = await self._reset_epoch(conn, caps)
         reset = self.prev is not None and reset_epoch != self.prev_reset

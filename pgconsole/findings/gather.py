@@ -9,7 +9,7 @@ import asyncpg
 from ..capabilities import Capabilities
 from ..collectors.base import GRANT_HINT
 from ..errors import describe, scrub
-from ..snapshots import Unavailable, from_record
+from ..snapshots import Unavailable, from_records
 from .catalog_rows import QUERIES, Catalog
 
 # asked only of a superuser: pg_stat_file is not granted to anyone else by default
@@ -36,7 +36,7 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
             continue
         try:
             rows = await conn.fetch(caps.sql(name))
-            results[name] = tuple(from_record(cls, r) for r in rows)
+            results[name] = from_records(cls, rows)
         except asyncpg.PostgresError as exc:
             results[name] = _unavailable(name, exc, caps)
     return Catalog(sampled_at=datetime.now(timezone.utc), results=results)

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Static
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
@@ -34,6 +34,7 @@ from .widgets.detail import DetailPanel
 from .widgets.header import ConsoleHeader, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.panebar import PaneBar
+from .widgets.table import KeyedTable
 
 EXTRA_MAX_AGE_POLLS = 5   # re-read a selected row's locks after this many refreshes
 EXTRA_DEBOUNCE_S = 0.3
@@ -206,15 +207,15 @@ class ConsoleApp(ServerActions, App):
             body = Text(f"detail unavailable: {describe(exc)}", style="red")
         detail.show(body)
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.current_pane.table:
+    @on(KeyedTable.RowHighlighted)
+    def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
+        if event.table is self.current_pane.table:
             self.update_detail()
             self._schedule_extra()
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table is self.current_pane.table:
+    @on(KeyedTable.RowSelected)
+    def _row_selected(self, event: KeyedTable.RowSelected) -> None:
+        if event.table is self.current_pane.table:
             self.action_zoom()
 
     def _schedule_extra(self) -> None:

@@ -1,7 +1,8 @@
 """Findings: the checks of pgconsole.findings over every frame, grouped by severity, each
 with its evidence and remedy; `g` jumps to the pane that shows the object.
 
-Snapshot checks run on every frame (pure functions, cheap). Catalog checks (indexes,
+Snapshot checks run on every frame while the pane is shown and on every 5th one
+otherwise, for the badge in the pane bar (pure functions, but not free). Catalog checks (indexes,
 sequences, XID age...) need their own queries: they run through the monitoring
 session's `run()` when the pane starts and every CATALOG_EVERY_S after, never on the
 event loop's time.
@@ -28,6 +29,7 @@ from .statements import _key as statement_key
 from .table import Col
 
 CATALOG_EVERY_S = 60.0
+BADGE_EVERY_FRAMES = 5   # while the pane is hidden, only its badge needs the result
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 SHORT = {"critical": "crit", "warning": "warn", "info": "info"}
 
@@ -92,6 +94,7 @@ class FindingsPane(Pane):
         self._catalog_at = 0.0
         self._loading = False
         self.show_info = True
+        self._evaluated_seq = -1
 
     # -- evaluation ------------------------------------------------------------------
     def _caps(self, frame: Frame) -> Capabilities:
@@ -99,9 +102,19 @@ class FindingsPane(Pane):
         return caps if isinstance(caps, Capabilities) else caps_from_frame(frame)
 
     def show_frame(self, frame: Frame, redraw: bool) -> None:
-        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds)
+        super().show_frame(frame, redraw)   # shown: redraw() evaluates this very frame
+        if not redraw and (self.result is None or frame.seq - self._evaluated_seq >= BADGE_EVERY_FRAMES):
+            self._evaluate(frame)            # hidden: often enough for the pane bar's badge
         self._maybe_load_catalog()
-        super().show_frame(frame, redraw)
+
+    def _evaluate(self, frame: Frame) -> None:
+        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds)
+        self._evaluated_seq = frame.seq
+
+    def redraw(self) -> None:
+        if self.frame is not None and self._evaluated_seq != self.frame.seq:
+            self._evaluate(self.frame)
+        super().redraw()
 
     def _maybe_load_catalog(self) -> None:
         run = getattr(self.console.source, "run", None)
@@ -120,7 +133,7 @@ class FindingsPane(Pane):
             self._catalog_at = time.monotonic()
             self._loading = False
         if self.frame is not None:
-            self.result = evaluate(self.frame, self.catalog, self._caps(self.frame), self.thresholds)
+            self._evaluate(self.frame)
             if self.console.current_pane is self:
                 self.redraw()
                 self.console.update_detail()

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from rich.text import Text
-from textual.widgets import Static
 
 from ... import fmt
 from ...snapshots import Connections, Frame, Overview
 from ..messages import Link
+from .lines import TextLines
 from .sparkline import sparkline
 
 HISTORY = 240
@@ -23,7 +23,7 @@ def _short_version(version: str) -> str:
     return version.split()[0] if version else "?"
 
 
-class ConsoleHeader(Static):
+class ConsoleHeader(TextLines):
     DEFAULT_CSS = """
     ConsoleHeader { height: 2; padding: 0 1; background: $panel; }
     """
@@ -87,9 +87,9 @@ class ConsoleHeader(Static):
         width = max(self.size.width - 2, 40) if self.size.width else 118
         text = Text("\n").join([self._identity(width), self._pulse(width)])
         sig = (text.plain, tuple(text.spans))
-        if sig != self._shown:   # fixed height: a repaint, never a layout pass
+        if sig != self._shown:   # fixed height: a repaint of the lines that changed, never a layout
             self._shown = sig
-            self.update(text, layout=False)
+            self.update(text)
 
     def _status(self) -> Text:
         t = Text()

@@ -24,13 +24,14 @@ from textual.widgets import Static
 from ...snapshots import Frame, Unavailable
 from .. import keys
 from ..filtering import EMPTY, Filter, parse
+from .lines import TextLines
 from .table import Cells, Col, KeyedTable
 
 if TYPE_CHECKING:
     from ..app import ConsoleApp
 
 PANES: list[type["Pane"]] = []
-ROW_LIMIT = 500  # DataTable slows with very many cells: the top N rows, and say so
+ROW_LIMIT = 500  # cells are built for every row each frame: the top N rows, and say so
 
 
 def register_pane(cls: type["Pane"]) -> type["Pane"]:
@@ -85,7 +86,7 @@ class Pane(Vertical, can_focus=False):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="pane-status")
+        yield TextLines(classes="pane-status")
         yield Static(classes="pane-message")
         for mode, cols in (self.MODES or {"": self.COLUMNS}).items():
             t = KeyedTable(cols, id=self.table_id(mode))
@@ -155,14 +156,12 @@ class Pane(Vertical, can_focus=False):
 
     def _status(self, text: Text) -> None:
         """Repaint the status line; a layout pass only when it needs another height."""
-        status = self.query_one(".pane-status", Static)
+        status = self.query_one(".pane-status", TextLines)
         width = max((status.size.width or self.app.size.width) - 2, 20)
         height = min(2, sum(max(1, -(-Text(line).cell_len // width)) for line in text.plain.split("\n")))
         if status.styles.height is None or status.styles.height.value != height:
             status.styles.height = height
-            status.update(text)
-        else:
-            status.update(text, layout=False)
+        status.update(text)
 
     def _message(self, text: str | None) -> None:
         msg = self.query_one(".pane-message", Static)

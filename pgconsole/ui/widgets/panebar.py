@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from .lines import TextLines
 
 
-class PaneBar(Static):
+class PaneBar(TextLines):
     DEFAULT_CSS = """
     PaneBar { height: 1; padding: 0 1; background: $boost; }
     """
@@ -46,4 +47,4 @@ class PaneBar(Static):
             if badge:
                 t.append(f" {badge[0]}", style=badge[1])
             t.append(" ")
-        self.update(t, layout=False)
+        self.update(t)

@@ -1,21 +1,34 @@
-"""A DataTable updated in place by row key: changed cells only, rows added or removed,
-order imposed by one sort, the cursor staying on the same row. Never cleared on
-refresh (only when a resize changes which columns fit)."""
+"""A keyed table on Textual's line API: rows updated in place by key, one line repainted
+per changed row, the cursor staying on its row across refreshes and re-sorts.
+
+Why not DataTable: it re-renders every visible cell whenever any cell changes (one
+update counter for the whole table) and asks for a layout pass whenever the row count
+changes; a console that refreshes every second with a few ages ticking paid ~14 ms a
+frame for that plus a whole-screen layout. Here a row is rendered to a Strip once per
+distinct content and the strip is kept; a frame that changes two rows repaints two
+lines, and the screen is laid out again only when the scrollbar appears or goes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ... import fmt
 
-PADDING = 1  # DataTable.cell_padding: on each side of every cell
+PADDING = 1  # blank cells on each side of every column
 
 
 @dataclass(frozen=True)
@@ -30,41 +43,93 @@ class Col:
     min_flex: int = 16
 
 
-class KeyText(Text):
-    """The first cell of a row: it carries the row key so one sort can impose our order."""
-
-    def __init__(self, text: str, style: str = "", row_key: str = "", justify=None) -> None:
-        super().__init__(text, style=style, justify=justify, no_wrap=True, end="")
-        self.row_key = row_key
-
-
 Cells = Mapping[str, Text | str]
 
 
-def _sig(cell: Text | str) -> tuple:
-    if isinstance(cell, Text):
-        return (cell.plain, str(cell.style), tuple(cell.spans))
-    return (cell,)
+class Row:
+    """One row as shown: its cells for the shown columns, their signature, its strips."""
+
+    __slots__ = ("key", "cells", "sig", "strips")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.cells: tuple[Text, ...] = ()
+        self.sig: tuple = ()
+        self.strips: dict[tuple, Strip] = {}   # (width, cursor, styles) -> rendered line
 
 
-class KeyedTable(DataTable):
+def _sig(cell: Text) -> tuple:
+    return (cell.plain, str(cell.style), tuple(cell.spans)) if cell.spans else (cell.plain, str(cell.style))
+
+
+class KeyedTable(ScrollView, can_focus=True):
+    """A header line and keyed rows. `sync()` makes it show rows in a given order."""
+
+    COMPONENT_CLASSES = {"keyed-table--header", "keyed-table--cursor"}
     DEFAULT_CSS = """
-    KeyedTable { scrollbar-size-vertical: 1; }
+    KeyedTable {
+        background: $surface; color: $foreground;
+        overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1;
+        &:focus { background-tint: $foreground 5%; }
+        & > .keyed-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .keyed-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .keyed-table--cursor {
+            background: $block-cursor-blurred-background; color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .keyed-table--cursor {
+            background: $block-cursor-background; color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
     """
-    # rows matter more than columns here: Home/End go to the first/last row
-    BINDINGS = [Binding("home", "scroll_top", "First row", show=False, id="table.first"),
-                Binding("end", "scroll_bottom", "Last row", show=False, id="table.last")]
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("down", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("home", "first", "First row", show=False, id="table.first"),
+        Binding("end", "last", "Last row", show=False, id="table.last"),
+        Binding("enter", "select", "Open", show=False, id="table.select"),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor is on another row (moved, or its row went away)."""
+
+        def __init__(self, table: "KeyedTable", key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> "KeyedTable":
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click) on the highlighted row."""
+
+        def __init__(self, table: "KeyedTable", key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> "KeyedTable":
+            return self.table
 
     def __init__(self, columns: list[Col], **kw) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, cell_padding=PADDING, **kw)
+        super().__init__(**kw)
         self.all_columns = columns
         self.shown_cols: tuple[Col, ...] = ()
-        self._full: dict[str, Cells] = {}        # every row's cells as given (for re-layout)
-        self._shown: dict[str, tuple] = {}       # signatures of what is on screen
-        self._order: list[str] = []
-        self._flex_width = 20
         self.labels: dict[str, str] = {c.key: c.label for c in columns}
-        self._cells_cache: dict[tuple, tuple] = {}
+        self.rows: dict[str, Row] = {}            # shown rows by key (objects kept across frames)
+        self._full: dict[str, Cells] = {}         # every row's cells as given (for a re-layout)
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._flex_width = 20
+        self._header: tuple[tuple, Strip] | None = None
+        self.cursor_row = -1
+        self._pass: tuple[int, Style, int] | None = None
 
     # -- layout ----------------------------------------------------------------
     def _choose(self, width: int) -> tuple[tuple[Col, ...], int]:
@@ -80,29 +145,14 @@ class KeyedTable(DataTable):
         cols, flex_w = self._choose(width)
         if not force and cols == self.shown_cols and flex_w == self._flex_width:
             return
-        selected = self.selected_key
         self.shown_cols, self._flex_width = cols, flex_w
-        self.clear(columns=True)
-        for c in cols:
-            self.add_column(self._label(c), width=flex_w if c.flex else c.width, key=c.key)
-        self._shown.clear()
+        self._header = None
+        selected = self.selected_key
         rows = [(k, self._full[k]) for k in self._order if k in self._full]
+        self.rows.clear()   # the cells depend on the columns: made again from what was given
         self._order = []
         self.sync(rows, selected=selected)
-
-    def _label(self, c: Col) -> Text:
-        return Text(self.labels.get(c.key, c.label), justify="right" if c.right else "left", no_wrap=True)
-
-    def set_label(self, key: str, label: str) -> None:
-        """Change a column title in place (sort arrows)."""
-        if self.labels.get(key) == label:
-            return
-        self.labels[key] = label
-        for c in self.shown_cols:
-            if c.key == key:
-                self.columns[key].label = self._label(c)  # type: ignore[index]
-                self._clear_caches()
-                self.refresh()
+        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         self.relayout()
@@ -110,98 +160,241 @@ class KeyedTable(DataTable):
     def on_mount(self) -> None:
         self.relayout(force=True)
 
-    # -- rendering ---------------------------------------------------------------
-    def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        """DataTable drops every rendered cell whenever any cell changes (one update counter
-        for the whole table); a refresh changes a few ages, so keep what did not change,
-        keyed by the cell object itself (unchanged cells keep their object)."""
-        if row_index < 0 or column_index < 0:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        try:
-            cell = self._data[self._row_locations.get_key(row_index)][self._column_locations.get_key(column_index)]
-        except KeyError:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        key = (row_index, column_index, id(cell), base_style, width, cursor, hover, self._show_hover_cursor,
-               self._pseudo_class_state)
-        hit = self._cells_cache.get(key)
-        if hit is not None and hit[0] is cell:
-            return hit[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        if len(self._cells_cache) > 20000:
-            self._cells_cache.clear()
-        self._cells_cache[key] = (cell, lines)   # the cell is kept alive: its id stays its own
-        return lines
+    def set_label(self, key: str, label: str) -> None:
+        """Change a column title in place (sort arrows)."""
+        if self.labels.get(key) == label:
+            return
+        self.labels[key] = label
+        if any(c.key == key for c in self.shown_cols):
+            self._header = None
+            self.refresh(Region(0, 0, self.size.width, 1))
 
     # -- data ------------------------------------------------------------------
     @property
-    def selected_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - no valid cursor
-            return None
-        return key.value
+    def row_count(self) -> int:
+        return len(self._order)
 
-    def _render_cells(self, key: str, cells: Cells) -> list[Text | str]:
-        out: list[Text | str] = []
-        for i, c in enumerate(self.shown_cols):
+    @property
+    def ordered_keys(self) -> list[str]:
+        return list(self._order)
+
+    @property
+    def selected_key(self) -> str | None:
+        if 0 <= self.cursor_row < len(self._order):
+            return self._order[self.cursor_row]
+        return None
+
+    def get_row_index(self, key: str) -> int | None:
+        return self._index.get(key)
+
+    def _cells(self, cells: Cells) -> tuple[Text, ...]:
+        out = []
+        for c in self.shown_cols:
             v = cells.get(c.key, "")
             if isinstance(v, str):
-                v = Text(v, no_wrap=True, end="")
+                v = Text(v)
             if c.flex:
-                v = Text(fmt.one_line(v.plain, self._flex_width), style=v.style, no_wrap=True, end="")
-            if c.right:
-                v = Text(v.plain, style=v.style, justify="right", no_wrap=True, end="", spans=v.spans)
-            if i == 0:
-                v = KeyText(v.plain, style=str(v.style), row_key=key, justify=v.justify)
+                v = Text(fmt.one_line(v.plain, self._flex_width), style=v.style)
             out.append(v)
-        return out
+        return tuple(out)
 
-    def sync(self, rows: list[tuple[str, Cells]], selected: str | None = None) -> None:
-        """Make the table show `rows`, in this order, touching only what changed."""
+    def sync(self, rows: Iterable[tuple[str, Cells]], selected: str | None = None) -> None:
+        """Show `rows`, in this order, repainting only the lines whose content changed."""
+        rows = list(rows)
+        self._full = dict(rows)
         if not self.shown_cols:
-            self._full = dict(rows)
             self._order = [k for k, _ in rows]
             return
         selected = selected if selected is not None else self.selected_key
-        wanted = dict(rows)
-        with self.app.batch_update():
-            for k in [k for k in self._shown if k not in wanted]:
-                try:
-                    self.remove_row(k)
-                except RowDoesNotExist:
-                    pass
-                self._shown.pop(k, None)
-                self._full.pop(k, None)
-            for key, cells in rows:
-                rendered = self._render_cells(key, cells)
-                sigs = tuple(_sig(v) for v in rendered)
-                old = self._shown.get(key)
-                if old is None:
-                    self.add_row(*rendered, key=key)
-                elif old != sigs:
-                    for c, v, s_new, s_old in zip(self.shown_cols, rendered, sigs, old):
-                        if s_new != s_old:
-                            self.update_cell(key, c.key, v)
-                self._shown[key] = sigs
-                self._full[key] = cells
-            order = [k for k, _ in rows]
-            if order != self._order:
-                pos = {k: i for i, k in enumerate(order)}
-                first = self.shown_cols[0].key
-                self.sort(first, key=lambda cell: pos.get(getattr(cell, "row_key", ""), len(pos)))
-                self._order = order
-            if selected is not None and selected in wanted:
-                idx = self.get_row_index(selected)
-                if idx != self.cursor_row:
-                    self.move_cursor(row=idx, scroll=False)
+        order = [k for k, _ in rows]
+        moved = order != self._order
+        before = self._order
+        changed: list[str] = []
+        kept: dict[str, Row] = {}
+        for key, given in rows:
+            row = self.rows.get(key)
+            if row is None:
+                row = Row(key)
+            cells = self._cells(given)
+            sig = tuple(_sig(c) for c in cells)
+            if sig != row.sig:
+                row.cells, row.sig = cells, sig
+                row.strips.clear()
+                changed.append(key)
+            kept[key] = row
+        self.rows = kept
+        if moved:
+            self._order = order
+            self._index = {k: i for i, k in enumerate(order)}
+        cursor = self._index.get(selected, -1) if selected is not None else -1
+        if cursor < 0 and order:
+            cursor = min(max(self.cursor_row, 0), len(order) - 1)
+        old_cursor, self.cursor_row = self.cursor_row, cursor
+        if moved:
+            self._set_height(len(order))
+        if cursor != old_cursor and cursor >= 0:
+            self._scroll_to_cursor()
+        self._refresh_changed(before, set(changed), old_cursor)
+        now = self.selected_key
+        if now is not None and now != selected:
+            self.post_message(self.RowHighlighted(self, now))
+
+    def _refresh_changed(self, before: list[str], changed: set[str], old_cursor: int) -> None:
+        """Mark dirty the shown lines whose row, content or cursor state differ."""
+        top = int(self.scroll_y)
+        order = self._order
+        for y in range(1, self.size.height):
+            i = top + y - 1
+            old = before[i] if i < len(before) else None
+            new = order[i] if i < len(order) else None
+            if old != new or new in changed or (i in (old_cursor, self.cursor_row) and old_cursor != self.cursor_row):
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def _set_height(self, rows: int) -> None:
+        size = Size(self.size.width, rows + 1)   # + the header line
+        if size == self.virtual_size:
+            return
+        height = self.size.height
+        if not self.is_attached or (size.height > height) != (self.virtual_size.height > height):
+            self.virtual_size = size            # the scrollbar comes or goes: a layout pass
+        else:
+            # same gutter: no layout needed, only the scrollbar's length and the lines
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
 
     def select_key(self, key: str) -> bool:
-        try:
-            idx = self.get_row_index(key)
-        except RowDoesNotExist:
+        idx = self._index.get(key)
+        if idx is None:
             return False
-        self.move_cursor(row=idx)
+        self.move_cursor(idx)
         return True
+
+    # -- cursor ------------------------------------------------------------------
+    def move_cursor(self, row: int, scroll: bool = True) -> None:
+        if not self._order:
+            return
+        row = max(0, min(row, len(self._order) - 1))
+        if row == self.cursor_row:
+            return
+        old, self.cursor_row = self.cursor_row, row
+        self._refresh_row(old)
+        self._refresh_row(row)
+        if scroll:
+            self._scroll_to_cursor()
+        self.post_message(self.RowHighlighted(self, self._order[row]))
+
+    def _page(self) -> int:
+        return max(1, self.size.height - 2)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - self._page())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + self._page())
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self._order) - 1)
+
+    def action_select(self) -> None:
+        key = self.selected_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key))
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_y) + event.y - 1
+        if event.y < 1 or not 0 <= row < len(self._order):
+            return
+        if row == self.cursor_row:
+            self.action_select()
+        else:
+            self.move_cursor(row, scroll=False)
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(self.size.height - 1, 1)
+        top = int(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_y) + 1
+        if 0 <= index < len(self._order) and 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # -- rendering ---------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line needs, looked up once a pass (size and rich_style walk the DOM)
+        self._pass = (self.size.width, self.rich_style, int(self.scroll_y))
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
+    def render_line(self, y: int) -> Strip:
+        width, base, top = self._pass or (self.size.width, self.rich_style, int(self.scroll_y))
+        if y == 0:
+            return self._header_strip(width, base)
+        index = top + y - 1
+        if not 0 <= index < len(self._order):
+            return Strip.blank(width, base)
+        row = self.rows[self._order[index]]
+        over = self.get_component_rich_style("keyed-table--cursor") if index == self.cursor_row else None
+        cache_key = (width, base, over)
+        strip = row.strips.get(cache_key)
+        if strip is None:
+            strip = row.strips[cache_key] = self._strip(row.cells, width, base, over)
+        return strip
+
+    def _header_strip(self, width: int, base: Style) -> Strip:
+        style = base + self.get_component_rich_style("keyed-table--header")
+        key = (width, style, tuple(self.labels.get(c.key, c.label) for c in self.shown_cols))
+        if self._header is None or self._header[0] != key:
+            labels = tuple(Text(label) for label in key[2])
+            self._header = (key, self._strip(labels, width, style, None))
+        return self._header[1]
+
+    def _strip(self, cells: tuple[Text, ...], width: int, base: Style, over: Style | None) -> Strip:
+        console = self.app.console
+        get_style = console.get_style
+        pad = Segment(" " * PADDING, base)
+        segments: list[Segment] = []
+        for col, cell in zip(self.shown_cols, cells):
+            w = self._flex_width if col.flex else col.width
+            segments.append(pad)
+            plain = cell.plain
+            if not cell.spans and "\n" not in plain:
+                # the common cell: one style, fitted by hand (Text.render would only add work)
+                n = cell_len(plain)
+                if n > w:
+                    plain, n = set_cell_size(plain, w - 1) + "…", w
+                fill = " " * (w - n)
+                segments.append(Segment(fill + plain if col.right else plain + fill,
+                                        base + get_style(cell.style)))
+            else:
+                text = cell.copy()
+                text.no_wrap, text.end = True, ""
+                n = text.cell_len
+                if n > w:
+                    text.truncate(w, overflow="ellipsis")
+                elif n < w:
+                    if col.right:
+                        text.pad_left(w - n)
+                    else:
+                        text.pad_right(w - n)
+                # Text.render leaves the text's own style to its caller (only spans are applied)
+                segments.extend(Segment.apply_style(text.render(console), base + get_style(text.style)))
+            segments.append(pad)
+        if over is None:
+            return Strip(segments).crop_extend(0, width, base)
+        # the cursor's colours win over the cells' own, as in DataTable
+        return Strip(Segment.apply_style(segments, post_style=over)).crop_extend(0, width, base + over)

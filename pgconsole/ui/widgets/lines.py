@@ -1,0 +1,111 @@
+"""A text block on Textual's line API that repaints only the lines that changed.
+
+Static re-renders and re-styles all of its lines on every update; the header, the
+pane status lines and the detail panel get a new renderable every refresh in which
+one figure or age moved, so most of that work redrew what was already on screen.
+Here the renderable is rendered to strips once, compared line by line with what is
+shown, and only the lines that differ are marked dirty. The height is the CSS's:
+what does not fit is cut (the detail panel says so; Enter opens it all).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class TextLines(Widget):
+    DEFAULT_CSS = """
+    TextLines { height: auto; }
+    """
+
+    def __init__(self, renderable: RenderableType = "", **kw) -> None:
+        super().__init__(**kw)
+        self._renderable: RenderableType = renderable
+        self._lines: list[list[Segment]] = []
+        self._width = 0
+        self._strips: dict[int, tuple[tuple[int, Style], Strip]] = {}
+        self._pass_style: Style | None = None
+
+    @property
+    def renderable(self) -> RenderableType:
+        return self._renderable
+
+    def render(self) -> RenderableType:
+        """For tests and screenshots that read the text back."""
+        return self._renderable
+
+    def update(self, renderable: RenderableType = "") -> None:
+        self._renderable = renderable
+        self._rerender()
+
+    def on_resize(self) -> None:
+        # (Textual also runs a subclass's own on_resize: each class in the MRO gets the event)
+        self._rerender(full=True)
+
+    def on_mount(self) -> None:
+        self._rerender(full=True)
+
+    def _rerender(self, full: bool = False) -> None:
+        width = self.size.width
+        if not width or not self.is_attached:
+            return
+        lines = render_lines(self.app.console, self._renderable, width)
+        old, self._lines = self._lines, lines
+        if full or width != self._width:
+            self._width = width
+            self._strips.clear()
+            self.refresh()
+            return
+        for y in range(min(max(len(old), len(lines)), self.size.height)):
+            if y >= len(old) or y >= len(lines) or old[y] != lines[y]:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, width, 1))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_style = self.rich_style   # walks the DOM: once a pass, not once a line
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self._pass_style or self.rich_style
+        if y >= len(self._lines):
+            return Strip.blank(width, base)
+        cached = self._strips.get(y)
+        if cached is not None and cached[0] == (width, base):
+            return cached[1]
+        strip = Strip(Segment.apply_style(self._lines[y], style=base)).crop_extend(0, width, base)
+        self._strips[y] = ((width, base), strip)
+        return strip
+
+
+def render_lines(console: Console, renderable: RenderableType, width: int) -> list[list[Segment]]:
+    """Lines of segments. Text (and groups of Text), what the console shows, take a short
+    path: Rich's general one wraps every line through its word-wrapping machinery,
+    about 2 ms a call for a header that fits its width anyway."""
+    if isinstance(renderable, str):
+        renderable = Text(renderable)
+    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+    if not all(isinstance(p, Text) for p in parts):
+        return console.render_lines(renderable, console.options.update(width=width, height=None), pad=False)
+    get_style = console.get_style
+    out: list[list[Segment]] = []
+    for part in parts:
+        for line in part.split("\n", allow_blank=True):
+            pieces = [line]
+            if line.cell_len > width:
+                if part.no_wrap:
+                    line.truncate(width, overflow=part.overflow or "crop")
+                else:
+                    pieces = line.wrap(console, width)
+            for piece in pieces:
+                out.append(list(Segment.apply_style(piece.render(console), get_style(piece.style))))
+    return out
