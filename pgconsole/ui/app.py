@@ -70,33 +70,41 @@ class ConsoleApp(ServerActions, App):
         self._extra_timer = None
         self._link_state = "connecting"
         self._panes: list[Pane] = []
+        # the widgets every frame touches, kept at hand (query_one walks the DOM each time)
+        self._header = ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
+        self._panebar = PaneBar(id="panebar")
+        self._switcher = ContentSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
+        self._detail = DetailPanel(id="detail")
+        self._pane_by_id: dict[str, Pane] = {}
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
+        yield self._header
         yield Static("", id="banner")
-        yield PaneBar(id="panebar")
-        with ContentSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}"):
+        yield self._panebar
+        with self._switcher:
             for cls in PANES:
-                yield cls()
-        yield DetailPanel(id="detail")
+                pane = cls()
+                self._pane_by_id[pane.id or ""] = pane
+                yield pane
+        yield self._detail
         yield LoadPanel(ascii=self.ascii, id="load")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(PaneBar).set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
+        self._panebar.set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
         self.header.set_state(refresh_s=self.refresh_s, read_only=self.read_only)
         if self.ascii:
             self.screen.add_class("-ascii")
         self.current_pane.table.focus()
-        self._panes = list(self.query(Pane))
+        self._panes = list(self._pane_by_id.values())
         self.set_interval(1.0, self.header.tick)
         if self.poller is not None and self.start_polling:
             self.poll_loop()
 
     @property
     def header(self) -> ConsoleHeader:
-        return self.query_one(ConsoleHeader)
+        return self._header
 
     @property
     def panes(self) -> list[Pane]:
@@ -104,8 +112,9 @@ class ConsoleApp(ServerActions, App):
 
     @property
     def current_pane(self) -> Pane:
-        current = self.query_one(ContentSwitcher).current
-        return self.query_one(f"#{current}", Pane)
+        if not self._switcher.is_attached:
+            raise NoMatches("the console's widgets are gone (shutting down)")
+        return self._pane_by_id[self._switcher.current or ""]
 
     @property
     def caps(self):
@@ -153,7 +162,7 @@ class ConsoleApp(ServerActions, App):
                 badge = pane.badge(frame)
                 if badge:
                     badges[pane.pane_id] = badge
-            self.query_one(PaneBar).set_badges(badges)
+            self._panebar.set_badges(badges)
             self.update_detail()
         self._notify_errors(frame.errors)
         self._refresh_extra(stale_only=True)
@@ -183,12 +192,12 @@ class ConsoleApp(ServerActions, App):
 
     # -- panes and detail --------------------------------------------------------------
     def action_show_pane(self, pane_id: str) -> None:
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self._switcher
         if switcher.current == f"pane-{pane_id}":
             return
         switcher.current = f"pane-{pane_id}"
         pane = self.current_pane
-        self.query_one(PaneBar).set_current(pane_id)
+        self._panebar.set_current(pane_id)
         if self.frame is not None and pane.drawn_seq != self.frame.seq:
             pane.redraw()
         pane.table.focus()
@@ -197,7 +206,7 @@ class ConsoleApp(ServerActions, App):
         self.refresh_bindings()
 
     def update_detail(self) -> None:
-        detail = self.query_one(DetailPanel)
+        detail = self._detail
         if not detail.display:
             return
         pane = self.current_pane
@@ -226,7 +235,7 @@ class ConsoleApp(ServerActions, App):
     def _refresh_extra(self, stale_only: bool) -> None:
         try:
             pane = self.current_pane
-            shown = self.query_one(DetailPanel).display
+            shown = self._detail.display
         except NoMatches:
             return  # a debounce timer firing while the app tears its widgets down
         key = pane.selected_key

@@ -80,16 +80,19 @@ class Pane(Vertical, can_focus=False):
         self.extras: dict[tuple[str, str], Any] = {}   # (kind, row key) -> loaded detail
         self._objects: dict[str, Any] = {}            # row key -> the snapshot object drawn
         self._message_text: str | None = None
+        self._status_line = TextLines(classes="pane-status")
+        self._message_box = Static(classes="pane-message")
+        self._tables: dict[str, KeyedTable] = {}
 
     @property
     def console(self) -> "ConsoleApp":
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield TextLines(classes="pane-status")
-        yield Static(classes="pane-message")
+        yield self._status_line
+        yield self._message_box
         for mode, cols in (self.MODES or {"": self.COLUMNS}).items():
-            t = KeyedTable(cols, id=self.table_id(mode))
+            t = self._tables[mode] = KeyedTable(cols, id=self.table_id(mode))
             t.display = mode == self.mode
             yield t
 
@@ -102,7 +105,7 @@ class Pane(Vertical, can_focus=False):
 
     @property
     def table(self) -> KeyedTable:
-        return self.query_one(f"#{self.table_id(self.mode)}", KeyedTable)
+        return self._tables[self.mode]
 
     def set_mode(self, mode: str) -> None:
         had_focus = self.table.has_focus
@@ -110,8 +113,8 @@ class Pane(Vertical, can_focus=False):
         default = self.DEFAULT_SORT if self.DEFAULT_SORT in {c.key for c in self.MODES.get(mode, [])} else None
         self.sort_key, self.sort_reverse = self._sorts.get(mode, (default, False))
         self.mode = mode
-        for t in self.query(KeyedTable):
-            t.display = t.id == self.table_id(mode)
+        for m, t in self._tables.items():
+            t.display = m == mode
         self.redraw()
         if had_focus:
             self.table.focus()
@@ -156,7 +159,7 @@ class Pane(Vertical, can_focus=False):
 
     def _status(self, text: Text) -> None:
         """Repaint the status line; a layout pass only when it needs another height."""
-        status = self.query_one(".pane-status", TextLines)
+        status = self._status_line
         width = max((status.size.width or self.app.size.width) - 2, 20)
         height = min(2, sum(max(1, -(-Text(line).cell_len // width)) for line in text.plain.split("\n")))
         if status.styles.height is None or status.styles.height.value != height:
@@ -164,7 +167,7 @@ class Pane(Vertical, can_focus=False):
         status.update(text)
 
     def _message(self, text: str | None) -> None:
-        msg = self.query_one(".pane-message", Static)
+        msg = self._message_box
         if msg.display != (text is not None):
             msg.display = text is not None
         if self.table.display != (text is None):
