@@ -13,7 +13,7 @@ from typing import Iterable
 
 from .snapshots import (
     Backend, Cache, Connections, DatabaseSize, IndexCache, IndexIO, Overview, OverviewRow,
-    Statement, StatementRow, Statements, TableCache, TableIO,
+    StateCount, Statement, StatementRow, Statements, TableCache, TableIO,
 )
 
 
@@ -73,14 +73,19 @@ def overview(cur: OverviewRow, prev: OverviewRow | None, databases: tuple[Databa
     )
 
 
-def connections(backends: Iterable[Backend], limited: str | None = None) -> Connections:
+def connections(backends: Iterable[Backend], limited: str | None = None,
+                counts: Iterable[StateCount] | None = None) -> Connections:
+    """`counts`: the server's own count by state, given when `backends` leaves idle sessions out."""
     rows = tuple(backends)
-    counts = Counter((b.state or b.backend_type or "unknown") for b in rows
-                     if b.backend_type in (None, "client backend"))
+    if counts is None:
+        by_state = dict(Counter((b.state or b.backend_type or "unknown") for b in rows
+                                if b.backend_type in (None, "client backend")))
+    else:
+        by_state = {c.state: c.sessions for c in counts}
     iit = sorted(((b.pid, b.state_age_s or 0.0) for b in rows if b.idle_in_transaction),
                  key=lambda t: -t[1])
-    return Connections(backends=rows, counts_by_state=dict(counts), idle_in_transaction=tuple(iit),
-                       limited=limited)
+    return Connections(backends=rows, counts_by_state=by_state, idle_in_transaction=tuple(iit),
+                       limited=limited, all_sessions=counts is None)
 
 
 def cache(tables: Iterable[TableIO], indexes: Iterable[IndexIO],

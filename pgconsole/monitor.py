@@ -58,6 +58,12 @@ class Monitor:
         self._timeouts: dict[str, int] = {}
         self._lock = asyncio.Lock()
 
+    def include_idle_sessions(self, on: bool) -> None:
+        """Whether the connections view lists idle sessions (the console: only while shown)."""
+        for c in self.collectors:
+            if isinstance(c, ConnectionsCollector):
+                c.idle_rows = on
+
     @property
     def connected(self) -> bool:
         return self.conn is not None and not self.conn.is_closed()

@@ -178,11 +178,18 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class StateCount:
+    state: str
+    sessions: int
+
+
+@dataclass(frozen=True)
 class Connections:
     backends: tuple[Backend, ...]
-    counts_by_state: dict[str, int] = field(hash=False)
+    counts_by_state: dict[str, int] = field(hash=False)  # client sessions, idle ones included always
     idle_in_transaction: tuple[tuple[int, float], ...]  # (pid, seconds in that state), oldest first
     limited: str | None = None  # what this role cannot see, and the GRANT that fixes it
+    all_sessions: bool = True   # False: idle sessions that block nobody are left out of backends
 
     def by_pid(self) -> dict[int, Backend]:
         return {b.pid: b for b in self.backends}

@@ -103,6 +103,45 @@ async def test_idle_in_transaction_session_appears_with_its_age(fresh_db):
         await idle.close()
 
 
+async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_they_block(fresh_db):
+    """The console with idle sessions hidden: the poll leaves idle rows out but counts them,
+    and keeps an idle session that blocks someone (an advisory lock outlives its query)."""
+    idlers = [await session(fresh_db, application_name="idler") for _ in range(3)]
+    blocker = await session(fresh_db, application_name="advisory-holder")
+    waiter = await session(fresh_db, application_name="advisory-waiter")
+    task = None
+    try:
+        await blocker.execute("SELECT pg_advisory_lock(4242)")          # then idle, holding it
+        task = asyncio.create_task(waiter.execute("SELECT pg_advisory_lock(4242)"))
+        await wait_until(lambda: blocker.fetchval(
+            "SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+        mon = Monitor(fresh_db)
+        try:
+            full = (await mon.poll()).connections
+            mon.include_idle_sessions(False)
+            frame = await mon.poll()
+        finally:
+            await mon.close()
+        lean = frame.connections
+        assert isinstance(full, Connections) and isinstance(lean, Connections)
+        assert full.all_sessions and not lean.all_sessions
+        idle_pids = {c.get_server_pid() for c in idlers}
+        assert idle_pids <= set(full.by_pid()) and not idle_pids & set(lean.by_pid())
+        held_by = blocker.get_server_pid()
+        assert lean.by_pid()[held_by].state == "idle"                    # listed: it blocks the waiter
+        assert lean.by_pid()[waiter.get_server_pid()].waiting_on_lock
+        assert lean.counts_by_state.get("idle", 0) >= len(idle_pids) + 1
+        assert lean.counts_by_state.get("idle", 0) == full.counts_by_state.get("idle", 0)
+        locks = frame.locks
+        assert isinstance(locks, Locks) and locks.roots == (held_by,) and locks.node(held_by).backend is not None
+    finally:
+        await blocker.execute("SELECT pg_advisory_unlock_all()")
+        if task is not None:
+            await asyncio.wait_for(task, 10)
+        for c in (*idlers, blocker, waiter):
+            await c.close()
+
+
 async def test_dead_tuples_and_estimated_bloat_then_exact_figures(fresh_db, pg_version):
     conn = await session(fresh_db)
     try:
@@ -282,7 +321,8 @@ async def test_every_sql_file_runs_and_its_columns_match_the_dataclass(fresh_db,
 
     fields_of = {
         "overview": snapshots.OverviewRow, "database_sizes": snapshots.DatabaseSize,
-        "connections": snapshots.Backend, "locks": snapshots.LockWait, "locks_held": snapshots.HeldLock,
+        "connections": snapshots.Backend, "connection_states": snapshots.StateCount,
+        "locks": snapshots.LockWait, "locks_held": snapshots.HeldLock,
         "cache_tables": snapshots.TableIO, "cache_indexes": snapshots.IndexIO,
         "statements": snapshots.StatementRow, "table_bloat": snapshots.TableBloatRow,
         "index_bloat": snapshots.IndexBloatRow, "pgstattuple": snapshots.ExactBloat,
@@ -367,7 +407,7 @@ async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_para
     conn = await session(pg_params)
     try:
         version = await conn.fetchval("SELECT current_setting('server_version_num')::int")
-        rows = await conn.fetch(sqlfiles.load("connections", version), 8192)
+        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True)
         built = from_records(Backend, rows)
         assert built == tuple(Backend(**dict(r)) for r in rows) and len(built) == len(rows)
         assert hash(built[0]) == hash(Backend(**dict(rows[0])))

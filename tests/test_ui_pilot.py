@@ -92,8 +92,10 @@ async def test_toggles_idle_waiting_and_idle_in_transaction():
     async with app.run_test(size=(120, 40)) as pilot:
         app.show_frame(FRAMES[-1])
         assert "105" not in order(app)            # idle hidden by default
+        assert app.source.idle_sessions == [False]   # ... so the poll need not read them
         await pilot.press("i")
         assert "105" in order(app)
+        assert app.source.idle_sessions == [False, True]
         await pilot.press("w")
         assert sorted(order(app)) == ["102", "103"]
         await pilot.press("x")

@@ -131,6 +131,10 @@ class CannedSource:
     def __init__(self, frames: list[Frame]):
         self.frames = list(frames)
         self.polls = 0
+        self.idle_sessions: list[bool] = []   # what the console asked for, in order
+
+    def include_idle_sessions(self, on: bool) -> None:
+        self.idle_sessions.append(on)
 
     async def poll(self, force=frozenset()):
         f = self.frames[min(self.polls, len(self.frames) - 1)]

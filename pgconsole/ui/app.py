@@ -98,9 +98,19 @@ class ConsoleApp(ServerActions, App):
             self.screen.add_class("-ascii")
         self.current_pane.table.focus()
         self._panes = list(self._pane_by_id.values())
+        self.want_idle_sessions(False)   # hidden until `i`: the poll need not read them
         self.set_interval(1.0, self.header.tick)
         if self.poller is not None and self.start_polling:
             self.poll_loop()
+
+    def want_idle_sessions(self, shown: bool) -> None:
+        """Tell the data core whether idle sessions are on screen; fetch them now if they are."""
+        include = getattr(self.source, "include_idle_sessions", None)
+        if include is None:
+            return
+        include(shown)
+        if shown and self.poller is not None and self.frame is not None:
+            self.poller.refresh_now(("connections",))
 
     @property
     def header(self) -> ConsoleHeader:

@@ -1,4 +1,6 @@
--- Every backend (14+: query_id links to pg_stat_statements). $1: longest query text to return.
+-- Every backend ($2 true), or every one but the idle sessions that block nobody (the
+-- console with idle sessions hidden: they are most rows and counted apart). 14+: query_id links to pg_stat_statements.
+-- $1: longest query text to return.
 SELECT
     a.pid,
     a.usename::text AS usename,
@@ -20,4 +22,8 @@ SELECT
     a.pid = pg_backend_pid() AS is_self,
     age(a.backend_xmin)::bigint AS xmin_age
 FROM pg_stat_activity a
+WHERE $2::bool
+   OR a.state IS DISTINCT FROM 'idle'
+   -- an idle session can still block others (an advisory lock): keep those
+   OR a.pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w WHERE w.wait_event_type = 'Lock')
 ORDER BY a.pid

@@ -115,6 +115,8 @@ class ConnectionsPane(Pane):
         notes = []
         if not self.show_idle:
             notes.append("idle hidden (i)")
+        elif not view.all_sessions:
+            notes.append("reading idle sessions…")
         if self.only_waiting:
             notes.append("only waiting (w)")
         if self.only_idle_xact:
@@ -150,6 +152,7 @@ class ConnectionsPane(Pane):
     # -- keys ------------------------------------------------------------------------
     def action_toggle_idle(self) -> None:
         self.show_idle = not self.show_idle
+        self.console.want_idle_sessions(self.show_idle)
         self.redraw()
 
     def action_only_waiting(self) -> None:

@@ -31,6 +31,7 @@ class TextLines(Widget):
         self._width = 0
         self._strips: dict[int, tuple[tuple[int, Style], Strip]] = {}
         self._pass_style: Style | None = None
+        self._sig: tuple | None = None
 
     @property
     def renderable(self) -> RenderableType:
@@ -41,7 +42,10 @@ class TextLines(Widget):
         return self._renderable
 
     def update(self, renderable: RenderableType = "") -> None:
-        self._renderable = renderable
+        sig = _signature(renderable)
+        if sig is not None and sig == self._sig:
+            return   # the same text again (most status lines, most frames): nothing to do
+        self._renderable, self._sig = renderable, sig
         self._rerender()
 
     def on_resize(self) -> None:
@@ -85,6 +89,16 @@ class TextLines(Widget):
         strip = Strip(Segment.apply_style(self._lines[y], style=base)).crop_extend(0, width, base)
         self._strips[y] = ((width, base), strip)
         return strip
+
+
+def _signature(renderable: RenderableType) -> tuple | None:
+    """What a Text (or a group of Texts) shows; None for anything else (always redrawn)."""
+    if isinstance(renderable, str):
+        return (renderable,)
+    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+    if not all(isinstance(p, Text) for p in parts):
+        return None
+    return tuple((p.plain, str(p.style), tuple(p.spans), p.no_wrap) for p in parts)
 
 
 def render_lines(console: Console, renderable: RenderableType, width: int) -> list[list[Segment]]:

@@ -130,6 +130,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._header: tuple[tuple, Strip] | None = None
         self.cursor_row = -1
         self._pass: tuple[int, Style, int] | None = None
+        self._styles: dict[tuple, Style] = {}
 
     # -- layout ----------------------------------------------------------------
     def _choose(self, width: int) -> tuple[tuple[Col, ...], int]:
@@ -363,9 +364,19 @@ class KeyedTable(ScrollView, can_focus=True):
             self._header = (key, self._strip(labels, width, style, None))
         return self._header[1]
 
+    def _style(self, base: Style, style: str | Style) -> Style:
+        """base + a cell's style, parsed and combined once per distinct pair."""
+        key = (base, style)
+        found = self._styles.get(key)
+        if found is None:
+            if len(self._styles) > 256:
+                self._styles.clear()
+            found = self._styles[key] = base + self.app.console.get_style(style)
+        return found
+
     def _strip(self, cells: tuple[Text, ...], width: int, base: Style, over: Style | None) -> Strip:
         console = self.app.console
-        get_style = console.get_style
+        style_of = self._style
         pad = Segment(" " * PADDING, base)
         segments: list[Segment] = []
         for col, cell in zip(self.shown_cols, cells):
@@ -378,8 +389,7 @@ class KeyedTable(ScrollView, can_focus=True):
                 if n > w:
                     plain, n = set_cell_size(plain, w - 1) + "…", w
                 fill = " " * (w - n)
-                segments.append(Segment(fill + plain if col.right else plain + fill,
-                                        base + get_style(cell.style)))
+                segments.append(Segment(fill + plain if col.right else plain + fill, style_of(base, cell.style)))
             else:
                 text = cell.copy()
                 text.no_wrap, text.end = True, ""
@@ -392,7 +402,7 @@ class KeyedTable(ScrollView, can_focus=True):
                     else:
                         text.pad_right(w - n)
                 # Text.render leaves the text's own style to its caller (only spans are applied)
-                segments.extend(Segment.apply_style(text.render(console), base + get_style(text.style)))
+                segments.extend(Segment.apply_style(text.render(console), style_of(base, text.style)))
             segments.append(pad)
         if over is None:
             return Strip(segments).crop_extend(0, width, base)
