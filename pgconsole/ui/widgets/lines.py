@@ -16,10 +16,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widget import Widget
+
+from .styled import CachedStyles
 
 
-class TextLines(Widget):
+class TextLines(CachedStyles):
     DEFAULT_CSS = """
     TextLines { height: auto; }
     """
@@ -32,6 +33,7 @@ class TextLines(Widget):
         self._strips: dict[int, tuple[tuple[int, Style], Strip]] = {}
         self._pass_style: Style | None = None
         self._sig: tuple | None = None
+        self._parts: dict[tuple, list] = {}
 
     @property
     def renderable(self) -> RenderableType:
@@ -59,7 +61,8 @@ class TextLines(Widget):
         width = self.size.width
         if not width or not self.is_attached:
             return
-        lines = render_lines(self.app.console, self._renderable, width)
+        reuse = self._parts if not full and width == self._width else None
+        lines, self._parts = render_lines(self.app.console, self._renderable, width, reuse)
         old, self._lines = self._lines, lines
         if full or width != self._width:
             self._width = width
@@ -91,35 +94,57 @@ class TextLines(Widget):
         return strip
 
 
+def _part_sig(part: Text) -> tuple:
+    return (part.plain, str(part.style), tuple(part.spans), part.no_wrap, part.overflow)
+
+
 def _signature(renderable: RenderableType) -> tuple | None:
-    """What a Text (or a group of Texts) shows; None for anything else (always redrawn)."""
+    """What a Text (or a group of Texts) shows, part by part; None for anything else."""
     if isinstance(renderable, str):
-        return (renderable,)
+        return ((renderable,),)
     parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
     if not all(isinstance(p, Text) for p in parts):
         return None
-    return tuple((p.plain, str(p.style), tuple(p.spans), p.no_wrap) for p in parts)
+    return tuple(_part_sig(p) for p in parts)
 
 
-def render_lines(console: Console, renderable: RenderableType, width: int) -> list[list[Segment]]:
-    """Lines of segments. Text (and groups of Text), what the console shows, take a short
-    path: Rich's general one wraps every line through its word-wrapping machinery,
-    about 2 ms a call for a header that fits its width anyway."""
+Lines = list[list[Segment]]
+
+
+def render_lines(console: Console, renderable: RenderableType, width: int,
+                 cache: dict[tuple, Lines] | None = None) -> tuple[Lines, dict[tuple, Lines]]:
+    """Lines of segments, and the lines of each part by its signature (pass that back as
+    `cache` for the next update at this width: the parts that did not change, such as a
+    long statement text under a line of ticking ages, are not rendered again). Text and
+    groups of Text take a short path: Rich's general one wraps every line through its
+    word-wrapping machinery, about 2 ms a call for a header that fits its width anyway."""
     if isinstance(renderable, str):
         renderable = Text(renderable)
     parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
     if not all(isinstance(p, Text) for p in parts):
-        return console.render_lines(renderable, console.options.update(width=width, height=None), pad=False)
-    get_style = console.get_style
-    out: list[list[Segment]] = []
+        return console.render_lines(renderable, console.options.update(width=width, height=None), pad=False), {}
+    out: Lines = []
+    rendered: dict[tuple, Lines] = {}
     for part in parts:
-        for line in part.split("\n", allow_blank=True):
-            pieces = [line]
-            if line.cell_len > width:
-                if part.no_wrap:
-                    line.truncate(width, overflow=part.overflow or "crop")
-                else:
-                    pieces = line.wrap(console, width)
-            for piece in pieces:
-                out.append(list(Segment.apply_style(piece.render(console), get_style(piece.style))))
+        key = _part_sig(part)
+        lines = rendered.get(key) or (cache.get(key) if cache else None)
+        if lines is None:
+            lines = _render_text(console, part, width)
+        rendered[key] = lines
+        out.extend(lines)
+    return out, rendered
+
+
+def _render_text(console: Console, part: Text, width: int) -> Lines:
+    get_style = console.get_style
+    out: Lines = []
+    for line in part.split("\n", allow_blank=True):
+        pieces = [line]
+        if line.cell_len > width:
+            if part.no_wrap:
+                line.truncate(width, overflow=part.overflow or "crop")
+            else:
+                pieces = line.wrap(console, width)
+        for piece in pieces:
+            out.append(list(Segment.apply_style(piece.render(console), get_style(piece.style))))
     return out

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ... import fmt
+from .styled import CachedStyles
 
 PADDING = 1  # blank cells on each side of every column
 
@@ -62,7 +63,7 @@ def _sig(cell: Text) -> tuple:
     return (cell.plain, str(cell.style), tuple(cell.spans)) if cell.spans else (cell.plain, str(cell.style))
 
 
-class KeyedTable(ScrollView, can_focus=True):
+class KeyedTable(CachedStyles, ScrollView, can_focus=True):
     """A header line and keyed rows. `sync()` makes it show rows in a given order."""
 
     COMPONENT_CLASSES = {"keyed-table--header", "keyed-table--cursor"}
