@@ -85,34 +85,37 @@ def _kv(t: Text, label: str, value: str, style: str = "bold") -> None:
 
 
 def backend_detail(b: Backend, frame: Frame | None, held: Any, own_pids: frozenset[int]) -> RenderableType:
-    head = Text()
-    _kv(head, "pid", f"{b.pid}{'  (this console)' if b.is_self or b.pid in own_pids else ''}")
-    _kv(head, "user", b.usename or "-")
-    _kv(head, "db", b.datname or "-")
-    _kv(head, "app", b.application_name or "-")
-    _kv(head, "client", b.client or "-")
+    # one Text a line: the panel repaints (and re-renders) only the lines that changed,
+    # on most refreshes the one with the ages
+    who = Text()
+    _kv(who, "pid", f"{b.pid}{'  (this console)' if b.is_self or b.pid in own_pids else ''}")
+    _kv(who, "user", b.usename or "-")
+    _kv(who, "db", b.datname or "-")
+    _kv(who, "app", b.application_name or "-")
+    _kv(who, "client", b.client or "-")
     if b.backend_type and b.backend_type != "client backend":
-        _kv(head, "type", b.backend_type)
-    head.append("\n")
-    _kv(head, "state", b.state or "-", row_style(b) or "bold")
-    _kv(head, "for", fmt.duration(b.state_age_s))
-    _kv(head, "xact", fmt.duration(b.xact_age_s))
-    _kv(head, "query", fmt.duration(b.query_age_s))
-    _kv(head, "session", fmt.duration(b.backend_age_s))
+        _kv(who, "type", b.backend_type)
+    ages = Text()
+    _kv(ages, "state", b.state or "-", row_style(b) or "bold")
+    _kv(ages, "for", fmt.duration(b.state_age_s))
+    _kv(ages, "xact", fmt.duration(b.xact_age_s))
+    _kv(ages, "query", fmt.duration(b.query_age_s))
+    _kv(ages, "session", fmt.duration(b.backend_age_s))
     if b.xmin_age is not None:
-        _kv(head, "xmin age", fmt.num(b.xmin_age))
+        _kv(ages, "xmin age", fmt.num(b.xmin_age))
+    parts: list[RenderableType] = [who, ages]
     wait = wait_label(b)
     if wait:
-        head.append("\n")
-        _kv(head, "waiting on", wait, "bold red" if b.waiting_on_lock else "bold")
+        waits = Text()
+        _kv(waits, "waiting on", wait, "bold red" if b.waiting_on_lock else "bold")
         node = frame.locks.node(b.pid) if frame and isinstance(frame.locks, Locks) else None
         if node is not None:
             if node.blocked_by:
-                _kv(head, "blocked by", ", ".join(str(p) for p in node.blocked_by), "bold red")
+                _kv(waits, "blocked by", ", ".join(str(p) for p in node.blocked_by), "bold red")
             if node.mode:
-                _kv(head, "wants", f"{node.mode} on {node.relation or node.locktype}")
-            _kv(head, "for", fmt.duration(node.wait_s))
-    parts: list[RenderableType] = [head]
+                _kv(waits, "wants", f"{node.mode} on {node.relation or node.locktype}")
+            _kv(waits, "for", fmt.duration(node.wait_s))
+        parts.append(waits)
     if b.leader_pid and b.leader_pid != b.pid:
         parts.append(Text(f"parallel worker of {b.leader_pid}", style="dim"))
     parts.append(Text("query", style="dim underline"))

@@ -89,20 +89,38 @@ class TextLines(CachedStyles):
         cached = self._strips.get(y)
         if cached is not None and cached[0] == (width, base):
             return cached[1]
-        strip = Strip(Segment.apply_style(self._lines[y], style=base)).crop_extend(0, width, base)
+        strip = fit_strip(list(Segment.apply_style(self._lines[y], style=base)), width, base)
         self._strips[y] = ((width, base), strip)
         return strip
+
+
+def fit_strip(segments: list[Segment], width: int, fill: Style) -> Strip:
+    """One Strip exactly `width` cells wide (a Strip is costly to make: each carries seven
+    caches, and crop_extend would make two or three on the way)."""
+    length = Segment.get_line_length(segments)
+    if length > width:
+        return Strip(segments, length).crop(0, width)
+    if length < width:
+        segments.append(Segment(" " * (width - length), fill))
+    return Strip(segments, width)
 
 
 def _part_sig(part: Text) -> tuple:
     return (part.plain, str(part.style), tuple(part.spans), part.no_wrap, part.overflow)
 
 
+def _parts(renderable: RenderableType) -> list:
+    """A renderable as its parts, groups within groups flattened."""
+    if isinstance(renderable, str):
+        return [Text(renderable)]
+    if not isinstance(renderable, Group):
+        return [renderable]
+    return [p for r in renderable.renderables for p in _parts(r)]
+
+
 def _signature(renderable: RenderableType) -> tuple | None:
     """What a Text (or a group of Texts) shows, part by part; None for anything else."""
-    if isinstance(renderable, str):
-        return ((renderable,),)
-    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+    parts = _parts(renderable)
     if not all(isinstance(p, Text) for p in parts):
         return None
     return tuple(_part_sig(p) for p in parts)
@@ -118,9 +136,7 @@ def render_lines(console: Console, renderable: RenderableType, width: int,
     long statement text under a line of ticking ages, are not rendered again). Text and
     groups of Text take a short path: Rich's general one wraps every line through its
     word-wrapping machinery, about 2 ms a call for a header that fits its width anyway."""
-    if isinstance(renderable, str):
-        renderable = Text(renderable)
-    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+    parts = _parts(renderable)
     if not all(isinstance(p, Text) for p in parts):
         return console.render_lines(renderable, console.options.update(width=width, height=None), pad=False), {}
     out: Lines = []

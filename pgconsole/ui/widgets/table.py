@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ... import fmt
+from .lines import fit_strip
 from .styled import CachedStyles
 
 PADDING = 1  # blank cells on each side of every column
@@ -405,7 +406,7 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
                 # Text.render leaves the text's own style to its caller (only spans are applied)
                 segments.extend(Segment.apply_style(text.render(console), style_of(base, text.style)))
             segments.append(pad)
-        if over is None:
-            return Strip(segments).crop_extend(0, width, base)
-        # the cursor's colours win over the cells' own, as in DataTable
-        return Strip(Segment.apply_style(segments, post_style=over)).crop_extend(0, width, base + over)
+        if over is not None:
+            # the cursor's colours win over the cells' own, as in DataTable
+            segments = list(Segment.apply_style(segments, post_style=over))
+        return fit_strip(segments, width, base + over if over is not None else base)
