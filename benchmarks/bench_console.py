@@ -133,7 +133,14 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
     session = "bench-" + "".join(c for c in name if c.isalnum()) + "-" + secrets.token_hex(3)
     envs = " ".join(f"{k}={v}" for k, v in env.items())
     cmd = f"exec env TERM=xterm-256color {envs} " + " ".join(argv)
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd)
+    for attempt in range(3):   # the previous tool's tmux server may still be exiting
+        try:
+            tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd)
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 2:
+                raise
+            time.sleep(1.0)
     try:
         pid = int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
         time.sleep(warmup)

@@ -56,6 +56,7 @@ class Monitor:
         self.tick = 0
         self.seq = 0
         self._timeouts: dict[str, int] = {}
+        self._collected_at: dict[str, float] = {}   # monotonic time of each view's last collection
         self._lock = asyncio.Lock()
 
     def include_idle_sessions(self, on: bool) -> None:
@@ -80,6 +81,7 @@ class Monitor:
             c.unavailable = c.precheck(self.caps)
         self.tick = 0
         self._timeouts.clear()
+        self._collected_at.clear()
         return self.caps
 
     async def close(self) -> None:
@@ -99,16 +101,20 @@ class Monitor:
             started = time.perf_counter()
             context: dict = {}
             errors: list[str] = []
+            now = time.monotonic()
             for c in self.collectors:
                 if c.unavailable is not None:
                     self.views[c.name] = c.unavailable
                     continue
-                due = (self.tick % c.every == 0 or c.name in force or self.views.get(c.name) is None
+                on_cadence = (self.tick % c.every == 0
+                              and now - self._collected_at.get(c.name, float("-inf")) >= c.min_interval_s)
+                due = (on_cadence or c.name in force or self.views.get(c.name) is None
                        or isinstance(self.views.get(c.name), Unavailable))
                 if not due:
                     continue
                 try:
                     self.views[c.name] = await c.collect(self.conn, self.caps, context)
+                    self._collected_at[c.name] = now
                     self._timeouts.pop(c.name, None)
                 except Exception as exc:  # noqa: BLE001 - sorted into lost / permanent / transient
                     if self.conn.is_closed() or isinstance(exc, (asyncpg.ConnectionDoesNotExistError,

@@ -424,3 +424,19 @@ async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_para
             from_records(Pair, await conn.fetch("SELECT 1 AS a"))
     finally:
         await conn.close()
+
+
+async def test_catalog_views_keep_a_minimum_interval_whatever_the_refresh(fresh_db):
+    """Polled back to back (a refresh far faster than the default), cache and statements
+    come on their poll cadence only once their minimum interval has passed; forced, at once."""
+    mon = Monitor(fresh_db)
+    try:
+        first = await mon.poll()
+        frames = [await mon.poll() for _ in range(6)]     # ticks 1..6, all within a second or two
+        assert all(f.cache is first.cache for f in frames)             # every 2nd poll, but not before 3.5 s
+        assert all(f.statements is first.statements for f in frames)   # every 3rd poll, but not before 5 s
+        assert frames[-1].connections is not first.connections         # every poll
+        forced = await mon.poll(force=frozenset({"cache", "statements"}))
+        assert forced.cache is not first.cache and forced.statements is not first.statements
+    finally:
+        await mon.close()

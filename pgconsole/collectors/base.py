@@ -13,7 +13,9 @@ GRANT_HINT = "GRANT pg_monitor TO {user}; (or pg_read_all_stats)"
 
 class Collector:
     name: str = ""
-    every: int = 1  # collect on every Nth poll
+    every: int = 1  # collect on every Nth poll...
+    min_interval_s: float = 0.0  # ...and not sooner than this after the last time: a faster
+    # refresh (`+`) must not multiply the cost of the catalog-wide views on the server
 
     def __init__(self) -> None:
         self.unavailable: Unavailable | None = None

@@ -14,6 +14,7 @@ ROW_LIMIT = 500
 class BloatCollector(Collector):
     name = "bloat"
     every = 15  # reads the whole catalog and pg_stats: not on every poll
+    min_interval_s = 25.0
 
     async def collect(self, conn, caps, context):
         tables = from_records(TableBloatRow, await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))

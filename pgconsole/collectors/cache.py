@@ -12,6 +12,7 @@ from .base import Collector
 class CacheCollector(Collector):
     name = "cache"
     every = 2  # per-table and per-index rows: the costliest view that runs often
+    min_interval_s = 3.5
 
     def __init__(self) -> None:
         super().__init__()

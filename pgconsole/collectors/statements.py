@@ -24,6 +24,7 @@ PRELOAD_HINT = ("add pg_stat_statements to shared_preload_libraries in postgresq
 class StatementsCollector(Collector):
     name = "statements"
     every = 3
+    min_interval_s = 5.0
 
     def __init__(self) -> None:
         super().__init__()

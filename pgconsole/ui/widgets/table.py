@@ -64,6 +64,19 @@ def _sig(cell: Text) -> tuple:
     return (cell.plain, str(cell.style), tuple(cell.spans)) if cell.spans else (cell.plain, str(cell.style))
 
 
+class RowMessage(Message):
+    """A row of a KeyedTable, by key (its two messages below)."""
+
+    def __init__(self, table: "KeyedTable", key: str) -> None:
+        super().__init__()
+        self.table = table
+        self.key = key
+
+    @property
+    def control(self) -> "KeyedTable":
+        return self.table
+
+
 class KeyedTable(CachedStyles, ScrollView, can_focus=True):
     """A header line and keyed rows. `sync()` makes it show rows in a given order."""
 
@@ -95,29 +108,11 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False, id="table.select"),
     ]
 
-    class RowHighlighted(Message):
+    class RowHighlighted(RowMessage):
         """The cursor is on another row (moved, or its row went away)."""
 
-        def __init__(self, table: "KeyedTable", key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> "KeyedTable":
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(RowMessage):
         """Enter (or a click) on the highlighted row."""
-
-        def __init__(self, table: "KeyedTable", key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> "KeyedTable":
-            return self.table
 
     def __init__(self, columns: list[Col], **kw) -> None:
         super().__init__(**kw)
