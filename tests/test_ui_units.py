@@ -109,3 +109,9 @@ def test_key_registry_ids_are_unique_and_every_writing_key_is_marked():
         bound = [k.key for k in keys.for_scope(scope)]
         assert len(bound) == len(set(bound)), scope
     assert {"cancel", "terminate", "reset", "vacuum", "vacuum_db", "seed", "load"} == set(keys.WRITES)
+
+
+def test_header_uptime_has_minute_resolution():
+    from pgconsole.ui.widgets.header import _uptime
+    assert [_uptime(s) for s in (5, 59.9, 60, 74, 3599, 3600, 3 * 86400)] == \
+        ["<1m", "<1m", "1m", "1m", "59m", "1h00m", "3d00h"]

@@ -19,6 +19,15 @@ from .sparkline import sparkline
 HISTORY = 240
 
 
+def _uptime(s: float) -> str:
+    """Minutes at most: seconds of uptime say nothing, and would repaint the line every second."""
+    if s < 60:
+        return "<1m"
+    if s < 3600:
+        return f"{int(s // 60)}m"
+    return fmt.duration(s)
+
+
 def _short_version(version: str) -> str:
     return version.split()[0] if version else "?"
 
@@ -121,7 +130,7 @@ class ConsoleHeader(TextLines):
                 left.append(" standby", style="bold magenta")
             room = width - status.cell_len - len(left.plain) - 16
             left.append(" " + fmt.one_line(self.target, max(room, 12)))
-            left.append(f" up {fmt.duration(ov.uptime_s)}")
+            left.append(f" up {_uptime(ov.uptime_s)}")
         else:
             left.append(fmt.one_line(self.target, max(width - status.cell_len - 2, 12)), style="bold")
         pad = width - left.cell_len - status.cell_len
