@@ -115,3 +115,32 @@ def test_header_uptime_has_minute_resolution():
     from pgconsole.ui.widgets.header import _uptime
     assert [_uptime(s) for s in (5, 59.9, 60, 74, 3599, 3600, 3 * 86400)] == \
         ["<1m", "<1m", "1m", "1m", "59m", "1h00m", "3d00h"]
+
+
+async def test_keyed_table_scrolls_to_the_cursor_and_keeps_it_on_its_row():
+    """Many rows in a short table: End shows the last row, the cursor follows its row when
+    the order changes, and a vanished row moves the cursor without losing the table."""
+    from textual.app import App
+
+    from pgconsole.ui.widgets.table import Col, KeyedTable
+
+    table = KeyedTable([Col("n", "n", 6, right=True), Col("name", "name", flex=True)])
+
+    class One(App):
+        def compose(self):
+            yield table
+
+    rows = [(str(i), {"n": str(i), "name": f"row {i}"}) for i in range(100)]
+    async with One().run_test(size=(40, 12)) as pilot:
+        table.sync(rows)
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.selected_key == "99" and table.scroll_y == table.max_scroll_y > 0
+        assert "row 99" in table.render_line(table.size.height - 1).text
+        table.sync(list(reversed(rows)))            # a new order: the cursor stays on "99"
+        await pilot.pause()
+        assert table.selected_key == "99" and table.cursor_row == 0 and table.scroll_y == 0
+        table.sync(rows[:50])                       # its row went away: the cursor stays in range
+        await pilot.pause()
+        assert table.selected_key in {k for k, _ in rows[:50]} and table.row_count == 50
