@@ -160,7 +160,8 @@ class Pane(Vertical, can_focus=False):
     def _status(self, text: Text) -> None:
         """Repaint the status line; a layout pass only when it needs another height."""
         status = self._status_line
-        width = max((status.size.width or self.app.size.width) - 2, 20)
+        # size is the content width already (inside the padding); before layout, the screen's less it
+        width = max(status.size.width or self.app.size.width - 2, 20)
         height = min(2, sum(max(1, -(-Text(line).cell_len // width)) for line in text.plain.split("\n")))
         if status.styles.height is None or status.styles.height.value != height:
             status.styles.height = height

@@ -320,9 +320,9 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
         visible = max(self.size.height - 1, 1)
         top = int(self.scroll_y)
         if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False)
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
         elif self.cursor_row >= top + visible:
-            self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y) + 1
