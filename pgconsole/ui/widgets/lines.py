@@ -35,10 +35,6 @@ class TextLines(CachedStyles):
         self._sig: tuple | None = None
         self._parts: dict[tuple, list] = {}
 
-    @property
-    def renderable(self) -> RenderableType:
-        return self._renderable
-
     def render(self) -> RenderableType:
         """For tests and screenshots that read the text back."""
         return self._renderable
