@@ -98,7 +98,8 @@ class ConsoleApp(ServerActions, App):
             self.screen.add_class("-ascii")
         self.current_pane.table.focus()
         self._panes = list(self._pane_by_id.values())
-        self.want_idle_sessions(False)   # hidden until `i`: the poll need not read them
+        # idle sessions are hidden until `i`: while they are, the poll need not read them
+        self.want_idle_sessions(any(getattr(p, "show_idle", False) for p in self._panes))
         self.set_interval(1.0, self.header.tick)
         if self.poller is not None and self.start_polling:
             self.poll_loop()
