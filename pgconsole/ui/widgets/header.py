@@ -52,7 +52,6 @@ class ConsoleHeader(TextLines):
         self.hit: deque[float | None] = deque(maxlen=HISTORY)
         self.deadlock_seen_at: datetime | None = None
         self._last_overview_at: datetime | None = None
-        self._shown: tuple | None = None
         self._drawn_at = 0.0
 
     # -- inputs -------------------------------------------------------------
@@ -94,11 +93,8 @@ class ConsoleHeader(TextLines):
     def redraw(self) -> None:
         self._drawn_at = time.monotonic()
         width = max(self.size.width - 2, 40) if self.size.width else 118
-        text = Text("\n").join([self._identity(width), self._pulse(width)])
-        sig = (text.plain, tuple(text.spans))
-        if sig != self._shown:   # fixed height: a repaint of the lines that changed, never a layout
-            self._shown = sig
-            self.update(text)
+        # fixed height: a repaint of the lines that changed (TextLines skips an unchanged text), never a layout
+        self.update(Text("\n").join([self._identity(width), self._pulse(width)]))
 
     def _status(self) -> Text:
         t = Text()
