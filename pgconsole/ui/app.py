@@ -34,6 +34,7 @@ from .widgets.detail import DetailPanel
 from .widgets.header import ConsoleHeader, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.panebar import PaneBar
+from .widgets.styled import SolidLines
 from .widgets.table import KeyedTable
 
 EXTRA_MAX_AGE_POLLS = 5   # re-read a selected row's locks after this many refreshes
@@ -42,6 +43,14 @@ EXTRA_DEBOUNCE_S = 0.3
 
 def number_keys() -> list[keys.Key]:
     return [keys.pane_key(i, p.pane_id, p.title) for i, p in enumerate(PANES, 1) if i <= 9]
+
+
+class PaneSwitcher(SolidLines, ContentSwitcher):
+    """The panes' switcher (its own lines: see SolidLines)."""
+
+
+class ConsoleScreen(SolidLines, Screen):
+    """The console's base screen (its own lines: see SolidLines)."""
 
 
 class ConsoleApp(ServerActions, App):
@@ -73,11 +82,14 @@ class ConsoleApp(ServerActions, App):
         # the widgets every frame touches, kept at hand (query_one walks the DOM each time)
         self._header = ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
         self._panebar = PaneBar(id="panebar")
-        self._switcher = ContentSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
+        self._switcher = PaneSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
         self._detail = DetailPanel(id="detail")
         self._pane_by_id: dict[str, Pane] = {}
 
     # -- layout --------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return ConsoleScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield self._header
         yield Static("", id="banner")

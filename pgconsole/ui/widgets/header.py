@@ -8,6 +8,7 @@ from collections import deque
 from datetime import datetime, timezone
 from typing import Callable
 
+from rich.console import Group
 from rich.text import Text
 
 from ... import fmt
@@ -94,7 +95,8 @@ class ConsoleHeader(TextLines):
         self._drawn_at = time.monotonic()
         width = max(self.size.width - 2, 40) if self.size.width else 118
         # fixed height: a repaint of the lines that changed (TextLines skips an unchanged text), never a layout
-        self.update(Text("\n").join([self._identity(width), self._pulse(width)]))
+        # two parts: the identity line is rendered again only when it changed (rarely)
+        self.update(Group(self._identity(width), self._pulse(width)))
 
     def _status(self) -> Text:
         t = Text()

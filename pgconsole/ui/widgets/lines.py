@@ -17,10 +17,10 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 
-from .styled import CachedStyles
+from .styled import DirectLines
 
 
-class TextLines(CachedStyles):
+class TextLines(DirectLines):
     DEFAULT_CSS = """
     TextLines { height: auto; }
     """
@@ -31,12 +31,15 @@ class TextLines(CachedStyles):
         self._lines: list[list[Segment]] = []
         self._width = 0
         self._strips: dict[int, tuple[tuple[int, Style], Strip]] = {}
-        self._pass_style: Style | None = None
+        self._pass: tuple[int, Style] | None = None
         self._sig: tuple | None = None
         self._parts: dict[tuple, list] = {}
 
     def render(self) -> RenderableType:
-        """For tests and screenshots that read the text back."""
+        """For tests and screenshots that read the text back (a group of Texts as one)."""
+        parts = _parts(self._renderable)
+        if len(parts) > 1 and all(isinstance(p, Text) for p in parts):
+            return Text("\n").join(parts)
         return self._renderable
 
     def update(self, renderable: RenderableType = "") -> None:
@@ -54,7 +57,7 @@ class TextLines(CachedStyles):
         self._rerender(full=True)
 
     def _rerender(self, full: bool = False) -> None:
-        width = self.size.width
+        width, height = self.size
         if not width or not self.is_attached:
             return
         reuse = self._parts if not full and width == self._width else None
@@ -65,27 +68,28 @@ class TextLines(CachedStyles):
             self._strips.clear()
             self.refresh()
             return
-        for y in range(min(max(len(old), len(lines)), self.size.height)):
+        dirty = []
+        for y in range(min(max(len(old), len(lines)), height)):
             if y >= len(old) or y >= len(lines) or old[y] != lines[y]:
                 self._strips.pop(y, None)
-                self.refresh(Region(0, y, width, 1))
+                dirty.append(Region(0, y, width, 1))
+        if dirty:
+            self.refresh(*dirty)   # one refresh: each call also schedules an idle check
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_style = self.rich_style   # walks the DOM: once a pass, not once a line
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass_style = None
+    def _begin_pass(self) -> None:
+        # looked up once a pass, not once a line (rich_style walks the DOM, size the screen's map)
+        self._pass = (self._render_size().width, self.rich_style)
+
+    def _end_pass(self) -> None:
+        self._pass = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self._pass_style or self.rich_style
-        if y >= len(self._lines):
-            return Strip.blank(width, base)
+        width, base = self._pass or (self.size.width, self.rich_style)
         cached = self._strips.get(y)
         if cached is not None and cached[0] == (width, base):
             return cached[1]
-        strip = fit_strip(list(Segment.apply_style(self._lines[y], style=base)), width, base)
+        segments = list(Segment.apply_style(self._lines[y], style=base)) if y < len(self._lines) else []
+        strip = fit_strip(segments, width, base)
         self._strips[y] = ((width, base), strip)
         return strip
 

@@ -25,6 +25,7 @@ from ...snapshots import Frame, Unavailable
 from .. import keys
 from ..filtering import EMPTY, Filter, parse
 from .lines import TextLines
+from .styled import SolidLines
 from .table import Cells, Col, KeyedTable
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class Sort:
     descending: bool = True   # the natural direction (biggest first for figures)
 
 
-class Pane(Vertical, can_focus=False):
+class Pane(SolidLines, Vertical, can_focus=False):
     pane_id: ClassVar[str] = ""
     title: ClassVar[str] = ""
     short: ClassVar[str] = ""        # for the pane bar at 80 columns

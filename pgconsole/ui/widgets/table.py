@@ -28,7 +28,7 @@ from textual.widget import Widget
 
 from ... import fmt
 from .lines import fit_strip
-from .styled import CachedStyles
+from .styled import DirectLines
 
 PADDING = 1  # blank cells on each side of every column
 
@@ -77,7 +77,7 @@ class RowMessage(Message):
         return self.table
 
 
-class KeyedTable(CachedStyles, ScrollView, can_focus=True):
+class KeyedTable(DirectLines, ScrollView, can_focus=True):
     """A header line and keyed rows. `sync()` makes it show rows in a given order."""
 
     COMPONENT_CLASSES = {"keyed-table--header", "keyed-table--cursor"}
@@ -125,6 +125,7 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self._flex_width = 20
         self._header: tuple[tuple, Strip] | None = None
+        self._blank: tuple[tuple, Strip] | None = None
         self.cursor_row = -1
         self._pass: tuple[int, Style, int] | None = None
         self._styles: dict[tuple, Style] = {}
@@ -241,18 +242,23 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
         """Mark dirty the shown lines whose row, content or cursor state differ."""
         top = int(self.scroll_y)
         order = self._order
-        for y in range(1, self.size.height):
+        width, height = self.size
+        moved_cursor = (old_cursor, self.cursor_row) if old_cursor != self.cursor_row else ()
+        dirty = []
+        for y in range(1, height):
             i = top + y - 1
             old = before[i] if i < len(before) else None
             new = order[i] if i < len(order) else None
-            if old != new or new in changed or (i in (old_cursor, self.cursor_row) and old_cursor != self.cursor_row):
-                self.refresh(Region(0, y, self.size.width, 1))
+            if old != new or new in changed or i in moved_cursor:
+                dirty.append(Region(0, y, width, 1))
+        if dirty:
+            self.refresh(*dirty)   # one refresh: each call also schedules an idle check
 
     def _set_height(self, rows: int) -> None:
-        size = Size(self.size.width, rows + 1)   # + the header line
+        width, height = self.size
+        size = Size(width, rows + 1)   # + the header line
         if size == self.virtual_size:
             return
-        height = self.size.height
         if not self.is_attached or (size.height > height) != (self.virtual_size.height > height):
             self.virtual_size = size            # the scrollbar comes or goes: a layout pass
         else:
@@ -330,13 +336,12 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     # -- rendering ---------------------------------------------------------------
-    def render_lines(self, crop: Region) -> list[Strip]:
+    def _begin_pass(self) -> None:
         # what every line needs, looked up once a pass (size and rich_style walk the DOM)
-        self._pass = (self.size.width, self.rich_style, int(self.scroll_y))
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass = None
+        self._pass = (self._render_size().width, self.rich_style, int(self.scroll_y))
+
+    def _end_pass(self) -> None:
+        self._pass = None
 
     def render_line(self, y: int) -> Strip:
         width, base, top = self._pass or (self.size.width, self.rich_style, int(self.scroll_y))
@@ -344,9 +349,11 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
             return self._header_strip(width, base)
         index = top + y - 1
         if not 0 <= index < len(self._order):
-            return Strip.blank(width, base)
+            if self._blank is None or self._blank[0] != (width, base):
+                self._blank = ((width, base), Strip.blank(width, base))
+            return self._blank[1]
         row = self.rows[self._order[index]]
-        over = self.get_component_rich_style("keyed-table--cursor") if index == self.cursor_row else None
+        over = self._component("keyed-table--cursor") if index == self.cursor_row else None
         cache_key = (width, base, over)
         strip = row.strips.get(cache_key)
         if strip is None:
@@ -354,7 +361,7 @@ class KeyedTable(CachedStyles, ScrollView, can_focus=True):
         return strip
 
     def _header_strip(self, width: int, base: Style) -> Strip:
-        style = base + self.get_component_rich_style("keyed-table--header")
+        style = base + self._component("keyed-table--header")
         key = (width, style, tuple(self.labels.get(c.key, c.label) for c in self.shown_cols))
         if self._header is None or self._header[0] != key:
             labels = tuple(Text(label) for label in key[2])
