@@ -107,6 +107,8 @@ class OverviewRow:
     checkpoints_requested: int
     checkpoint_buffers_written: int
     stats_reset_epoch: float | None
+    client_states: list[str] | None = field(default=None, hash=False)          # by state, sorted
+    client_state_sessions: list[int] | None = field(default=None, hash=False)  # ... and their counts
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from pgconsole import sqlfiles
-from pgconsole.collectors.activity import locks_held
+from pgconsole.collectors.activity import ConnectionsCollector, locks_held
 from pgconsole.collectors.bloat import exact_bloat
 from pgconsole.monitor import VIEWS, Monitor
 from pgconsole.snapshots import Bloat, Cache, Connections, Locks, Statements, Unavailable
@@ -139,6 +139,27 @@ async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_the
         if task is not None:
             await asyncio.wait_for(task, 10)
         for c in (*idlers, blocker, waiter):
+            await c.close()
+
+
+async def test_state_counts_come_with_the_overview_and_match_their_own_query(fresh_db):
+    """With idle rows left out, the counts by state ride on the overview query (one round
+    trip less a refresh); without an overview in the poll the collector asks on its own."""
+    idlers = [await session(fresh_db, application_name="idler") for _ in range(2)]
+    mon = Monitor(fresh_db)
+    try:
+        mon.include_idle_sessions(False)
+        frame = await mon.poll()
+        row = frame.overview.row
+        from_overview = dict(zip(row.client_states, row.client_state_sessions))
+        assert from_overview.get("idle", 0) >= 2 and from_overview.get("active", 0) >= 1   # ours
+        assert frame.connections.counts_by_state == from_overview
+        assert sum(from_overview.values()) == row.connections_used
+        alone = await ConnectionsCollector(idle_rows=False).collect(mon.conn, mon.caps, {})
+        assert alone.counts_by_state == from_overview
+    finally:
+        await mon.close()
+        for c in idlers:
             await c.close()
 
 

@@ -1,5 +1,7 @@
 """The blocking tree, built from waits with pg_blocking_pids() applied."""
 
+import pytest
+
 from pgconsole import locktree
 from pgconsole.snapshots import LockWait
 
@@ -59,3 +61,27 @@ def test_backend_details_attached():
 def test_nothing_waiting():
     lk = locktree.build([LockWait(pid=5, blocked_by=[])], {})
     assert lk.nodes == () and lk.waiting_count == 0
+
+
+def test_locks_collector_sends_no_query_while_nobody_waits():
+    """The tree needs a query only when some session waits on a lock (and the role sees
+    every session's wait); the connections view of the same poll tells."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from pgconsole import derive
+    from pgconsole.collectors.activity import LocksCollector
+
+    class NoQueries:
+        async def fetch(self, *a):
+            raise AssertionError("queried")
+
+    caps = SimpleNamespace(sees_all_sessions=True, sql=lambda name: name)
+    calm = derive.connections([backend(1, state="active"), backend(2, state="idle")])
+    locks = asyncio.run(LocksCollector().collect(NoQueries(), caps, {"connections": calm}))
+    assert locks.nodes == () and locks.waiting_count == 0
+    waiting = derive.connections([backend(1, state="active", wait_event_type="Lock")])
+    for context, who in (({"connections": waiting}, caps), ({"connections": calm},
+                         SimpleNamespace(sees_all_sessions=False, sql=caps.sql)), ({}, caps)):
+        with pytest.raises(AssertionError, match="queried"):
+            asyncio.run(LocksCollector().collect(NoQueries(), who, context))

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from .. import derive, locktree
 from ..errors import scrub_sql
-from ..snapshots import Backend, HeldLock, LockWait, StateCount, from_records
+from ..snapshots import Backend, Connections, HeldLock, LockWait, StateCount, from_records
 from .base import Collector
 
 QUERY_TEXT_LIMIT = 8192
@@ -14,7 +14,8 @@ QUERY_TEXT_LIMIT = 8192
 
 class ConnectionsCollector(Collector):
     """Every session, or (idle_rows False: the console while it hides idle sessions) every
-    session but the idle ones that block nobody, with the count by state read apart. On a
+    session but the idle ones that block nobody, with the count by state read apart (by
+    the overview query of the same poll when it ran: one round trip less). On a
     server with hundreds of pooled idle connections those are most of the rows, and
     decoding them each refresh was most of the cost of a poll."""
 
@@ -26,7 +27,12 @@ class ConnectionsCollector(Collector):
 
     async def collect(self, conn, caps, context):
         rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows)
-        counts = None if self.idle_rows else from_records(StateCount, await conn.fetch(caps.sql("connection_states")))
+        counts = None
+        if not self.idle_rows:
+            # the overview of this same poll counted them; a query of their own otherwise
+            counts = _state_counts(context.get("overview"))
+            if counts is None:
+                counts = from_records(StateCount, await conn.fetch(caps.sql("connection_states")))
         limited = None
         if not caps.sees_all_sessions:
             limited = (f"other roles' queries and states are hidden: "
@@ -34,6 +40,13 @@ class ConnectionsCollector(Collector):
         snap = derive.connections((_scrubbed(b) for b in from_records(Backend, rows)), limited, counts)
         context["connections"] = snap
         return snap
+
+
+def _state_counts(overview) -> tuple[StateCount, ...] | None:
+    row = getattr(overview, "row", None)
+    if row is None or row.client_states is None:
+        return None
+    return tuple(StateCount(state=s, sessions=n) for s, n in zip(row.client_states, row.client_state_sessions))
 
 
 def _scrubbed(b: Backend) -> Backend:
@@ -47,9 +60,14 @@ class LocksCollector(Collector):
     name = "locks"
 
     async def collect(self, conn, caps, context):
-        waits = list(from_records(LockWait, await conn.fetch(caps.sql("locks"))))
         conns = context.get("connections")
-        backends = conns.by_pid() if conns is not None and hasattr(conns, "by_pid") else {}
+        if (isinstance(conns, Connections) and caps.sees_all_sessions
+                and not any(b.waiting_on_lock for b in conns.backends)):
+            # nobody waits on a lock (and this role sees every session's wait): no tree to
+            # build, no query to send; most refreshes of a healthy server
+            return locktree.build((), {})
+        waits = list(from_records(LockWait, await conn.fetch(caps.sql("locks"))))
+        backends = conns.by_pid() if isinstance(conns, Connections) else {}
         return locktree.build(waits, backends)
 
 

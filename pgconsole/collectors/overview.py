@@ -28,4 +28,5 @@ class OverviewCollector(Collector):
         self.polls += 1
         snap = derive.overview(row, self.prev, self.sizes)
         self.prev = row
+        context["overview"] = snap   # its session counts by state serve the connections view
         return snap

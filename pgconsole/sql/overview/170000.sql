@@ -1,4 +1,10 @@
 -- Server-wide counters; 17 moved checkpoint statistics to pg_stat_checkpointer.
+WITH client_states AS (
+    SELECT coalesce(a.state, a.backend_type, 'unknown') AS state, count(*)::int AS sessions
+    FROM pg_stat_activity a
+    WHERE a.backend_type IS NULL OR a.backend_type = 'client backend'
+    GROUP BY 1
+)
 SELECT
     current_setting('server_version') AS version,
     current_setting('server_version_num')::int AS version_num,
@@ -24,5 +30,9 @@ SELECT
     (SELECT num_timed FROM pg_stat_checkpointer) AS checkpoints_timed,
     (SELECT num_requested FROM pg_stat_checkpointer) AS checkpoints_requested,
     (SELECT buffers_written FROM pg_stat_checkpointer) AS checkpoint_buffers_written,
-    extract(epoch FROM max(d.stats_reset))::float8 AS stats_reset_epoch
+    extract(epoch FROM max(d.stats_reset))::float8 AS stats_reset_epoch,
+    -- client sessions by state (the console's status line when idle rows are left out of
+    -- the connections query): here, one round trip less a refresh than a query of its own
+    (SELECT array_agg(s.state ORDER BY s.state) FROM client_states s) AS client_states,
+    (SELECT array_agg(s.sessions ORDER BY s.state) FROM client_states s) AS client_state_sessions
 FROM pg_stat_database d

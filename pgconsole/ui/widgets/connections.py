@@ -80,21 +80,25 @@ class ConnectionsPane(Pane):
         return out
 
     def cells(self, b: Backend, frame: Frame) -> dict:
+        # (text, style) pairs: every row changes every second (its ages), no Text needed
         style = row_style(b)
         own = b.is_self or b.pid in self._own
         age = b.query_age_s if b.state == "active" else b.state_age_s
+        wait = wait_label(b)
+        state = state_label(b)
+        wait_style = "bold red" if b.waiting_on_lock else style
         return {
-            "pid": Text(f"{b.pid}{'*' if own else ''}", style="dim" if own else style),
-            "db": Text(b.datname or "", style=style),
-            "user": Text(b.usename or "", style=style),
-            "app": Text(b.application_name or "", style=style),
-            "client": Text(b.client, style=style),
-            "state": Text(state_label(b), style=style),
-            "wait": Text(wait_label(b), style="bold red" if b.waiting_on_lock else style),
-            "sw": Text(wait_label(b) or state_label(b), style="bold red" if b.waiting_on_lock else style),
-            "xact": Text(fmt.duration(b.xact_age_s) if b.xact_age_s is not None else "", style=style),
-            "age": Text(fmt.duration(age) if age is not None else "", style=style),
-            "query": Text(query_line(b.query), style=style or ("dim" if b.state == "idle" else "")),
+            "pid": (f"{b.pid}{'*' if own else ''}", "dim" if own else style),
+            "db": (b.datname or "", style),
+            "user": (b.usename or "", style),
+            "app": (b.application_name or "", style),
+            "client": (b.client, style),
+            "state": (state, style),
+            "wait": (wait, wait_style),
+            "sw": (wait or state, wait_style),
+            "xact": (fmt.duration(b.xact_age_s) if b.xact_age_s is not None else "", style),
+            "age": (fmt.duration(age) if age is not None else "", style),
+            "query": (query_line(b.query), style or ("dim" if b.state == "idle" else "")),
         }
 
     def fields(self, b: Backend) -> dict[str, object]:

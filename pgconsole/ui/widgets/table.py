@@ -45,7 +45,10 @@ class Col:
     min_flex: int = 16
 
 
-Cells = Mapping[str, Text | str]
+# A cell as given: a Text, a str, or a (text, style) pair (the cheap one: no Text made for
+# a cell that changes every second); as kept: a pair, or a Text when it has spans.
+Cells = Mapping[str, "Text | str | tuple[str, str | Style]"]
+Cell = "tuple[str, str | Style] | Text"
 
 
 class Row:
@@ -55,13 +58,15 @@ class Row:
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self.cells: tuple[Text, ...] = ()
+        self.cells: tuple[Cell, ...] = ()
         self.sig: tuple = ()
         self.strips: dict[tuple, Strip] = {}   # (width, cursor, styles) -> rendered line
 
 
-def _sig(cell: Text) -> tuple:
-    return (cell.plain, str(cell.style), tuple(cell.spans)) if cell.spans else (cell.plain, str(cell.style))
+def _sig(cell: Cell) -> tuple:
+    if isinstance(cell, tuple):
+        return cell
+    return (cell.plain, str(cell.style), tuple(cell.spans))
 
 
 class RowMessage(Message):
@@ -186,14 +191,19 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
     def get_row_index(self, key: str) -> int | None:
         return self._index.get(key)
 
-    def _cells(self, cells: Cells) -> tuple[Text, ...]:
-        out = []
+    def _cells(self, cells: Cells) -> tuple[Cell, ...]:
+        """The shown columns' cells: a plain (text, style) pair unless the Text has spans."""
+        out: list[Cell] = []
         for c in self.shown_cols:
             v = cells.get(c.key, "")
             if isinstance(v, str):
-                v = Text(v)
+                v = (v, "")
+            elif isinstance(v, Text):
+                if not v.spans and "\n" not in v.plain:
+                    v = (v.plain, v.style)
             if c.flex:
-                v = Text(fmt.one_line(v.plain, self._flex_width), style=v.style)
+                v = (fmt.one_line(v[0] if isinstance(v, tuple) else v.plain, self._flex_width),
+                     v[1] if isinstance(v, tuple) else v.style)
             out.append(v)
         return tuple(out)
 
@@ -375,39 +385,56 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
         if found is None:
             if len(self._styles) > 256:
                 self._styles.clear()
-            found = self._styles[key] = base + self.app.console.get_style(style)
+            parsed = self.app.console.get_style(style) if style else None
+            # no style of its own: base itself, so that runs of plain cells merge by identity
+            found = self._styles[key] = base + parsed if parsed else base
         return found
 
-    def _strip(self, cells: tuple[Text, ...], width: int, base: Style, over: Style | None) -> Strip:
+    def _strip(self, cells: tuple[Cell, ...], width: int, base: Style, over: Style | None) -> Strip:
         console = self.app.console
         style_of = self._style
-        pad = Segment(" " * PADDING, base)
         segments: list[Segment] = []
+        # runs of one style are one segment (most of a plain row: fewer for the filter and
+        # the compositor to walk on every repaint of the line)
+        text, style = " " * PADDING, base
         for col, cell in zip(self.shown_cols, cells):
             w = self._flex_width if col.flex else col.width
-            segments.append(pad)
-            plain = cell.plain
-            if not cell.spans and "\n" not in plain:
-                # the common cell: one style, fitted by hand (Text.render would only add work)
+            if isinstance(cell, tuple):
+                plain, cell_style = cell
                 n = cell_len(plain)
                 if n > w:
                     plain, n = set_cell_size(plain, w - 1) + "…", w
                 fill = " " * (w - n)
-                segments.append(Segment(fill + plain if col.right else plain + fill, style_of(base, cell.style)))
+                piece, piece_style = (fill + plain if col.right else plain + fill), style_of(base, cell_style)
+                if piece_style is style:
+                    text += piece
+                else:
+                    segments.append(Segment(text, style))
+                    text, style = piece, piece_style
             else:
-                text = cell.copy()
-                text.no_wrap, text.end = True, ""
-                n = text.cell_len
+                segments.append(Segment(text, style))
+                cell = cell.copy()
+                cell.no_wrap, cell.end = True, ""
+                n = cell.cell_len
                 if n > w:
-                    text.truncate(w, overflow="ellipsis")
+                    cell.truncate(w, overflow="ellipsis")
                 elif n < w:
                     if col.right:
-                        text.pad_left(w - n)
+                        cell.pad_left(w - n)
                     else:
-                        text.pad_right(w - n)
+                        cell.pad_right(w - n)
                 # Text.render leaves the text's own style to its caller (only spans are applied)
-                segments.extend(Segment.apply_style(text.render(console), style_of(base, text.style)))
-            segments.append(pad)
+                segments.extend(Segment.apply_style(cell.render(console), style_of(base, cell.style)))
+                text, style = "", base
+            pad = " " * (2 * PADDING)
+            if style is base:
+                text += pad
+            else:
+                segments.append(Segment(text, style))
+                text, style = pad, base
+        text = text[:-PADDING] if PADDING else text   # one padding after the last column
+        if text:
+            segments.append(Segment(text, style))
         if over is not None:
             # the cursor's colours win over the cells' own, as in DataTable
             segments = list(Segment.apply_style(segments, post_style=over))
