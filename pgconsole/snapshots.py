@@ -163,6 +163,12 @@ class Backend:
     leader_pid: int | None
     is_self: bool
     xmin_age: int | None
+    # while it waits on a lock (wait_event_type 'Lock'); None otherwise
+    blocked_by: list[int] | None = field(default=None, hash=False)
+    lock_type: str | None = None
+    lock_mode: str | None = None
+    lock_relation: str | None = None
+    lock_wait_s: float | None = None
 
     @property
     def waiting_on_lock(self) -> bool:

@@ -63,9 +63,9 @@ def test_nothing_waiting():
     assert lk.nodes == () and lk.waiting_count == 0
 
 
-def test_locks_collector_sends_no_query_while_nobody_waits():
-    """The tree needs a query only when some session waits on a lock (and the role sees
-    every session's wait); the connections view of the same poll tells."""
+def test_locks_collector_builds_the_tree_from_the_connections_rows():
+    """The connections query returns each waiter's blockers and lock, so the tree needs no
+    query of its own; without a connections view in the same poll it asks."""
     import asyncio
     from types import SimpleNamespace
 
@@ -80,8 +80,15 @@ def test_locks_collector_sends_no_query_while_nobody_waits():
     calm = derive.connections([backend(1, state="active"), backend(2, state="idle")])
     locks = asyncio.run(LocksCollector().collect(NoQueries(), caps, {"connections": calm}))
     assert locks.nodes == () and locks.waiting_count == 0
-    waiting = derive.connections([backend(1, state="active", wait_event_type="Lock")])
-    for context, who in (({"connections": waiting}, caps), ({"connections": calm},
-                         SimpleNamespace(sees_all_sessions=False, sql=caps.sql)), ({}, caps)):
-        with pytest.raises(AssertionError, match="queried"):
-            asyncio.run(LocksCollector().collect(NoQueries(), who, context))
+    chain = derive.connections([
+        backend(10, state="idle in transaction"),
+        backend(11, wait_event_type="Lock", blocked_by=[10], lock_type="transactionid",
+                lock_mode="ShareLock", lock_relation="t", lock_wait_s=5.0),
+        backend(12, wait_event_type="Lock", blocked_by=[10, 11], lock_type="tuple",
+                lock_mode="ExclusiveLock", lock_relation="t", lock_wait_s=4.0)])
+    locks = asyncio.run(LocksCollector().collect(NoQueries(), caps, {"connections": chain}))
+    assert shape(locks) == [(10, 0), (11, 1), (12, 2)] and locks.waiting_count == 2
+    assert locks.node(11).mode == "ShareLock" and locks.node(12).wait_s == 4.0
+    assert locks.node(10).backend.state == "idle in transaction"
+    with pytest.raises(AssertionError, match="queried"):
+        asyncio.run(LocksCollector().collect(NoQueries(), caps, {}))

@@ -55,20 +55,22 @@ def _scrubbed(b: Backend) -> Backend:
 
 
 class LocksCollector(Collector):
-    """Runs after ConnectionsCollector in the same poll and reuses its backends."""
+    """Runs after ConnectionsCollector in the same poll: the connections query returns each
+    waiting session's blockers and awaited lock, so the tree is built from its rows (the
+    same snapshot as the session list, and no round trip of its own). Only when that view
+    was not read in this poll does it run the locks query."""
 
     name = "locks"
 
     async def collect(self, conn, caps, context):
         conns = context.get("connections")
-        if (isinstance(conns, Connections) and caps.sees_all_sessions
-                and not any(b.waiting_on_lock for b in conns.backends)):
-            # nobody waits on a lock (and this role sees every session's wait): no tree to
-            # build, no query to send; most refreshes of a healthy server
-            return locktree.build((), {})
+        if isinstance(conns, Connections):
+            waits = [LockWait(pid=b.pid, blocked_by=list(b.blocked_by or ()), locktype=b.lock_type,
+                              mode=b.lock_mode, relation=b.lock_relation, wait_s=b.lock_wait_s)
+                     for b in conns.backends if b.waiting_on_lock]
+            return locktree.build(waits, conns.by_pid())
         waits = list(from_records(LockWait, await conn.fetch(caps.sql("locks"))))
-        backends = conns.by_pid() if isinstance(conns, Connections) else {}
-        return locktree.build(waits, backends)
+        return locktree.build(waits, {})
 
 
 async def locks_held(conn, caps, pid: int) -> list[HeldLock]:
