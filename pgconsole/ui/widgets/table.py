@@ -215,6 +215,7 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
             self._order = [k for k, _ in rows]
             return
         selected = selected if selected is not None else self.selected_key
+        size = self.size   # a lookup in the screen's map: once a sync
         order = [k for k, _ in rows]
         moved = order != self._order
         before = self._order
@@ -240,19 +241,19 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
             cursor = min(max(self.cursor_row, 0), len(order) - 1)
         old_cursor, self.cursor_row = self.cursor_row, cursor
         if moved:
-            self._set_height(len(order))
+            self._set_height(len(order), size)
         if cursor != old_cursor and cursor >= 0:
             self._scroll_to_cursor()
-        self._refresh_changed(before, set(changed), old_cursor)
+        self._refresh_changed(before, set(changed), old_cursor, size)
         now = self.selected_key
         if now is not None and now != selected:
             self.post_message(self.RowHighlighted(self, now))
 
-    def _refresh_changed(self, before: list[str], changed: set[str], old_cursor: int) -> None:
+    def _refresh_changed(self, before: list[str], changed: set[str], old_cursor: int, size: Size) -> None:
         """Mark dirty the shown lines whose row, content or cursor state differ."""
         top = int(self.scroll_y)
         order = self._order
-        width, height = self.size
+        width, height = size
         moved_cursor = (old_cursor, self.cursor_row) if old_cursor != self.cursor_row else ()
         dirty = []
         for y in range(1, height):
@@ -264,17 +265,17 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
         if dirty:
             self.refresh(*dirty)   # one refresh: each call also schedules an idle check
 
-    def _set_height(self, rows: int) -> None:
-        width, height = self.size
-        size = Size(width, rows + 1)   # + the header line
-        if size == self.virtual_size:
+    def _set_height(self, rows: int, size: Size) -> None:
+        width, height = size
+        virtual = Size(width, rows + 1)   # + the header line
+        if virtual == self.virtual_size:
             return
-        if not self.is_attached or (size.height > height) != (self.virtual_size.height > height):
-            self.virtual_size = size            # the scrollbar comes or goes: a layout pass
+        if not self.is_attached or (virtual.height > height) != (self.virtual_size.height > height):
+            self.virtual_size = virtual            # the scrollbar comes or goes: a layout pass
         else:
             # same gutter: no layout needed, only the scrollbar's length and the lines
-            self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
+            self.set_reactive(Widget.virtual_size, virtual)
+            self._scroll_update(virtual)
 
     def select_key(self, key: str) -> bool:
         idx = self._index.get(key)
