@@ -145,3 +145,44 @@ async def test_keyed_table_scrolls_to_the_cursor_and_keeps_it_on_its_row():
         table.sync(rows[:50])                       # its row went away: the cursor stays in range
         await pilot.pause()
         assert table.selected_key in {k for k, _ in rows[:50]} and table.row_count == 50
+
+
+async def test_direct_lines_match_textuals_own_rendering():
+    """The table, text blocks and containers hand the compositor their kept lines instead
+    of going through Textual's styles cache: the lines (text and styles) must be the ones
+    Textual would draw, for every such widget on screen, focused or not, before and after
+    frames change them; and their render size must be `size`."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+    from ui_canned import fixed_clock, frames
+
+    from pgconsole.ui.app import ConsoleApp
+    from pgconsole.ui.widgets.styled import CachedStyles, DirectLines, SolidLines
+
+    app = ConsoleApp(None, None, target="app@db.example.com:5432/shop", refresh_s=2.0, clock=fixed_clock())
+
+    def check() -> int:
+        seen = 0
+        for w in app.screen.walk_children(with_self=True):
+            if not isinstance(w, CachedStyles) or w.region.area == 0:
+                continue
+            assert w._render_size() == w.size, type(w).__name__
+            if isinstance(w, (DirectLines, SolidLines)):
+                crop = Region(0, 0, *w.region.size)
+                ours = w.render_lines(crop)
+                w._styles_cache.clear()
+                theirs = Widget.render_lines(w, crop)
+                assert [list(s) for s in ours] == [list(s) for s in theirs], type(w).__name__
+                seen += 1
+        return seen
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        canned = frames()
+        app.show_frame(canned[0])
+        await pilot.pause()
+        assert check() >= 6      # screen, switcher, pane, header, pane bar, status, table, detail
+        for f in canned[1:4]:
+            app.show_frame(f)
+        await pilot.press("down")
+        await pilot.pause()
+        check()
