@@ -186,3 +186,21 @@ async def test_direct_lines_match_textuals_own_rendering():
         await pilot.press("down")
         await pilot.pause()
         check()
+
+
+def test_connections_badge_counts_only_sessions_idle_in_transaction_a_minute_or_more():
+    from types import SimpleNamespace
+
+    from factories import backend
+
+    from pgconsole import derive
+    from pgconsole.ui.widgets.connections import ConnectionsPane
+
+    def badge(*ages):
+        conns = derive.connections([backend(i, state="idle in transaction", state_age_s=a)
+                                    for i, a in enumerate(ages, 1)])
+        return ConnectionsPane.badge(SimpleNamespace(), SimpleNamespace(connections=conns))
+
+    assert badge(0.002, 0.01) is None               # between statements of a busy client
+    assert badge(120.0, 0.002, 0.01) == ("1", "yellow")
+    assert badge(61.0, 300.0) == ("2", "yellow")

@@ -133,11 +133,13 @@ class ConnectionsPane(Pane):
         return t
 
     def badge(self, frame: Frame) -> tuple[str, str] | None:
+        # sessions idle in transaction for a minute or more (a busy server has many for a
+        # few milliseconds between statements: counting those made the badge flicker)
         v = frame.connections
-        if isinstance(v, Connections) and v.idle_in_transaction:
-            oldest = v.idle_in_transaction[0][1]
-            if oldest >= 60:
-                return (f"{len(v.idle_in_transaction)}", "yellow")
+        if isinstance(v, Connections):
+            long = sum(1 for _, age in v.idle_in_transaction if age >= 60)
+            if long:
+                return (f"{long}", "yellow")
         return None
 
     def detail(self, key: str | None):
