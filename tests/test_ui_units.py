@@ -204,3 +204,28 @@ def test_connections_badge_counts_only_sessions_idle_in_transaction_a_minute_or_
     assert badge(0.002, 0.01) is None               # between statements of a busy client
     assert badge(120.0, 0.002, 0.01) == ("1", "yellow")
     assert badge(61.0, 300.0) == ("2", "yellow")
+
+
+def test_text_lines_cut_appended_text_as_rich_renders_it():
+    """TextLines cuts Text with ordered spans itself (the header's line of twenty spans,
+    every second); the segments must be Text.render's under the text's style."""
+    import random
+
+    from rich.console import Console
+    from rich.segment import Segment
+    from rich.text import Text
+
+    from pgconsole.ui.widgets.lines import _segments
+
+    console, rnd = Console(), random.Random(7)
+    styles = ["", "bold", "dim", "bold red", "cyan", "bold black on yellow", "reverse"]
+    for _ in range(2000):
+        t = Text(style=rnd.choice(styles))
+        for _ in range(rnd.randint(0, 8)):
+            t.append(rnd.choice(["", "ab", "x y", "▇█", "  "]), style=rnd.choice(styles))
+        if rnd.random() < 0.2:
+            t.stylize("bold", 0, 3)                     # overlapping: Rich's own path
+        base = console.get_style(t.style)
+        rich = [(s.text, s.style) for s in Segment.apply_style(t.render(console), base) if s.text]
+        ours = [(s.text, s.style) for s in _segments(console, t, base) if s.text]
+        assert ours == rich, repr(t)

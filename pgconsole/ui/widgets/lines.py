@@ -162,5 +162,33 @@ def _render_text(console: Console, part: Text, width: int) -> Lines:
             else:
                 pieces = line.wrap(console, width)
         for piece in pieces:
-            out.append(list(Segment.apply_style(piece.render(console), get_style(piece.style))))
+            out.append(_segments(console, piece, get_style(piece.style)))
+    return out
+
+
+def _segments(console: Console, line: Text, base: Style) -> list[Segment]:
+    """A line's segments. Text built by appending has spans in order and not overlapping:
+    those are cut here in one pass (what Text.render yields for them, without its
+    per-boundary sort and style stack: most of the header's cost, whose sparkline line has
+    twenty spans and changes every second); anything else goes through Text.render."""
+    plain = line.plain
+    spans = [span for span in line.spans if span.end > span.start]
+    pos = 0
+    for span in spans:
+        if span.start < pos or span.end > len(plain):
+            return list(Segment.apply_style(line.render(console), base))
+        pos = span.end
+    out: list[Segment] = []
+    pos = 0
+    get_style = console.get_style
+    # what Text.render + Segment.apply_style give between spans: the text's style, or no
+    # style at all for a text without spans under a null style
+    gap = base if (line.spans or base) else None
+    for span in spans:
+        if span.start > pos:
+            out.append(Segment(plain[pos:span.start], gap))
+        out.append(Segment(plain[span.start:span.end], base + get_style(span.style, default=Style.null())))
+        pos = span.end
+    if pos < len(plain) or not out:
+        out.append(Segment(plain[pos:], gap))
     return out
