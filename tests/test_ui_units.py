@@ -215,7 +215,7 @@ def test_text_lines_cut_appended_text_as_rich_renders_it():
     from rich.segment import Segment
     from rich.text import Text
 
-    from pgconsole.ui.widgets.lines import _segments
+    from pgconsole.ui.widgets.lines import text_segments
 
     console, rnd = Console(), random.Random(7)
     styles = ["", "bold", "dim", "bold red", "cyan", "bold black on yellow", "reverse"]
@@ -227,5 +227,5 @@ def test_text_lines_cut_appended_text_as_rich_renders_it():
             t.stylize("bold", 0, 3)                     # overlapping: Rich's own path
         base = console.get_style(t.style)
         rich = [(s.text, s.style) for s in Segment.apply_style(t.render(console), base) if s.text]
-        ours = [(s.text, s.style) for s in _segments(console, t, base) if s.text]
+        ours = [(s.text, s.style) for s in text_segments(console, t, base) if s.text]
         assert ours == rich, repr(t)

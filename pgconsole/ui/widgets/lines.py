@@ -30,7 +30,6 @@ class TextLines(DirectLines):
         self._renderable: RenderableType = renderable
         self._lines: list[list[Segment]] = []
         self._width = 0
-        self._strips: dict[int, tuple[tuple[int, Style], Strip]] = {}
         self._pass: tuple[int, Style] | None = None
         self._sig: tuple | None = None
         self._parts: dict[tuple, list] = {}
@@ -65,13 +64,11 @@ class TextLines(DirectLines):
         old, self._lines = self._lines, lines
         if full or width != self._width:
             self._width = width
-            self._strips.clear()
             self.refresh()
             return
         dirty = []
         for y in range(min(max(len(old), len(lines)), height)):
             if y >= len(old) or y >= len(lines) or old[y] != lines[y]:
-                self._strips.pop(y, None)
                 dirty.append(Region(0, y, width, 1))
         if dirty:
             self.refresh(*dirty)   # one refresh: each call also schedules an idle check
@@ -84,14 +81,11 @@ class TextLines(DirectLines):
         self._pass = None
 
     def render_line(self, y: int) -> Strip:
+        # asked for only when the line is dirty (DirectLines and Textual's styles cache both
+        # keep the finished lines), so nothing is kept here
         width, base = self._pass or (self.size.width, self.rich_style)
-        cached = self._strips.get(y)
-        if cached is not None and cached[0] == (width, base):
-            return cached[1]
         segments = list(Segment.apply_style(self._lines[y], style=base)) if y < len(self._lines) else []
-        strip = fit_strip(segments, width, base)
-        self._strips[y] = ((width, base), strip)
-        return strip
+        return fit_strip(segments, width, base)
 
 
 def fit_strip(segments: list[Segment], width: int, fill: Style) -> Strip:
@@ -162,12 +156,12 @@ def _render_text(console: Console, part: Text, width: int) -> Lines:
             else:
                 pieces = line.wrap(console, width)
         for piece in pieces:
-            out.append(_segments(console, piece, get_style(piece.style)))
+            out.append(text_segments(console, piece, get_style(piece.style)))
     return out
 
 
-def _segments(console: Console, line: Text, base: Style) -> list[Segment]:
-    """A line's segments. Text built by appending has spans in order and not overlapping:
+def text_segments(console: Console, line: Text, base: Style) -> list[Segment]:
+    """A one-line Text's segments under `base` (its own style). Text built by appending has spans in order and not overlapping:
     those are cut here in one pass (what Text.render yields for them, without its
     per-boundary sort and style stack: most of the header's cost, whose sparkline line has
     twenty spans and changes every second); anything else goes through Text.render."""

@@ -27,7 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ... import fmt
-from .lines import fit_strip
+from .lines import fit_strip, text_segments
 from .styled import DirectLines
 
 PADDING = 1  # blank cells on each side of every column
@@ -424,8 +424,7 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
                         cell.pad_left(w - n)
                     else:
                         cell.pad_right(w - n)
-                # Text.render leaves the text's own style to its caller (only spans are applied)
-                segments.extend(Segment.apply_style(cell.render(console), style_of(base, cell.style)))
+                segments.extend(text_segments(console, cell, style_of(base, cell.style)))
                 text, style = "", base
             pad = " " * (2 * PADDING)
             if style is base:
