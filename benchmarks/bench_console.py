@@ -22,7 +22,7 @@ Measured per tool, over the measuring window (after a warm-up):
 pg_activity runs from its own venv (default /tmp/pga-venv/bin/pg_activity; create it
 with `python3 -m venv /tmp/pga-venv && /tmp/pga-venv/bin/pip install "pg_activity[psycopg]==3.6.*"`).
 
-Usage: .venv/bin/python benchmarks/bench_console.py [--seconds 60] [--pga PATH] [--json FILE]
+Usage: .venv/bin/python benchmarks/bench_console.py [--seconds 60] [--rounds N] [--pga PATH] [--json FILE]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import os
 import platform
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -172,6 +173,15 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
     }
 
 
+def _median_result(runs: tuple[dict, ...]) -> dict:
+    """One tool's rounds as one row: the median of each figure (the last round's screen)."""
+    out = dict(runs[-1])
+    for k, v in runs[0].items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = round(statistics.median(r[k] for r in runs), 2)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -180,6 +190,8 @@ def main() -> int:
     ap.add_argument("--tps", type=int, default=200, help="pgbench rate limit (-R)")
     ap.add_argument("--pga", default="/tmp/pga-venv/bin/pg_activity")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat both tools N times, the order flipping each round (medians reported)")
     args = ap.parse_args()
     if not Path(args.pga).exists():
         print(f"pg_activity not found at {args.pga} (see the docstring)", file=sys.stderr)
@@ -207,30 +219,39 @@ def main() -> int:
     pgbench = str(cluster.bin("pgbench"))
     env = {**os.environ, **bench.libpq_env()}
     subprocess.run([pgbench, "-i", "-q", "-s", "10"], env=env, check=True, capture_output=True)
-    load_s = 2 * (args.seconds + args.warmup) + 60
+    load_s = args.rounds * 2 * (args.seconds + args.warmup + 5) + 60
     bench_proc = subprocess.Popen([pgbench, "-n", "-c", "8", "-j", "2", "-R", str(args.tps), "-T", str(int(load_s))],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     load = Load(bench, args.idle)
     load.start()
     tcp = {"PGHOST": "127.0.0.1", "PGPORT": str(st.port), "PGDATABASE": "bench", "PGPASSWORD": password}
-    results = []
+    tools = {
+        "pgconsole": ([str(VENV_BIN / "pgconsole"), "--refresh", "1"], {**tcp, "PGUSER": "bench_console"},
+                      "bench_console", "%pg_postmaster_start_time%"),
+        "pg_activity 3.6": ([args.pga, "--refresh", "1"], {**tcp, "PGUSER": "bench_pga"},
+                            "bench_pga", "%pg_encoding_to_char(b.encoding) AS encoding%"),
+    }
+    rounds: list[list[dict]] = []
     try:
         time.sleep(3)
-        results.append(run_tool(
-            "pgconsole", [str(VENV_BIN / "pgconsole"), "--refresh", "1"], {**tcp, "PGUSER": "bench_console"},
-            admin, "bench_console", args.seconds, args.warmup, "%pg_postmaster_start_time%"))
-        results.append(run_tool(
-            "pg_activity 3.6", [args.pga, "--refresh", "1"], {**tcp, "PGUSER": "bench_pga"},
-            admin, "bench_pga", args.seconds, args.warmup, "%pg_encoding_to_char(b.encoding) AS encoding%"))
+        for i in range(args.rounds):
+            order = list(tools) if i % 2 == 0 else list(reversed(tools))   # ABBA: neither always first
+            done = {}
+            for name in order:
+                argv, env_t, role, refresh_query = tools[name]
+                done[name] = run_tool(name, argv, env_t, admin, role, args.seconds, args.warmup, refresh_query)
+            rounds.append([done[name] for name in tools])
     finally:
         bench_proc.terminate()
         load.stop()
         loop.run_until_complete(aconn.close())
         cluster.destroy()
 
+    results = [_median_result(rs) for rs in zip(*rounds)]
     out = {"machine": machine(), "server": "embedded PostgreSQL 18 (" + Path(pgbench).parent.parent.name + ")",
            "load": f"pgbench tpcb-like scale 10, 8 clients at {args.tps} tps; {args.idle} idle sessions; "
-                   f"a lock chain of 4", "refresh_s": 1, "results": results}
+                   f"a lock chain of 4", "refresh_s": 1, "results": results,
+           "rounds": [[{k: v for k, v in r.items() if k != "screen_head"} for r in rs] for rs in rounds]}
     cols = ("tool", "cpu_s", "cpu_pct", "peak_rss_mb", "refreshes", "server_ms_per_refresh",
             "queries_per_refresh", "backend_cpu_ms_per_refresh", "startup_cpu_s")
     print(out["machine"])
@@ -238,6 +259,9 @@ def main() -> int:
     print(" | ".join(cols))
     for r in results:
         print(" | ".join(str(r[c]) for c in cols))
+    if len(rounds) > 1:
+        print(f"(medians of {len(rounds)} rounds; client CPU s by round: "
+              + "; ".join(" vs ".join(str(r["cpu_s"]) for r in rs) for rs in rounds) + ")")
     for r in results:
         print(f"\n{r['tool']} screen (first lines):")
         print("\n".join(r["screen_head"]))

@@ -57,6 +57,7 @@ class Monitor:
         self.seq = 0
         self._timeouts: dict[str, int] = {}
         self._collected_at: dict[str, float] = {}   # monotonic time of each view's last collection
+        self.shown_views: frozenset[str] | None = None   # None: all (snapshot, report)
         self._lock = asyncio.Lock()
 
     def include_idle_sessions(self, on: bool) -> None:
@@ -64,6 +65,22 @@ class Monitor:
         for c in self.collectors:
             if isinstance(c, ConnectionsCollector):
                 c.idle_rows = on
+
+    def show_views(self, views: frozenset[str] | None) -> frozenset[str]:
+        """The views on screen (the console's pane); the others keep their hidden interval.
+        None: every view counts as shown. Answers the shown views whose data is older than
+        their shown interval (the caller refreshes them now rather than at the next cadence)."""
+        self.shown_views = None if views is None else frozenset(views)
+        now = time.monotonic()
+        return frozenset(c.name for c in self.collectors
+                         if c.unavailable is None and c.name in (views or VIEWS)
+                         and c.hidden_interval_s > c.min_interval_s   # held back while hidden
+                         and now - self._collected_at.get(c.name, now) > c.min_interval_s)
+
+    def _interval(self, c: Collector) -> float:
+        if self.shown_views is None or c.name in self.shown_views:
+            return c.min_interval_s
+        return max(c.min_interval_s, c.hidden_interval_s)
 
     @property
     def connected(self) -> bool:
@@ -107,7 +124,7 @@ class Monitor:
                     self.views[c.name] = c.unavailable
                     continue
                 on_cadence = (self.tick % c.every == 0
-                              and now - self._collected_at.get(c.name, float("-inf")) >= c.min_interval_s)
+                              and now - self._collected_at.get(c.name, float("-inf")) >= self._interval(c))
                 due = (on_cadence or c.name in force or self.views.get(c.name) is None
                        or isinstance(self.views.get(c.name), Unavailable))
                 if not due:

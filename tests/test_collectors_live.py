@@ -461,3 +461,25 @@ async def test_catalog_views_keep_a_minimum_interval_whatever_the_refresh(fresh_
         assert forced.cache is not first.cache and forced.statements is not first.statements
     finally:
         await mon.close()
+
+
+async def test_views_off_screen_wait_their_hidden_interval_and_come_back_when_shown(fresh_db):
+    """The console shows one pane: the catalog views it does not show refresh less often
+    (cache every 10 s instead of 3.5); showing one answers it as stale, to refresh now."""
+    mon = Monitor(fresh_db)
+    try:
+        first = await mon.poll()
+        assert mon.show_views(frozenset({"connections"})) == frozenset()   # all fresh
+        mon._collected_at["cache"] -= 5.0       # 5 s old: over the shown 3.5 s, under the hidden 10 s
+        mon.tick = 2                            # on cache's every-2nd-poll cadence
+        hidden = await mon.poll()
+        assert hidden.cache is first.cache and hidden.connections is not first.connections
+        assert mon.show_views(frozenset({"cache"})) == frozenset({"cache"})
+        mon.tick = 4
+        shown = await mon.poll()
+        assert shown.cache is not first.cache
+        mon.show_views(None)                    # snapshot / report: everything counts as shown
+        cache = next(c for c in mon.collectors if c.name == "cache")
+        assert mon._interval(cache) == cache.min_interval_s
+    finally:
+        await mon.close()

@@ -104,6 +104,22 @@ async def test_toggles_idle_waiting_and_idle_in_transaction():
         assert "105" in order(app)
 
 
+async def test_panes_tell_the_data_core_what_is_on_screen_and_refresh_what_was_held_back():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        src = app.source
+        assert src.shown == [frozenset({"connections"})]
+        asked: list = []
+        app.poller.refresh_now = lambda views=(): asked.append(frozenset(views))
+        src.stale = frozenset({"statements"})      # held back while hidden: refreshed on showing
+        await pilot.press("4")
+        assert src.shown[-1] == frozenset({"statements"}) and asked == [frozenset({"statements"})]
+        src.stale = frozenset()
+        await pilot.press("6")                     # the findings read every view
+        assert src.shown[-1] is None and len(asked) == 1
+
+
 async def test_sort_picker_and_reverse_keep_the_selected_row():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

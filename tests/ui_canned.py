@@ -132,9 +132,15 @@ class CannedSource:
         self.frames = list(frames)
         self.polls = 0
         self.idle_sessions: list[bool] = []   # what the console asked for, in order
+        self.shown: list = []                 # the views it said were on screen, in order
+        self.stale: frozenset[str] = frozenset()   # what show_views answers
 
     def include_idle_sessions(self, on: bool) -> None:
         self.idle_sessions.append(on)
+
+    def show_views(self, views):
+        self.shown.append(views)
+        return self.stale
 
     async def poll(self, force=frozenset()):
         f = self.frames[min(self.polls, len(self.frames) - 1)]

@@ -16,6 +16,8 @@ class Collector:
     every: int = 1  # collect on every Nth poll...
     min_interval_s: float = 0.0  # ...and not sooner than this after the last time: a faster
     # refresh (`+`) must not multiply the cost of the catalog-wide views on the server
+    hidden_interval_s: float = 0.0  # while no pane shows this view (the console says which
+    # are on screen): its interval then, 0 = the same as shown
 
     def __init__(self) -> None:
         self.unavailable: Unavailable | None = None

@@ -15,6 +15,7 @@ class BloatCollector(Collector):
     name = "bloat"
     every = 15  # reads the whole catalog and pg_stats: not on every poll
     min_interval_s = 25.0
+    hidden_interval_s = 60.0  # off screen: bloat moves slowly, once a minute
 
     async def collect(self, conn, caps, context):
         tables = from_records(TableBloatRow, await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))

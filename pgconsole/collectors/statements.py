@@ -25,6 +25,7 @@ class StatementsCollector(Collector):
     name = "statements"
     every = 3
     min_interval_s = 5.0
+    hidden_interval_s = 15.0  # off screen: the detail panel's figures and the findings can wait 15 s
 
     def __init__(self) -> None:
         super().__init__()

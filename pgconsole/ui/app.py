@@ -30,6 +30,7 @@ from .screens.filter import FilterScreen
 from .screens.help import HelpScreen, help_renderable
 from .screens.load import LoadPanel
 from .screens.text import TextScreen
+from .driver import quiet_driver_class
 from .widgets.detail import DetailPanel
 from .widgets.header import ConsoleHeader, utc_now
 from .widgets.pane import PANES, Pane
@@ -86,6 +87,10 @@ class ConsoleApp(ServerActions, App):
         self._detail = DetailPanel(id="detail")
         self._pane_by_id: dict[str, Pane] = {}
 
+    def get_driver_class(self):
+        # Textual's Linux driver polls the keyboard ten times a second; ours sleeps until a key
+        return quiet_driver_class(super().get_driver_class())
+
     # -- layout --------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
         return ConsoleScreen(id="_default")
@@ -112,6 +117,7 @@ class ConsoleApp(ServerActions, App):
         self._panes = list(self._pane_by_id.values())
         # idle sessions are hidden until `i`: while they are, the poll need not read them
         self.want_idle_sessions(any(getattr(p, "show_idle", False) for p in self._panes))
+        self._show_views(self.current_pane)
         self.set_interval(1.0, self.header.tick)
         if self.poller is not None and self.start_polling:
             self.poll_loop()
@@ -124,6 +130,15 @@ class ConsoleApp(ServerActions, App):
         include(shown)
         if shown and self.poller is not None and self.frame is not None:
             self.poller.refresh_now(("connections",))
+
+    def _show_views(self, pane: Pane) -> None:
+        """Tell the data core which views are on screen: the others refresh less often."""
+        show = getattr(self.source, "show_views", None)
+        if show is None:
+            return
+        stale = show(pane.shown_views())
+        if stale and self.poller is not None and self.frame is not None:
+            self.poller.refresh_now(tuple(stale))
 
     @property
     def header(self) -> ConsoleHeader:
@@ -221,6 +236,7 @@ class ConsoleApp(ServerActions, App):
         switcher.current = f"pane-{pane_id}"
         pane = self.current_pane
         self._panebar.set_current(pane_id)
+        self._show_views(pane)
         if self.frame is not None and pane.drawn_seq != self.frame.seq:
             pane.redraw()
         pane.table.focus()

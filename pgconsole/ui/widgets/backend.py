@@ -78,23 +78,43 @@ def statements_for(b: Backend, frame: Frame | None) -> list[Statement]:
 
 
 def _kv(t: Text, label: str, value: str, style: str = "bold") -> None:
-    if t.plain and not t.plain.endswith((" ", "\n")):
+    plain = t.plain
+    if plain and not plain.endswith((" ", "\n")):
         t.append("  ")
     t.append(f"{label} ", style="dim")
     t.append(value, style=style)
 
 
+class _Memo:
+    """The last part built from the same inputs, handed out again: the detail of the
+    selected row is rebuilt every refresh for the line of ages that ticks, while who it is,
+    its query, its statement's figures and its locks stay as they were. Inputs are
+    compared by value, and snapshot objects by identity (the memo holds them, so an id
+    is never reused for another)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[tuple, Any]] = {}
+
+    def get(self, name: str, key: tuple, build):
+        hit = self._last.get(name)
+        if hit is not None and len(hit[0]) == len(key) and all(
+                a is b or (type(a) is type(b) and isinstance(a, (str, int, float, bool, type(None)))
+                           and a == b) for a, b in zip(hit[0], key)):
+            return hit[1]
+        value = build()
+        self._last[name] = (key, value)
+        return value
+
+
+_memo = _Memo()
+
+
 def backend_detail(b: Backend, frame: Frame | None, held: Any, own_pids: frozenset[int]) -> RenderableType:
     # one Text a line: the panel repaints (and re-renders) only the lines that changed,
-    # on most refreshes the one with the ages
-    who = Text()
-    _kv(who, "pid", f"{b.pid}{'  (this console)' if b.is_self or b.pid in own_pids else ''}")
-    _kv(who, "user", b.usename or "-")
-    _kv(who, "db", b.datname or "-")
-    _kv(who, "app", b.application_name or "-")
-    _kv(who, "client", b.client or "-")
-    if b.backend_type and b.backend_type != "client backend":
-        _kv(who, "type", b.backend_type)
+    # on most refreshes the one with the ages; the parts that did not change are not rebuilt
+    me = b.is_self or b.pid in own_pids
+    who = _memo.get("who", (b.pid, me, b.usename, b.datname, b.application_name, b.client, b.backend_type),
+                    lambda: _who(b, me))
     ages = Text()
     _kv(ages, "state", b.state or "-", row_style(b) or "bold")
     _kv(ages, "for", fmt.duration(b.state_age_s))
@@ -116,14 +136,34 @@ def backend_detail(b: Backend, frame: Frame | None, held: Any, own_pids: frozens
                 _kv(waits, "wants", f"{node.mode} on {node.relation or node.locktype}")
             _kv(waits, "for", fmt.duration(node.wait_s))
         parts.append(waits)
+    parts.extend(_memo.get("query", (b.query, b.leader_pid, b.pid), lambda: _query_lines(b)))
+    statements = frame.statements if frame else None
+    parts.extend(_memo.get("pgss", (b.query_id, b.usename, b.datname, statements),
+                           lambda: _pgss_lines(b, frame)))
+    parts.extend(_memo.get("held", (held,), lambda: _held_lines(held)))
+    return Group(*parts)
+
+
+def _who(b: Backend, me: bool) -> Text:
+    who = Text()
+    _kv(who, "pid", f"{b.pid}{'  (this console)' if me else ''}")
+    _kv(who, "user", b.usename or "-")
+    _kv(who, "db", b.datname or "-")
+    _kv(who, "app", b.application_name or "-")
+    _kv(who, "client", b.client or "-")
+    if b.backend_type and b.backend_type != "client backend":
+        _kv(who, "type", b.backend_type)
+    return who
+
+
+def _query_lines(b: Backend) -> list[RenderableType]:
+    parts: list[RenderableType] = []
     if b.leader_pid and b.leader_pid != b.pid:
         parts.append(Text(f"parallel worker of {b.leader_pid}", style="dim"))
     parts.append(Text("query", style="dim underline"))
     parts.append(Text(b.query or "(no query text: none yet, or hidden from this role)",
                       style="" if b.query else "dim"))
-    parts.extend(_pgss_lines(b, frame))
-    parts.extend(_held_lines(held))
-    return Group(*parts)
+    return parts
 
 
 def _pgss_lines(b: Backend, frame: Frame | None) -> list[RenderableType]:

@@ -29,7 +29,8 @@ from .statements import _key as statement_key
 from .table import Col
 
 CATALOG_EVERY_S = 60.0
-BADGE_EVERY_FRAMES = 5   # while the pane is hidden, only its badge needs the result
+BADGE_EVERY_S = 10.0   # while the pane is hidden only its badge needs the result: by sample time,
+# so a faster refresh does not evaluate more often
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 SHORT = {"critical": "crit", "warning": "warn", "info": "info"}
 
@@ -95,6 +96,7 @@ class FindingsPane(Pane):
         self._loading = False
         self.show_info = True
         self._evaluated_seq = -1
+        self._evaluated_at = None
 
     # -- evaluation ------------------------------------------------------------------
     def _caps(self, frame: Frame) -> Capabilities:
@@ -103,13 +105,15 @@ class FindingsPane(Pane):
 
     def show_frame(self, frame: Frame, redraw: bool) -> None:
         super().show_frame(frame, redraw)   # shown: redraw() evaluates this very frame
-        if not redraw and (self.result is None or frame.seq - self._evaluated_seq >= BADGE_EVERY_FRAMES):
+        if not redraw and (self.result is None or self._evaluated_at is None
+                           or (frame.sampled_at - self._evaluated_at).total_seconds() >= BADGE_EVERY_S):
             self._evaluate(frame)            # hidden: often enough for the pane bar's badge
         self._maybe_load_catalog()
 
     def _evaluate(self, frame: Frame) -> None:
         self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds)
         self._evaluated_seq = frame.seq
+        self._evaluated_at = frame.sampled_at
 
     def redraw(self) -> None:
         if self.frame is not None and self._evaluated_seq != self.frame.seq:

@@ -121,6 +121,10 @@ class Pane(SolidLines, Vertical, can_focus=False):
             self.table.focus()
 
     # -- frames ------------------------------------------------------------------
+    def shown_views(self) -> frozenset[str] | None:
+        """The views this pane puts on screen (None: all of them, e.g. the findings)."""
+        return frozenset({self.view}) if self.view else None
+
     def view_of(self, frame: Frame | None) -> Any:
         return getattr(frame, self.view) if (frame is not None and self.view) else None
 
