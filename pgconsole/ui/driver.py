@@ -92,7 +92,7 @@ class QuietLinuxDriver(LinuxDriver):
         try:
             while os.read(self._wake_r, 64):
                 pass
-        except (BlockingIOError, OSError):
+        except OSError:     # empty (BlockingIOError) or closed
             pass
 
     def close(self) -> None:

@@ -95,8 +95,7 @@ class FindingsPane(Pane):
         self._catalog_at = 0.0
         self._loading = False
         self.show_info = True
-        self._evaluated_seq = -1
-        self._evaluated_at = None
+        self._evaluated: Frame | None = None   # the frame the result is of
 
     # -- evaluation ------------------------------------------------------------------
     def _caps(self, frame: Frame) -> Capabilities:
@@ -105,18 +104,17 @@ class FindingsPane(Pane):
 
     def show_frame(self, frame: Frame, redraw: bool) -> None:
         super().show_frame(frame, redraw)   # shown: redraw() evaluates this very frame
-        if not redraw and (self.result is None or self._evaluated_at is None
-                           or (frame.sampled_at - self._evaluated_at).total_seconds() >= BADGE_EVERY_S):
+        if not redraw and (self._evaluated is None
+                           or (frame.sampled_at - self._evaluated.sampled_at).total_seconds() >= BADGE_EVERY_S):
             self._evaluate(frame)            # hidden: often enough for the pane bar's badge
         self._maybe_load_catalog()
 
     def _evaluate(self, frame: Frame) -> None:
         self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds)
-        self._evaluated_seq = frame.seq
-        self._evaluated_at = frame.sampled_at
+        self._evaluated = frame
 
     def redraw(self) -> None:
-        if self.frame is not None and self._evaluated_seq != self.frame.seq:
+        if self.frame is not None and (self._evaluated is None or self._evaluated.seq != self.frame.seq):
             self._evaluate(self.frame)
         super().redraw()
 

@@ -54,7 +54,6 @@ class ConsoleHeader(TextLines):
         self.deadlock_seen_at: datetime | None = None
         self._last_overview_at: datetime | None = None
         self._drawn_at = 0.0
-        self._identity_memo: tuple[tuple, Text] | None = None
 
     # -- inputs -------------------------------------------------------------
     def show_frame(self, frame: Frame) -> None:
@@ -97,21 +96,7 @@ class ConsoleHeader(TextLines):
         width = max(self.size.width - 2, 40) if self.size.width else 118
         # fixed height: a repaint of the lines that changed (TextLines skips an unchanged text), never a layout
         # two parts: the identity line is rendered again only when it changed (rarely)
-        key = self._identity_key(width)
-        if self._identity_memo is None or self._identity_memo[0] != key:
-            self._identity_memo = (key, self._identity(width))
-        self.update(Group(self._identity_memo[1], self._pulse(width)))
-
-    def _identity_key(self, width: int) -> tuple:
-        """Everything the identity line shows: it is built again only when one of these moved."""
-        ov = self.frame.overview if self.frame else None
-        age = None
-        if self.frame is not None:
-            a = (self.clock() - self.frame.sampled_at).total_seconds()
-            age = (fmt.duration(max(a, 0.0)), a > max(3 * self.refresh_s, 5))
-        server = ((_short_version(ov.row.version), ov.row.is_standby, _uptime(ov.uptime_s))
-                  if isinstance(ov, Overview) else None)
-        return (width, self.link.state, self.paused, self.refresh_s, self.read_only, age, server, self.target)
+        self.update(Group(self._identity(width), self._pulse(width)))
 
     def _status(self) -> Text:
         t = Text()
