@@ -8,6 +8,7 @@ a half-written report (an existing file stays as it was).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 import tempfile
@@ -16,7 +17,8 @@ from pathlib import Path
 from ..errors import PgConsoleError
 from ..findings.model import SEVERITY_RANK, Thresholds, parse_overrides
 from ..report import FORMATS, build, render
-from .common import add_conn_args, limits_from_args, params_from_args
+from ..untrusted import say
+from .common import add_conn_args, interval_seconds, limits_from_args, params_from_args
 
 EXIT_FINDINGS = 1  # --fail-on matched (errors exit 2)
 
@@ -27,7 +29,7 @@ def add_arguments(p) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--fail-on", choices=("warning", "critical"), default=None,
                    help=f"exit {EXIT_FINDINGS} when a finding of this severity or worse exists (for CI)")
-    p.add_argument("--interval", type=float, default=2.0, metavar="SECS",
+    p.add_argument("--interval", type=interval_seconds, default=2.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 2)")
     p.add_argument("--threshold", action="append", metavar="NAME=VALUE", default=[],
                    help="override a finding threshold (repeatable); the report lists every name and value")
@@ -73,19 +75,21 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def run(args) -> int:
-    if args.interval < 0:
-        raise PgConsoleError("--interval must not be negative")
     try:
-        thresholds = Thresholds().with_overrides(parse_overrides(args.threshold))
+        overrides = parse_overrides(args.threshold)
+        thresholds = Thresholds().with_overrides(overrides)
     except ValueError as exc:
         raise PgConsoleError(f"--threshold: {exc}") from None
+    for name in overrides:
+        if not math.isfinite(getattr(thresholds, name)):
+            raise PgConsoleError(f"--threshold: threshold {name} needs a finite number, got {overrides[name]!r}")
     fmt = _format(args)
     report = asyncio.run(build(params_from_args(args), limits_from_args(args), args.interval, thresholds))
     text = render(report, fmt)
     if args.output:
         write_atomically(args.output, text)
         r = report.findings
-        print(f"pgconsole: wrote {args.output} ({fmt}): " + ", ".join(
+        say(f"pgconsole: wrote {args.output} ({fmt}): " + ", ".join(
             f"{len(r.by_severity(s))} {s}" for s in ("critical", "warning", "info")) + " findings",
             file=sys.stderr)
     else:

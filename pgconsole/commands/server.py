@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..cluster import LocalCluster, default_data_root
 from ..errors import PgConsoleError
+from ..untrusted import say
 
 
 def add_arguments(p) -> None:
@@ -29,22 +30,22 @@ def run(args) -> int:
     if args.action == "start":
         was_running = cluster.is_running()
         cluster.start(port=args.port)
-        print(("already running: " if was_running else "started: ") + cluster.dsn())
+        say(("already running: " if was_running else "started: ") + cluster.dsn())
         return 0
     if args.action == "stop":
-        print("stopped" if cluster.stop() else "not running")
+        say("stopped" if cluster.stop() else "not running")
         return 0
     running = cluster.is_running()
     if args.action == "url":
         if not running:
             raise PgConsoleError("the embedded server is not running: pgconsole server start")
-        print(cluster.dsn(tcp=args.tcp))
+        say(cluster.dsn(tcp=args.tcp))
         return 0
     st = cluster.state()
-    print(f"data directory: {cluster.data_dir}")
-    print(f"binaries:       {cluster.bin_dir}")
-    print(f"status:         {'running' if running else 'stopped'}")
+    say(f"data directory: {cluster.data_dir}")
+    say(f"binaries:       {cluster.bin_dir}")
+    say(f"status:         {'running' if running else 'stopped'}")
     if st and running:
-        print(f"socket URI:     {cluster.dsn()}")
-        print(f"TCP URI:        {cluster.dsn(tcp=True)}  (password in {cluster.state_file}, mode 0600)")
+        say(f"socket URI:     {cluster.dsn()}")
+        say(f"TCP URI:        {cluster.dsn(tcp=True)}  (password in {cluster.state_file}, mode 0600)")
     return 0 if running else 3

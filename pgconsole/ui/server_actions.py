@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
+from ..untrusted import one_line
 from .screens.confirm import ConfirmScreen
 from .screens.text import TextScreen
 
@@ -75,7 +76,7 @@ class ServerActions:
         if self.actions is None:
             self.notify("VACUUM: no action session here", severity="warning")
             return
-        body = Text(f"VACUUM (ANALYZE) {label}?\n\n", style="bold")
+        body = Text(f"VACUUM (ANALYZE) {one_line(label)}?\n\n", style="bold")
         if dead is not None:
             body.append(f"{dead:,} dead tuples now. ")
         body.append("VACUUM takes a SHARE UPDATE EXCLUSIVE lock (reads and writes go on; DDL and other "
