@@ -164,32 +164,45 @@ def names_in(statement: str) -> Names:
     return found
 
 
+SAFE_SEARCH_PATH = "pg_catalog, pg_temp"
+
+
 async def check(conn, names: Names, version_num: int) -> None:
-    """Resolve `names` on `conn` (its search_path, in the transaction that will EXPLAIN) and
-    raise ExplainRefused naming the first function planning could run that is not trusted."""
+    """Resolve `names` on `conn` (with its search_path, in the transaction that will EXPLAIN)
+    and raise ExplainRefused naming the first function planning could run that is not trusted.
+    The catalog query itself runs under a search_path of pg_catalog only: a function or an
+    operator someone put in a schema of the session's path cannot stand in for one of its own;
+    the session's path is put back afterwards, for the statement."""
     from . import sqlfiles
 
     kinds, schemas, items = names.rows()
+    set_path = sqlfiles.load("set_search_path", version_num)
     try:
+        path = await conn.fetchrow(sqlfiles.load("search_path", version_num))
+        await conn.fetchval(set_path, SAFE_SEARCH_PATH)
         rows = await conn.fetch(sqlfiles.load("explain_guard", version_num), kinds, schemas, items,
-                                list(RUNS_QUERIES))
+                                list(RUNS_QUERIES), list(path["schemas"]))
+        await conn.fetchval(set_path, path["setting"])
     except Exception as exc:  # noqa: BLE001 - cannot tell what would run: do not plan (fail closed)
         raise ExplainRefused(f"EXPLAIN refused: could not check what planning it would run ({exc})") from None
     if not rows:
         return
     first = rows[0]
-    raise ExplainRefused(refusal(first["function"], first["owner"], first["why"], first["via"], len(rows) - 1))
+    raise ExplainRefused(refusal(first["function"], first["owner"], first["why"], first["via"],
+                                 [r["function"] for r in rows[1:]]))
 
 
-def refusal(function: str, owner: str, why: str, via: str | None, more: int) -> str:
+def refusal(function: str, owner: str, why: str, via: str | None, others: list[str] = ()) -> str:
     how = f"through {via}" if via else "called by the statement"
     reason = {
         "security definer": f"SECURITY DEFINER, owned by {owner}",
         "untrusted owner": f"owned by {owner}, not a superuser",
         "runs queries": "it runs a query given as its argument",
     }.get(why, why)
-    tail = f" (and {more} more)" if more else ""
-    return (f"EXPLAIN refused: planning this statement could run {function} ({reason}), {how}{tail}. "
+    also = ""
+    if others:
+        also = "; also " + ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    return (f"EXPLAIN refused: planning this statement could run {function} ({reason}), {how}{also}. "
             "The planner evaluates functions while it plans (IMMUTABLE and STABLE calls, operators, "
             "index expressions, defaults, policies, domain checks) as this console's role, even "
-            "read-only; only built-in functions and functions of superusers are let through")
+            "read-only; only built-in functions and those of superusers or of this role are let through")

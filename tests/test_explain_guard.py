@@ -59,6 +59,7 @@ CREATE TABLE public.other (id int REFERENCES public.plain, w text);
 CREATE FUNCTION public.sup_f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1';
 CREATE FUNCTION public.sup_def(int) RETURNS int IMMUTABLE SECURITY DEFINER LANGUAGE sql AS 'SELECT $1';
 CREATE SCHEMA m AUTHORIZATION {MALLORY};
+CREATE SCHEMA hij AUTHORIZATION {MALLORY};
 GRANT CREATE ON SCHEMA public TO {MALLORY};   -- for public.lbl(m.base): b.lbl is lbl(b)
 SET ROLE {MALLORY};
 CREATE FUNCTION m.f(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN $1; END $$;
@@ -95,6 +96,12 @@ CREATE TABLE m.t_trig (a int);
 CREATE FUNCTION m.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER t BEFORE INSERT ON m.t_trig FOR EACH ROW EXECUTE FUNCTION m.trg();
 CREATE FUNCTION public.lbl(m.base) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN 1; END $$;
+-- better matches than pg_catalog's for whoever puts schema hij first in the search_path
+CREATE FUNCTION hij.unnest(text[]) RETURNS SETOF text LANGUAGE plpgsql IMMUTABLE
+    AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+CREATE FUNCTION hij.eq(oid, oid) RETURNS bool LANGUAGE plpgsql IMMUTABLE
+    AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+CREATE OPERATOR hij.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = hij.eq);
 RESET ROLE;
 """
 
@@ -186,6 +193,26 @@ async def test_every_path_into_user_code_is_refused_naming_the_function(guard_db
 async def test_ordinary_statements_pass(guard_db):
     got = await verdicts(guard_db, ALLOWED)
     assert [(t, m) for t, m in zip(ALLOWED, got) if m is not None] == []
+
+
+async def test_the_check_cannot_be_hijacked_through_the_search_path(guard_db):
+    """The session's own path puts a schema someone else writes to first: the guard's catalog
+    query runs under pg_catalog only (else the planted unnest or = would run and say 'hijacked'),
+    the statement is still judged with the session's path (where those are candidates: refused,
+    by name), and that path is put back for the EXPLAIN."""
+    conn = await connect(guard_db)
+    try:
+        version = int(await conn.fetchval("SHOW server_version_num"))
+        await conn.execute("SET search_path = hij, pg_catalog, public")
+        async with conn.transaction(readonly=True):
+            with pytest.raises(ExplainRefused, match=r"hij\.eq\(oid, oid\) \(owned by guard_mallory") as e:
+                await explain_guard.check(conn, names_in("SELECT * FROM plain WHERE id = $1"), version)
+            assert "hijacked" not in str(e.value)
+            assert await conn.fetchval("SHOW search_path") == "hij, pg_catalog, public"
+            with pytest.raises(ExplainRefused, match=r"hij\.unnest\(text\[\]\)"):
+                await explain_guard.check(conn, names_in("SELECT unnest($1::text[])"), version)
+    finally:
+        await conn.close()
 
 
 async def test_the_check_fails_closed(guard_db):

@@ -9,15 +9,16 @@
 -- GENERIC_PLAN accepts the $n. FOR ... IN EXECUTE opens a cursor, which refuses more
 -- than one statement. Plan lines come back as NOTICEs.
 -- {tag} and {statement} are filled in by pgconsole.actions (a dollar-quoted literal
--- whose tags do not occur in the text).
+-- whose tags do not occur in the text). It runs with the statement's search_path: what
+-- this block calls itself is qualified with pg_catalog.
 DO {tag}
 DECLARE
     r record;
 BEGIN
-    PERFORM set_config('client_min_messages', 'notice', true);  -- the plan comes back as NOTICEs
+    PERFORM pg_catalog.set_config('client_min_messages', 'notice', true);  -- the plan comes back as NOTICEs
     -- the text is parsed as the guard's parser read it (standard strings: a backslash is a character)
-    PERFORM set_config('standard_conforming_strings', 'on', true);
-    FOR r IN EXECUTE 'EXPLAIN (GENERIC_PLAN, COSTS ON) ' || {statement} LOOP
+    PERFORM pg_catalog.set_config('standard_conforming_strings', 'on', true);
+    FOR r IN EXECUTE 'EXPLAIN (GENERIC_PLAN, COSTS ON) ' OPERATOR(pg_catalog.||) {statement} LOOP
         RAISE NOTICE '%', r."QUERY PLAN";
     END LOOP;
 END

@@ -1,18 +1,21 @@
 -- The functions that planning a statement could run and that pgconsole does not trust
 -- (pgconsole.explain_guard). $1, $2, $3: parallel arrays of kind (function, field,
 -- operator, type, relation), schema (NULL: unqualified) and name, as the statement names
--- them; $4: built-in functions that run a query of their own. Run on the session and in
--- the transaction that will EXPLAIN, so names resolve with its search_path.
+-- them; $4: built-in functions that run a query of their own; $5: the schemas of the
+-- search_path the statement will be planned with (sql/search_path). Run in the
+-- transaction that will EXPLAIN, under search_path = pg_catalog, pg_temp (so no name in
+-- this query can resolve to someone else's function or operator).
 WITH RECURSIVE
-path AS (   -- the effective search_path: pg_catalog and the temporary schema included
-    SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (pg_catalog.current_schemas(true))
+path AS (   -- the statement's search_path: pg_catalog and the temporary schema included
+    SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY ($5::text[])
 ),
 named AS (
     SELECT x.kind, x.name, x.sch,
            (SELECT n.oid FROM pg_catalog.pg_namespace n
              WHERE n.nspname = x.sch OR (x.sch = 'pg_temp' AND n.oid = pg_catalog.pg_my_temp_schema())
              LIMIT 1) AS nsp
-      FROM unnest($1::text[], $2::text[], $3::text[]) AS x(kind, sch, name)
+      FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]))
+           AS x(kind, sch, name)
 ),
 -- every object a name could resolve to: all overloads, in every schema it could come from
 roots(classid, objid) AS (
@@ -94,13 +97,13 @@ closure(classid, objid) AS (
         UNION ALL
         -- an operator's commutator and negator (the planner may use either instead)
         SELECT 'pg_catalog.pg_operator'::regclass, x.oid
-          FROM pg_catalog.pg_operator o, unnest(ARRAY[o.oprcom, o.oprnegate]) AS x(oid)
+          FROM pg_catalog.pg_operator o, pg_catalog.unnest(ARRAY[o.oprcom, o.oprnegate]) AS x(oid)
          WHERE c.classid = 'pg_catalog.pg_operator'::regclass AND c.objid >= 16384
            AND o.oid = c.objid AND x.oid <> 0
      ) e
 ),
 me AS (
-    SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+    SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER
 )
 SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
            AS function,
@@ -120,5 +123,5 @@ SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_fu
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   LEFT JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
  WHERE CASE WHEN p.oid < 16384 THEN p.proname = ANY ($4::text[]) AND p.pronamespace = 'pg_catalog'::regnamespace
-            ELSE p.prosecdef OR NOT (coalesce(r.rolsuper, false) OR p.proowner = (SELECT oid FROM me)) END
+            ELSE p.prosecdef OR NOT (COALESCE(r.rolsuper, false) OR p.proowner = (SELECT oid FROM me)) END
  ORDER BY p.oid < 16384, n.nspname, p.proname, p.oid
