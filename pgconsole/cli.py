@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from .errors import PgConsoleError, scrub
-from .untrusted import one_line
+from .untrusted import one_line, say
 
 SUBCOMMANDS = {
     "snapshot": "sample every view twice and print them (tables or JSON)",
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = argv[1:]
     if argv[:1] == ["--version"]:
         from . import __version__
-        print(f"pgconsole {__version__}")
+        say(f"pgconsole {__version__}")
         return 0
     parser = build_parser(name)
     try:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._module.run(args) or 0)
     except PgConsoleError as exc:
-        print(f"pgconsole: error: {one_line(scrub(str(exc)))}", file=sys.stderr)
+        print(one_line(f"pgconsole: error: {scrub(str(exc))}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pgconsole: interrupted", file=sys.stderr)
