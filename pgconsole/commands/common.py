@@ -67,6 +67,21 @@ def interval_seconds(text: str) -> float:
     return value
 
 
+def timeout_seconds(text: str) -> float:
+    """statement_timeout, lock_timeout: above 0, at most what PostgreSQL takes (int milliseconds)."""
+    value = positive_float(text)
+    if value > MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT_S:,} seconds, got {text!r}")
+    return value
+
+
+def port(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port is 1 to 65535, got {text!r}")
+    return value
+
+
 def non_empty(text: str) -> str:
     """A name or a word that must say something (a table, a schema)."""
     if not text.strip():
@@ -90,9 +105,9 @@ def add_conn_args(p: argparse.ArgumentParser, positional: bool = True) -> None:
                     help="prompt for a password")
     pw.add_argument("-w", "--no-password", dest="no_password", action="store_true",
                     help="never prompt for a password")
-    g.add_argument("--statement-timeout", type=positive_float, default=5.0, metavar="SECS",
+    g.add_argument("--statement-timeout", type=timeout_seconds, default=5.0, metavar="SECS",
                    help="statement_timeout of pgconsole's own sessions (default 5)")
-    g.add_argument("--lock-timeout", type=positive_float, default=1.0, metavar="SECS",
+    g.add_argument("--lock-timeout", type=timeout_seconds, default=1.0, metavar="SECS",
                    help="lock_timeout of pgconsole's own sessions (default 1)")
     g.add_argument("--embedded", action="store_true",
                    help="connect to the embedded server (pgconsole server start)")

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..cluster import LocalCluster, default_data_root
 from ..errors import PgConsoleError
 from ..untrusted import say
+from .common import port
 
 
 def add_arguments(p) -> None:
@@ -15,7 +16,7 @@ def add_arguments(p) -> None:
                    help="start (init on first use), stop, status, or print the connection URI")
     p.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                    help=f"where the server keeps its data (default {default_data_root()})")
-    p.add_argument("--port", type=int, default=None, help="TCP port on 127.0.0.1 (default: a free one, kept)")
+    p.add_argument("--port", type=port, default=None, help="TCP port on 127.0.0.1 (default: a free one, kept)")
     p.add_argument("--tcp", action="store_true", help="with url: the 127.0.0.1 URI instead of the socket one "
                                                      "(needs the password: see status)")
 
