@@ -23,11 +23,11 @@ TERMINATE_WAIT_MS = 2000
 
 GENERIC_PLAN_LIMITS = (
     "GENERIC_PLAN plans the normalized text with its $n placeholders unbound: the statement is not "
-    "executed (no EXPLAIN ANALYZE, so no actual rows or timings), and it was planned only after a check "
-    "that planning could run no function but built-in ones and those of superusers (the planner runs "
-    "some while it plans); placeholder types are inferred and some "
-    "statements cannot be planned that way; the plan uses this session's search_path, settings and "
-    "current statistics, which may differ from those of the session that ran the statement.")
+    "executed (no EXPLAIN ANALYZE, so no actual rows or timings); planning runs functions, so it was "
+    "planned only after a check that every function it could reach is built in or a superuser's (or "
+    "yours); placeholder types are inferred and some statements cannot be planned that way; the plan "
+    "uses this session's search_path, settings and current statistics, which may differ from those "
+    "of the session that ran the statement.")
 
 
 @dataclass(frozen=True)
