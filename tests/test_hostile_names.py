@@ -123,6 +123,8 @@ def test_subcommands_show_hostile_names_literally_and_write_no_control_character
     for what in ("snapshot", "report.md", "report.html"):
         for name in SHOWN:
             shown = name.replace("&", "&amp;").replace("<", "&lt;") if what.endswith("html") else name
+            if what == "snapshot":
+                shown = shown[:14]   # its name columns are at most 24 wide: the escapes come first
             assert shown in out[what], (what, name)
     for what in ("vacuum all", "vacuum by name"):
         assert "[/nope]" in out[what] and "esc\\x1b[2J\\x1b[31mRED" in out[what], out[what]

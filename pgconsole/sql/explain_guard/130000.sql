@@ -105,8 +105,8 @@ closure(classid, objid) AS (
 me AS (
     SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER
 )
-SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
-           AS function,
+SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname)
+           || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS function,
        pg_catalog.pg_get_userbyid(p.proowner) AS owner,
        CASE WHEN p.oid < 16384 THEN 'runs queries'
             WHEN p.prosecdef THEN 'security definer'
