@@ -19,8 +19,12 @@ So every such string is shown through here once, where it enters the display:
   `visible`: tables, titles, captions and live views included.
 - `say(...)`: print() for a line of plain text.
 
-JSON output keeps exact values: json.dumps escapes control characters itself.
-No Textual here (the UI's widgets call these).
+Where it applies (one place per output path): the console's table cells (KeyedTable) and
+text lines (TextLines: header, status lines, detail panel), its SafeStatic / SafeLabel
+widgets and notify(), with a last line filter as a backstop (ui/widgets/safe.py); every
+command's SafeConsole and say(); the error line (cli); the Markdown and HTML reports
+(report.render). JSON output keeps exact values: json.dumps escapes control characters
+itself. tests/test_untrusted.py fails on a new path that bypasses these. No Textual here.
 """
 
 from __future__ import annotations
@@ -32,15 +36,13 @@ from typing import Any, Iterable
 from rich.console import Console, Group
 from rich.text import Text
 
-# C0 (tab and newline included), DEL, C1; the Arabic letter mark, LRM/RLM, line and
+# besides C0 (tab and newline included): DEL, C1, the Arabic letter mark, LRM/RLM, line and
 # paragraph separators, bidi embeddings/overrides and isolates
 _INVISIBLE = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_ONE_LINE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
+_ONE_LINE = CONTROL = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
 _MULTI_LINE = re.compile(f"\r\n|[\x00-\x09\x0b-\x1f{_INVISIBLE}]")   # newline kept
-TAB = "    "
-
-
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+TAB = "    "
 
 
 def _escape(ch: str) -> str:
@@ -62,13 +64,6 @@ def _multi(match: re.Match) -> str:
 
 def _one(match: re.Match) -> str:
     return _escape(match.group())
-
-
-def is_safe(s: str, multiline: bool = False) -> bool:
-    """True when `s` holds nothing that `visible` would change."""
-    if s.isprintable():   # the common case, in C: no control, separator or format character at all
-        return True
-    return (_MULTI_LINE if multiline else _ONE_LINE).search(s) is None
 
 
 def visible(s: Any, multiline: bool = False) -> str:

@@ -4,24 +4,18 @@ last line filter that keeps any control character left from reaching the termina
 Textual parses a string given to Static, Label or notify() as content markup (`[/x]`
 raises, `[link=...]` makes a hyperlink) and passes ESC, BEL and bidi controls to the
 terminal as they are. Every widget of the console that shows text takes these classes
-(tests/test_untrusted_paths.py checks that no module imports Textual's own), and the app
+(tests/test_untrusted.py checks that no module imports Textual's own), and the app
 overrides notify() the same way (ConsoleApp.notify).
 """
 
 from __future__ import annotations
-
-import re
 
 from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 from textual.widgets import Label, Static
 
-from ...untrusted import safe_renderable
-
-# what the terminal would act on and Rich counts as zero cells wide: removing it keeps
-# every line's width (visible() has shown it as an escape before, on every known path)
-_EMITTED = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from ...untrusted import CONTROL, safe_renderable
 
 
 class SafeStatic(Static):
@@ -44,14 +38,15 @@ class SafeLabel(Label):
 
 class NoControlCharacters(LineFilter):
     """The backstop: a control character that reached a rendered line by a path the
-    boundary missed is dropped, never written to the terminal."""
+    boundary missed is dropped, never written to the terminal. (Rich counts them zero
+    cells wide: dropping one keeps the line's width.)"""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
         for seg in segments:
             text = seg.text
-            if seg.control is None and not text.isprintable() and _EMITTED.search(text):
+            if seg.control is None and not text.isprintable() and CONTROL.search(text):
                 break
         else:
             return segments
-        return [seg if seg.control is not None else Segment(_EMITTED.sub("", seg.text), seg.style)
+        return [seg if seg.control is not None else Segment(CONTROL.sub("", seg.text), seg.style)
                 for seg in segments]
