@@ -26,7 +26,6 @@ cannot be computed, refuses the EXPLAIN with the reason (fail closed).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .errors import PgConsoleError
@@ -110,9 +109,8 @@ def names_in(statement: str) -> Names:
         raise ExplainRefused(f"EXPLAIN refused: {len(stmts)} statements; it plans exactly one")
     kind = type(stmts[0].stmt).__name__
     if kind not in EXPLAINABLE:
-        word = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind.removesuffix("Stmt")).upper()   # CREATE FUNCTION
         raise ExplainRefused(f"EXPLAIN plans SELECT, INSERT, UPDATE, DELETE, MERGE and VALUES; "
-                             f"this statement is {word}")
+                             f"this statement is {_first_words(statement)}")
     found = Names(kind=kind, operators={(None, op) for op in IMPLICIT_OPERATORS})
 
     class Collect(Visitor):
@@ -167,6 +165,19 @@ def names_in(statement: str) -> Names:
 SAFE_SEARCH_PATH = "pg_catalog, pg_temp"
 
 
+def _first_words(statement: str) -> str:
+    """The keywords the statement starts with, past comments: CREATE VIEW, VACUUM, DO..."""
+    from pglast.parser import scan
+    words = []
+    for t in scan(statement):
+        if t.name.endswith("_COMMENT"):
+            continue
+        if t.kind == "NO_KEYWORD" or len(words) == 2:
+            break
+        words.append(statement[t.start:t.end + 1].upper())
+    return " ".join(words) or "not one of them"
+
+
 async def check(conn, names: Names, version_num: int) -> None:
     """Resolve `names` on `conn` (with its search_path, in the transaction that will EXPLAIN)
     and raise ExplainRefused naming the first function planning could run that is not trusted.
@@ -203,6 +214,5 @@ def refusal(function: str, owner: str, why: str, via: str | None, others: list[s
     if others:
         also = "; also " + ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
     return (f"EXPLAIN refused: planning this statement could run {function} ({reason}), {how}{also}. "
-            "The planner evaluates functions while it plans (IMMUTABLE and STABLE calls, operators, "
-            "index expressions, defaults, policies, domain checks) as this console's role, even "
-            "read-only; only built-in functions and those of superusers or of this role are let through")
+            "The planner runs functions as this console's role, even read-only: only built-in ones "
+            "and those of superusers or of this role are let through")

@@ -40,7 +40,8 @@ def test_names_cover_functions_operators_types_relations_and_attribute_notation(
 
 @pytest.mark.parametrize("text, needle", [
     ("SELECT 1; SELECT 2", "2 statements"),
-    ("VACUUM t", "this statement is VACUUM"),
+    ("VACUUM t", "this statement is VACUUM$"),
+    ("/* c */ CREATE VIEW v AS SELECT 1", "this statement is CREATE VIEW$"),
     ("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "this statement is CREATE FUNCTION"),
     ("EXPLAIN SELECT 1", "this statement is EXPLAIN"),
     ("SELECT ((", "does not parse"),
@@ -302,9 +303,9 @@ async def test_the_immutable_function_trap_does_not_fire(fresh_db, make_role, pg
             await wait_for(pilot, trap, what="the trap's statement")
             await pilot.press("e")
             if pg_version >= 160000:
-                await wait_for(pilot, lambda: any("EXPLAIN refused" in n.message for n in app._notifications),
+                await wait_for(pilot, lambda: any(n.title == "EXPLAIN refused" for n in app._notifications),
                                what=f"the refusal {[n.message for n in app._notifications]}")
-                told = next(n.message for n in app._notifications if "EXPLAIN refused" in n.message)
+                told = next(n.message for n in app._notifications if n.title == "EXPLAIN refused")
                 assert "evil.evil()" in told and "owned by evil, not a superuser" in told
             else:
                 await wait_for(pilot, lambda: any("16 or later" in n.message for n in app._notifications),

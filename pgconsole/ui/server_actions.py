@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
+from ..explain_guard import ExplainRefused
 from ..untrusted import one_line
 from .screens.confirm import ConfirmScreen
 from .screens.text import TextScreen
@@ -61,6 +62,10 @@ class ServerActions:
         started = time.monotonic()
         try:
             res = await self.actions.explain(statement, database, self.caps)
+        except ExplainRefused as exc:
+            self.notify(str(exc).removeprefix("EXPLAIN refused: "), title="EXPLAIN refused", severity="warning",
+                        timeout=15)
+            return
         except PgConsoleError as exc:
             self.notify(str(exc), title="EXPLAIN failed", severity="error", timeout=10)
             return
