@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import did_you_mean
 from .fields import COMMON_KEYS, FieldSpec, ScenarioError, Where, check_keys, check_num, parse_field
 from .pgtypes import INTEGER, TIMES, PgType, parse_type
 
@@ -101,8 +102,9 @@ def find_scenario(name_or_path: str) -> Path:
     cand = seeds_dir() / f"{name_or_path}.toml"
     if cand.is_file():
         return cand
-    names = ", ".join(s.name for s in list_scenarios()) or "none"
-    raise ScenarioError(f"no scenario named {name_or_path!r} in {seeds_dir()} (available: {names})")
+    names = [s.name for s in list_scenarios()]
+    raise ScenarioError(f"no scenario named {name_or_path!r} in {seeds_dir()}"
+                        + (did_you_mean(name_or_path, names, "pgconsole seed --list") if names else " (none there)"))
 
 
 def load_scenario(name_or_path: str) -> Scenario:
