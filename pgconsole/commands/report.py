@@ -90,7 +90,8 @@ def run(args) -> int:
     except ValueError as exc:
         raise PgConsoleError(f"--threshold: {exc}") from None
     fmt = _format(args)  # before connecting: a wrong name fails at once
-    report = asyncio.run(build(params_from_args(args), limits_from_args(args), args.interval, thresholds))
+    report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
+                               thresholds))
     text = render(report, fmt)
     if args.output:
         write_atomically(args.output, text)
