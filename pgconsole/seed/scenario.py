@@ -7,6 +7,7 @@ The format is documented in the README (section "seed").
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import tomllib
 from dataclasses import dataclass
@@ -78,8 +79,15 @@ class ScenarioInfo:
 # -- finding scenarios ---------------------------------------------------------
 
 def seeds_dir() -> Path:
+    """PGCONSOLE_SEEDS; else the scenarios an installed pgconsole ships as package data
+    (setup.py copies seeds/ there); else seeds/ of the checkout (an editable install)."""
     env = os.environ.get(SEEDS_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "seeds"
+    if env:
+        return Path(env)
+    shipped = importlib.resources.files("pgconsole") / "scenarios"
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "seeds"
 
 
 def list_scenarios() -> list[ScenarioInfo]:
