@@ -146,3 +146,23 @@ def test_snapshot_tables_render(pg_params):
 def test_help_mentions_psql_style_options():
     r = run_cli("snapshot", "--help")
     assert r.returncode == 0 and "-h HOST" in r.stdout and "-U USERNAME" in r.stdout
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["seed", "sass"], "no scenario named 'sass' in"),
+    (["report", "--threshold", "slow_query=200"], "unknown threshold 'slow_query'"),
+])
+def test_a_mistyped_name_suggests_the_closest(args, hint, capsys):
+    from pgconsole import cli
+    assert cli.main([*args, f"postgresql://app@127.0.0.1:{closed_port()}/db"]) == 2   # before connecting
+    line = capsys.readouterr().err.strip()
+    assert hint in line and "did you mean" in line and len(line.splitlines()) == 1
+    assert line.endswith("(did you mean 'saas'?)") or line.endswith("(did you mean 'slow_query_ms'?)")
+
+
+def test_did_you_mean_lists_few_names_and_points_elsewhere_for_many():
+    from pgconsole.errors import did_you_mean
+    assert did_you_mean("chta", ["saas", "chat", "events"]) == " (did you mean 'chat'?)"
+    assert did_you_mean("zzz", ["saas", "chat", "events"]) == " (known: chat, events, saas)"
+    many = [f"name_{i}" for i in range(40)]
+    assert did_you_mean("zzz", many, "see the README") == " (see the README)"

@@ -139,6 +139,21 @@ def test_bad_options_are_one_clear_line(planted, capsys, bad, message):
     assert message in err and "Traceback" not in err
 
 
+def test_the_output_extension_picks_the_format_or_is_refused(planted, tmp_path, capsys):
+    # an extension that names no format is refused before connecting, and nothing is written
+    assert report(planted, "-o", str(tmp_path / "rep.pdf")) == 2
+    err = capsys.readouterr().err
+    assert "cannot tell the format of" in err and "--format" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+    # --format says it for any name; a known extension picks it; no extension is Markdown
+    assert report(planted, "-o", str(tmp_path / "rep.pdf"), "--format", "html") == 0
+    assert (tmp_path / "rep.pdf").read_text().lstrip().lower().startswith("<!doctype html")
+    assert report(planted, "-o", str(tmp_path / "r.JSON")) == 0
+    assert json.loads((tmp_path / "r.JSON").read_text())["findings"] is not None
+    assert report(planted, "-o", str(tmp_path / "plain")) == 0
+    assert (tmp_path / "plain").read_text().startswith("# PostgreSQL health report")
+
+
 def test_a_monitoring_role_gets_the_report_with_what_it_may_see(planted, make_role, capsys, monkeypatch):
     role = make_role("report_monitor", ("pg_monitor",), database=planted.database)
     monkeypatch.setenv("PGPASSWORD", role.password)   # as a user would: never on the command line

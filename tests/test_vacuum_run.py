@@ -6,10 +6,12 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 
 import asyncpg
 import pytest
 
+from pgconsole.db import SessionLimits
 from pgconsole.errors import PgConsoleError
 from pgconsole.maintenance import (TableStarted, VacuumOptions, VacuumProgress, VacuumRun, VacuumTableResult,
                                    run_vacuum)
@@ -99,6 +101,49 @@ async def test_lock_held_fails_fast_with_clear_error(fresh_db):
         waits = [e for e in events if isinstance(e, VacuumProgress) and e.phase == "waiting for lock"]
         assert waits and waits[-1].blocked_by == (pid,)
         await tr.rollback()
+    finally:
+        await holder.close()
+
+
+async def test_a_lock_timeout_longer_than_the_statement_timeout_names_the_holder(fresh_db):
+    """--lock-timeout 10 with the default 5 s statement timeout failed after 5 s as a statement
+    timeout naming no one: the figures read before VACUUM waits for the lock too."""
+    await setup(fresh_db, "CREATE TABLE held (id int);"
+                          "CREATE TABLE parted (id int) PARTITION BY RANGE (id);"
+                          "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10)")
+    holder = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    try:
+        pid = holder.get_server_pid()
+        await holder.execute("BEGIN; LOCK TABLE held, parted_1 IN ACCESS EXCLUSIVE MODE")
+        t0 = time.monotonic()
+        report = await asyncio.wait_for(run_vacuum(fresh_db, ["held", "parted"], VacuumOptions(lock_timeout_ms=900),
+                                                   limits=SessionLimits(statement_timeout_ms=300)), 30)
+        assert time.monotonic() - t0 >= 1.8
+        for r in report.results:   # a partition's holder is named too
+            assert r.status == "failed" and "lock not granted within 0.9 s" in r.error
+            assert f"pid {pid} holds AccessExclusiveLock" in r.error
+    finally:
+        await holder.close()
+
+
+async def test_the_figures_after_a_vacuum_name_the_holder_of_a_lock_taken_meanwhile(fresh_db):
+    await setup(fresh_db, dead_table("later", 20000))
+    holder = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    locking = None
+
+    def on_event(ev):
+        nonlocal locking
+        if locking is None and isinstance(ev, VacuumProgress) and ev.command == "VACUUM":
+            # queued behind VACUUM's own lock, granted as it ends, held after
+            locking = asyncio.ensure_future(holder.execute("BEGIN; LOCK TABLE later IN ACCESS EXCLUSIVE MODE"))
+    try:
+        opts = VacuumOptions(analyze=False, cost_delay_ms=20, lock_timeout_ms=400, poll_s=0.02)
+        report = await asyncio.wait_for(run_vacuum(fresh_db, ["later"], opts, on_event=on_event), 60)
+        (r,) = report.results
+        assert locking is not None and r.status == "done" and r.after is None
+        assert r.error.startswith("reading the figures after VACUUM of public.later: lock not granted within 0.4 s")
+        assert f"pid {holder.get_server_pid()} holds AccessExclusiveLock" in r.error
+        await locking
     finally:
         await holder.close()
 

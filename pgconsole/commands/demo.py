@@ -29,8 +29,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..cluster import LocalCluster, default_data_root
-    from ..conninfo import ConnParams
+    from ..cluster import LocalCluster, embedded_params, embedded_root
     from ..db import SessionLimits
     from ..demo_load import DemoLoad, LoadThread, prepare_demo_db, seed_scenario
     from .console import console, wants_ascii
@@ -43,14 +42,14 @@ def run(args) -> int:
         raise PgConsoleError("--workers must be between 0 and 50")
     if not sys.stdout.isatty():
         raise PgConsoleError("the demo opens the console and needs a terminal")
-    cluster = LocalCluster(default_data_root())
+    cluster = LocalCluster(embedded_root())
     was_running = cluster.is_running()
     print("pgconsole demo: " + ("using the running embedded server" if was_running
                                 else "starting the embedded server…"), flush=True)
-    st = cluster.start()
+    cluster.start()
     load = None
     try:
-        admin = ConnParams(host=st.socket_dir, port=st.port, user="postgres", database="postgres")
+        admin = embedded_params("postgres", cluster.root)   # follows the server across restarts
         params = admin.with_database(DEMO_DB)
         print(f"pgconsole demo: preparing database {DEMO_DB}…", flush=True)
         if asyncio.run(prepare_demo_db(admin, DEMO_DB)):

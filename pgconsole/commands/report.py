@@ -34,11 +34,21 @@ def add_arguments(p) -> None:
     add_conn_args(p)
 
 
+_SUFFIXES = {"md": "md", "markdown": "md", "json": "json", "html": "html", "htm": "html"}
+
+
 def _format(args) -> str:
+    """--format, else the -o file's extension; an extension that names no format is an error
+    (writing Markdown into rep.pdf would go unnoticed). No extension at all means Markdown."""
     if args.format:
         return args.format
     suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
-    return {"htm": "html", "markdown": "md"}.get(suffix, suffix) if suffix in (*FORMATS, "htm", "markdown") else "md"
+    if not suffix:
+        return "md"
+    if suffix not in _SUFFIXES:
+        raise PgConsoleError(f"cannot tell the format of {args.output}: use .md, .json or .html, "
+                             f"or say it with --format {'|'.join(FORMATS)}")
+    return _SUFFIXES[suffix]
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -79,8 +89,9 @@ def run(args) -> int:
         thresholds = Thresholds().with_overrides(parse_overrides(args.threshold))
     except ValueError as exc:
         raise PgConsoleError(f"--threshold: {exc}") from None
-    fmt = _format(args)
-    report = asyncio.run(build(params_from_args(args), limits_from_args(args), args.interval, thresholds))
+    fmt = _format(args)  # before connecting: a wrong name fails at once
+    report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
+                               thresholds))
     text = render(report, fmt)
     if args.output:
         write_atomically(args.output, text)

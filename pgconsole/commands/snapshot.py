@@ -33,7 +33,7 @@ def run(args) -> int:
         raise PgConsoleError("--interval must not be negative")
     if args.exact_bloat:
         return _exact(args)
-    frame = asyncio.run(sample(params_from_args(args), limits_from_args(args), args.interval))
+    frame = asyncio.run(sample(params_from_args(args, prompt=False), limits_from_args(args), args.interval))
     if args.json:
         print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
     else:
@@ -46,7 +46,7 @@ def _exact(args) -> int:
     from ..tables import resolve_table
 
     async def go():
-        mon = Monitor(params_from_args(args), limits_from_args(args))
+        mon = Monitor(params_from_args(args, prompt=False), limits_from_args(args))
         try:
             async def read(conn, caps):
                 ref = await resolve_table(conn, caps, args.exact_bloat)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from ..errors import did_you_mean
+
 SEVERITIES = ("info", "warning", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -163,7 +165,8 @@ class Thresholds:
         known = set(self.names())
         bad = sorted(set(overrides) - known)
         if bad:
-            raise ValueError(f"unknown threshold {bad[0]!r} (known: {', '.join(sorted(known))})")
+            raise ValueError(f"unknown threshold {bad[0]!r}" + did_you_mean(
+                bad[0], known, "every name is listed in the report's findings section and the README"))
         values = {}
         for k, v in overrides.items():
             try:
