@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from screen_text import screen_text
 from ui_canned import CannedSource, fixed_clock, frames
 
 from pgconsole.ui.app import ConsoleApp
@@ -253,3 +254,18 @@ async def test_resize_to_80_columns_merges_state_and_wait():
         assert "sw" in shown and "wait" not in shown and "user" not in shown
         assert app.current_pane.selected_key == "102"
         assert isinstance(table, KeyedTable) and table.row_count > 0
+
+
+async def test_filter_box_shows_what_is_typed_on_screen():
+    for size in ((80, 24), (120, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            app.show_frame(FRAMES[-1])
+            await pilot.press("slash")
+            await pilot.pause()
+            assert any("e.g. db:shop" in line for line in screen_text(app)), size   # the placeholder
+            await pilot.press(*"app:demo")
+            await pilot.pause()
+            lines = screen_text(app)
+            assert len(lines) == size[1]
+            assert any("app:demo" in line for line in lines), (size, lines[-6:])
