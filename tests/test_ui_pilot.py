@@ -269,3 +269,19 @@ async def test_filter_box_shows_what_is_typed_on_screen():
             lines = screen_text(app)
             assert len(lines) == size[1]
             assert any("app:demo" in line for line in lines), (size, lines[-6:])
+
+
+async def test_sort_by_age_orders_active_and_idle_sessions_by_the_age_shown():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("i", "s")
+        options = app.screen.query_one("OptionList")
+        options.highlighted = [o.id for o in options.options].index("age")
+        await pilot.press("enter")
+        pane = app.current_pane
+        ages = [pane._objects[k] for k in order(app)]
+        shown = [b.query_age_s if b.state == "active" else b.state_age_s for b in ages]
+        present = [a for a in shown if a is not None]
+        assert present == sorted(present, reverse=True) and shown[:len(present)] == present
+        assert order(app)[:2] == ["105", "101"]      # idle 5 min, idle in transaction 1m38s, then active

@@ -19,6 +19,11 @@ from .table import Col
 ALWAYS_SHOWN_TYPES = ("autovacuum worker", "parallel worker", "walsender")
 
 
+def shown_age(b: Backend) -> float | None:
+    """The age column: how long the statement has run if active, else how long in this state."""
+    return b.query_age_s if b.state == "active" else b.state_age_s
+
+
 @register_pane
 class ConnectionsPane(Pane):
     pane_id = "connections"
@@ -50,8 +55,7 @@ class ConnectionsPane(Pane):
         "wait": Sort("wait event", lambda b: wait_label(b) or None, descending=False),
         "sw": Sort("wait event, then state", lambda b: wait_label(b) or b.state, descending=False),
         "xact": Sort("transaction age", lambda b: b.xact_age_s),
-        "age": Sort("query age (active) / state age", lambda b: b.query_age_s if b.state == "active"
-                    else None),
+        "age": Sort("query age (active) / state age", lambda b: shown_age(b)),
         "query": Sort("query text", lambda b: b.query, descending=False),
     }
     DEFAULT_SORT = "xact"
@@ -83,7 +87,7 @@ class ConnectionsPane(Pane):
         # (text, style) pairs: every row changes every second (its ages), no Text needed
         style = row_style(b)
         own = b.is_self or b.pid in self._own
-        age = b.query_age_s if b.state == "active" else b.state_age_s
+        age = shown_age(b)
         wait = wait_label(b)
         state = state_label(b)
         wait_style = "bold red" if b.waiting_on_lock else style
