@@ -5,9 +5,12 @@ reconnection after the console's session is killed or the server restarts."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import asyncpg
 import pytest
+from screen_text import screen_text
 
 from pgconsole.actions import ActionSession
 from pgconsole.monitor import Monitor
@@ -118,6 +121,34 @@ async def test_reconnects_after_a_server_restart(pg_cluster, pg_params):
             for key in "2345":       # every pane comes back with data or its own message
                 await pilot.press(key)
                 assert app.current_pane.drawn_seq == app.frame.seq
+    finally:
+        await close(app)
+
+
+async def test_a_frozen_server_reads_stalled_then_says_when_it_answers_again(pg_params):
+    # the monitoring session's backend frozen (SIGSTOP) is what a frozen server is to the
+    # console: nothing answers, nothing closes. Only that backend: the suite's server runs on.
+    app = console(pg_params)
+    app.poller.stall_min_s = 1.0      # overdue after 3 refreshes of 0.5 s
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.frame is not None, what="a first frame")
+            assert "LIVE" in screen_text(app)[0]
+            pid = app.frame.own_pid
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                await wait_for(pilot, lambda: app.poller.link.state == "stalled", timeout=5, what="stalled")
+                await pilot.pause(1.1)
+                header = screen_text(app)[0]
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            assert "LIVE" not in header and "STALLED" in header, header
+            assert "the server has not answered" in header and f"/{pg_params.database} " in header, header
+            await wait_for(pilot, lambda: app.poller.link.state == "live", timeout=10, what="live again")
+            await pilot.pause()
+            assert "LIVE" in screen_text(app)[0]
+            assert any("the server answers again" in n.message for n in app._notifications)
+            assert app.frame.own_pid == pid      # the same session: it was slow, not gone
     finally:
         await close(app)
 

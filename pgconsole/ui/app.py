@@ -8,6 +8,7 @@ event loop's way: the poll loop and every action run as Textual workers.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -32,7 +33,7 @@ from .screens.load import LoadPanel
 from .screens.text import TextScreen
 from .driver import quiet_driver_class
 from .widgets.detail import DetailPanel
-from .widgets.header import ConsoleHeader, utc_now
+from .widgets.header import ConsoleHeader, seconds, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.panebar import PaneBar
 from .widgets.styled import SolidLines
@@ -79,6 +80,7 @@ class ConsoleApp(ServerActions, App):
         self._extra_seq: dict[tuple[str, str, str], int] = {}
         self._extra_timer = None
         self._link_state = "connecting"
+        self._stalled_since: float | None = None
         self._panes: list[Pane] = []
         # the widgets every frame touches, kept at hand (query_one walks the DOM each time)
         self._header = ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
@@ -227,6 +229,12 @@ class ConsoleApp(ServerActions, App):
             banner.display = False
             if link.state == "live" and was == "reconnecting":
                 self.notify("reconnected", severity="information", timeout=3)
+            elif was == "stalled" and link.state == "live":
+                waited = time.monotonic() - (self._stalled_since or time.monotonic())
+                self.notify(f"the server answers again (no answer for {seconds(waited)})",
+                            severity="information", timeout=8)
+        if link.state == "stalled":
+            self._stalled_since = link.since
 
     # -- panes and detail --------------------------------------------------------------
     def action_show_pane(self, pane_id: str) -> None:
