@@ -285,3 +285,27 @@ async def test_sort_by_age_orders_active_and_idle_sessions_by_the_age_shown():
         present = [a for a in shown if a is not None]
         assert present == sorted(present, reverse=True) and shown[:len(present)] == present
         assert order(app)[:2] == ["105", "101"]      # idle 5 min, idle in transaction 1m38s, then active
+
+
+async def test_detail_panel_shows_the_statement_before_its_leading_comments_and_enter_shows_all():
+    from dataclasses import replace
+    tags = "".join(f"-- tag {i}: controller=orders action=pay trace=abc{i}\n" for i in range(6))
+    last = FRAMES[-1]
+    backends = tuple(replace(b, query=tags + "UPDATE orders SET status = 'paid' WHERE id = 42") if b.pid == 101 else b
+                     for b in last.connections.backends)
+    frame = replace(last, connections=replace(last.connections, backends=backends))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_frame(frame)
+        await pilot.pause()
+        assert app.current_pane.selected_key == "101"
+        screen = "\n".join(screen_text(app))
+        panel = screen[screen.index("Enter: all of it"):]
+        assert "UPDATE orders SET status = 'paid'" in panel and "6 leading comment lines folded" in panel
+        assert "tag 0" not in panel
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextScreen)
+        await pilot.pause()
+        zoomed = "\n".join(screen_text(app))
+        assert "-- tag 0: controller=orders" in zoomed and "UPDATE orders SET status" in zoomed
+        assert "folded" not in zoomed

@@ -32,7 +32,7 @@ from .screens.help import HelpScreen, help_renderable
 from .screens.load import LoadPanel
 from .screens.text import TextScreen
 from .driver import quiet_driver_class
-from .widgets.detail import DetailPanel
+from .widgets.detail import DetailPanel, unfold
 from .widgets.header import ConsoleHeader, seconds, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.panebar import PaneBar
@@ -378,7 +378,7 @@ class ConsoleApp(ServerActions, App):
 
     def action_zoom(self) -> None:
         pane = self.current_pane
-        body = pane.detail(pane.selected_key)
+        body = unfold(pane.detail(pane.selected_key))
         if body is not None:
             self.push_screen(TextScreen(f"{pane.title}: {pane.selected_key}", body))
 
