@@ -143,6 +143,26 @@ def test_snapshot_tables_render(pg_params):
         assert title in r.stdout
 
 
+async def test_snapshot_into_a_pipe_is_as_wide_as_its_content_unless_columns_says(pg_params):
+    import asyncio
+
+    import asyncpg
+    marker = "SELECT 'pgconsole-wide-output-marker-0123456789' AS marker"   # 57: whole under the 60 cap
+    conn = await asyncpg.connect(**pg_params.asyncpg_kwargs())
+    try:
+        await conn.fetch(marker)        # then idle, with it as its last statement
+        dsn = f"host={pg_params.host} port={pg_params.port} user=postgres dbname=postgres"
+        piped, narrow = await asyncio.gather(
+            asyncio.to_thread(run_cli, "snapshot", "--interval", "0", dsn),
+            asyncio.to_thread(run_cli, "snapshot", "--interval", "0", dsn, env_extra={"COLUMNS": "80"}))
+    finally:
+        await conn.close()
+    assert piped.returncode == 0 and narrow.returncode == 0, (piped.stderr, narrow.stderr)
+    assert marker in piped.stdout
+    assert max(len(line) for line in piped.stdout.splitlines()) > 80
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80 and marker not in narrow.stdout
+
+
 def test_help_mentions_psql_style_options():
     r = run_cli("snapshot", "--help")
     assert r.returncode == 0 and "-h HOST" in r.stdout and "-U USERNAME" in r.stdout
