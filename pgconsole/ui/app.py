@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
@@ -33,6 +33,7 @@ from .screens.load import LoadPanel
 from .screens.text import TextScreen
 from .driver import quiet_driver_class
 from .widgets.detail import DetailPanel, unfold
+from .widgets.footer import ConsoleFooter
 from .widgets.header import ConsoleHeader, seconds, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.panebar import PaneBar
@@ -108,7 +109,7 @@ class ConsoleApp(ServerActions, App):
                 yield pane
         yield self._detail
         yield LoadPanel(ascii=self.ascii, id="load")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self._panebar.set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)

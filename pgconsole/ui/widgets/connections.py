@@ -34,7 +34,8 @@ class ConnectionsPane(Pane):
     BINDINGS = keys.bindings("pane") + keys.bindings("connections")
     COLUMNS = [
         Col("pid", "pid", 8),
-        Col("db", "db", 9),
+        Col("db", "db", 9, max_table=99),
+        Col("db", "db", 16, min_table=100),   # a demo's or an app's database name, whole
         Col("user", "user", 10, min_table=100),
         Col("app", "app", 12, min_table=140),
         Col("client", "client", 15, min_table=150),
