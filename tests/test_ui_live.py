@@ -191,9 +191,9 @@ async def test_vacuum_analyze_the_selected_table_with_progress(fresh_db, pg_vers
     admin = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
     app = console(fresh_db)
     try:
-        await admin.execute("CREATE TABLE junk WITH (autovacuum_enabled = off) AS "
+        await admin.execute('CREATE TABLE "Junk Items" WITH (autovacuum_enabled = off) AS '
                             "SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 20000) g; "
-                            "DELETE FROM junk WHERE id % 2 = 0; ANALYZE junk")
+                            'DELETE FROM "Junk Items" WHERE id % 2 = 0; ANALYZE "Junk Items"')
         if pg_version >= 150000:
             await admin.execute("SELECT pg_stat_force_next_flush()")   # dead tuples visible now
         else:
@@ -203,7 +203,7 @@ async def test_vacuum_analyze_the_selected_table_with_progress(fresh_db, pg_vers
 
             def junk():
                 return next((k for k, r in app.current_pane._objects.items()
-                             if r.relname == "junk" and r.n_dead_tup > 0), None)
+                             if r.relname == "Junk Items" and r.n_dead_tup > 0), None)
 
             await wait_for(pilot, lambda: junk() is not None, what="the junk table with dead tuples")
             app.current_pane.table.select_key(junk())
@@ -216,6 +216,9 @@ async def test_vacuum_analyze_the_selected_table_with_progress(fresh_db, pg_vers
             report = screen.report
             assert report is not None and report.results[0].status == "done"
             assert report.results[0].after.dead_tuples < report.results[0].before.dead_tuples
+            await pilot.pause()
+            done = next(line for line in screen_text(app) if " done " in line)
+            assert 'public."Junk Items" dead' in done      # the name as SQL reads it, on its line
             await pilot.press("escape")
             assert not isinstance(app.screen, VacuumScreen)
     finally:
