@@ -78,7 +78,6 @@ class ConsoleHeader(TextLines):
         self.target = target
         self.clock = clock
         self.ascii = ascii
-        self._ellipsis = "~" if ascii else "…"
         self.frame: Frame | None = None
         self.link = Link("connecting")
         self.paused = False
@@ -171,11 +170,10 @@ class ConsoleHeader(TextLines):
                 left.append(" standby", style="bold magenta")
             up = f" up {_uptime(ov.uptime_s)}"
             room = width - status.cell_len - len(left.plain) - len(up) - 2
-            left.append(" " + fit_target(self.target, max(room, 12), self._ellipsis))
+            left.append(" " + fit_target(self.target, max(room, 12)))
             left.append(up)
         else:
-            left.append(fit_target(self.target, max(width - status.cell_len - 2, 12), self._ellipsis),
-                        style="bold")
+            left.append(fit_target(self.target, max(width - status.cell_len - 2, 12)), style="bold")
         pad = width - left.cell_len - status.cell_len
         return Text.assemble(left, " " * max(pad, 1), status)
 
