@@ -131,6 +131,8 @@ def test_snapshot_json_over_tcp_with_password_from_env(pg_tcp_params):
     data = json.loads(r.stdout)
     assert {"server", "connections", "locks", "cache", "statements", "bloat"} <= data.keys()
     assert data["server"]["tps"] is not None and data["server"]["version_num"] >= 130000
+    srv = data["server"]
+    assert srv["usable_connections"] == srv["max_connections"] - srv["reserved_connections"]
     assert any(b["is_self"] and b["application_name"] == "pgconsole" for b in data["connections"]["backends"])
     assert p.password not in r.stdout
 
@@ -141,6 +143,10 @@ def test_snapshot_tables_render(pg_params):
     assert r.returncode == 0, r.stderr
     for title in ("PostgreSQL", "Connections", "Cache", "Slow queries", "Bloat"):
         assert title in r.stdout
+    # the console's count: used / usable (max_connections less the reserved), and said so
+    import re
+    used, usable, most = map(int, re.search(r"connections (\d+)/(\d+) usable \(max (\d+)\)", r.stdout).groups())
+    assert usable == most - 3 and 1 <= used <= usable     # superuser_reserved_connections: 3
 
 
 async def test_snapshot_into_a_pipe_is_as_wide_as_its_content_unless_columns_says(pg_params):

@@ -138,7 +138,8 @@ def render_overview(ov: Overview) -> Table:
     t = Table.grid(padding=(0, 2))
     t.add_row(Text("PostgreSQL " + r.version, style="bold"), f"up {fmt.duration(ov.uptime_s)}",
               "standby" if r.is_standby else "primary", f"db {r.current_database}")
-    t.add_row(f"connections {r.connections_used}/{r.max_connections}", f"tps {fmt.num(ov.tps, 1)}",
+    t.add_row(f"connections {r.connections_used}/{ov.usable_connections} usable (max {r.max_connections})",
+              f"tps {fmt.num(ov.tps, 1)}",
               f"rows read/s {fmt.num(ov.rows_read_per_s)}", f"rows written/s {fmt.num(ov.rows_written_per_s)}")
     t.add_row(f"hit ratio {fmt.pct(ov.hit_ratio, 2)} (interval {fmt.pct(ov.hit_ratio_interval, 2)})",
               f"temp {fmt.bytes_(r.temp_bytes)}", f"deadlocks {r.deadlocks}",

@@ -185,7 +185,7 @@ class ConsoleHeader(TextLines):
         r = ov.row
         use = ov.connection_use
         conn_style = "bold red" if use >= 0.95 else "bold yellow" if use >= 0.8 else "bold"
-        usable = max(r.max_connections - r.reserved_connections, 1)
+        usable = ov.usable_connections
         hit = ov.hit_ratio_interval if ov.hit_ratio_interval is not None else ov.hit_ratio
         hit_style = "bold red" if hit is not None and hit < 0.9 else "bold yellow" if (
             hit is not None and hit < 0.99) else "bold"
