@@ -118,7 +118,8 @@ def test_missing_database(pg_tcp_params):
     p = pg_tcp_params
     r = run_cli("snapshot", f"host=127.0.0.1 port={p.port} user=postgres dbname=no_such_db",
                 env_extra={"PGPASSWORD": p.password})
-    assert_one_line_error(r, "no_such_db")
+    line = assert_one_line_error(r, 'database "no_such_db" does not exist (connecting to postgres@')
+    assert "does not exist to " not in line
     assert p.password not in r.stderr
 
 

@@ -125,9 +125,11 @@ async def test_weird_names(fresh_db):
     ('"unterminated', "unterminated quoted identifier"),
     ("v", "is a view"),
     ("s", "is a sequence"),
+    ("i", "public.i is an index: VACUUM works on tables"),
 ])
 async def test_not_a_table(fresh_db, spec, needle):
-    await setup(fresh_db, "CREATE VIEW v AS SELECT 1 AS x; CREATE SEQUENCE s")
+    await setup(fresh_db, "CREATE VIEW v AS SELECT 1 AS x; CREATE SEQUENCE s; CREATE TABLE t (x int); "
+                          "CREATE INDEX i ON t (x)")
     with pytest.raises(PgConsoleError, match=needle):
         await run_vacuum(fresh_db, [spec])
 
