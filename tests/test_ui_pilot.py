@@ -309,3 +309,39 @@ async def test_detail_panel_shows_the_statement_before_its_leading_comments_and_
         zoomed = "\n".join(screen_text(app))
         assert "-- tag 0: controller=orders" in zoomed and "UPDATE orders SET status" in zoomed
         assert "folded" not in zoomed
+
+
+async def test_choices_are_marked_not_only_coloured():
+    from pgconsole.ui.screens.load import LoadPanel
+    from pgconsole.ui.screens.seed import SeedSetupScreen
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("s")
+        await pilot.pause()
+        lines = screen_text(app)
+        assert any("> transaction age  (now)" in line for line in lines)          # the sort in use
+        await pilot.press("down")
+        await pilot.pause()
+        lines = screen_text(app)
+        assert any("> query age" in line for line in lines)
+        assert not any("> transaction age" in line for line in lines)
+        assert any("  transaction age  (now)" in line for line in lines)
+        await pilot.press("escape")
+        # the seed form: the scenario under the cursor and the chosen mode
+        app.push_screen(SeedSetupScreen())
+        await pilot.pause()
+        lines = screen_text(app)
+        mode = next(line for line in lines if "truncate" in line and "append" in line)
+        assert "▐●▌ new" in mode and "▐ ▌ truncate" in mode and "▐ ▌ append" in mode, mode
+        assert sum(1 for line in lines if line.lstrip("│▊█ ").startswith("> ")) == 1
+        await pilot.press("escape")
+        # the load panel's checkbox: an X only when it is ticked
+        panel = app.query_one(LoadPanel)
+        panel.display = True
+        await pilot.pause()
+        box = app.query_one("#load-init")
+        assert "▐X▌ init tables" in next(line for line in screen_text(app) if "init tables" in line)
+        box.value = False
+        await pilot.pause()
+        assert "▐ ▌ init tables" in next(line for line in screen_text(app) if "init tables" in line)
