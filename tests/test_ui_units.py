@@ -106,7 +106,7 @@ def test_header_target_keeps_the_database_name_and_shortens_the_host_first():
     assert fit_target(t, 60) == t
     assert fit_target(t, 40) == "postgres@…/run/sock:53813/pgconsole_demo"
     assert fit_target(t, 20) == "…@…/pgconsole_demo"
-    assert fit_target(t, 12, "~") == "~@~/pgconso~"
+    assert fit_target(t, 12) == "…@…/pgconso…"
     assert fit_target("app@db.example.com:5432/shop", 20) == "app@db.ex…:5432/shop"
 
 
@@ -262,3 +262,18 @@ def test_text_lines_cut_appended_text_as_rich_renders_it():
         rich = [(s.text, s.style) for s in Segment.apply_style(t.render(console), base) if s.text]
         ours = [(s.text, s.style) for s in text_segments(console, t, base) if s.text]
         assert ours == rich, repr(t)
+
+
+def test_detail_folds_leading_comment_lines_only():
+    from pgconsole.ui.widgets.detail import query_parts, unfold
+
+    def shown(q):
+        return [p.plain for p in query_parts("query", q, "none")]
+    assert shown("-- a\n-- b\nSELECT 1") == ["query  2 leading comment lines folded: Enter shows them", "SELECT 1"]
+    assert shown("/* a /* nested */ b */\n-- c\n  SELECT 2")[1] == "SELECT 2"
+    assert shown("/* app=web */ SELECT 1") == ["query", "/* app=web */ SELECT 1"]   # on its line: kept
+    assert shown("\n\n  SELECT 3") == ["query", "\n\n  SELECT 3"]                     # blank lines: no comment
+    assert shown("-- only a comment") == ["query", "-- only a comment"]
+    assert shown(None) == ["query", "none"]
+    head, body = query_parts("query", "-- a\nSELECT 1", "none")
+    assert unfold(body).plain == "-- a\nSELECT 1" and unfold(head).plain == "query"

@@ -55,9 +55,10 @@ def query_parts(heading: str, sql: str | None, missing: str) -> list[Text]:
     if not sql:
         return [Text(heading, style="dim underline"), Text(missing, style="dim")]
     start = comment_end(sql)
-    comments = sql[:start].rstrip().count("\n") + 1 if start else 0
-    if not start or "\n" not in sql[:start]:
+    prefix = sql[:start].strip()
+    if not prefix or "\n" not in sql[:start]:    # no comment, or one on the statement's own line
         return [Text(heading, style="dim underline"), Text(sql)]
+    comments = prefix.count("\n") + 1
     note = f"  {comments} leading comment line{'s' if comments > 1 else ''} folded: Enter shows them"
     head = Text.assemble((heading, "dim underline"), (note, "dim"))
     return [_folded(head, Text(heading, style="dim underline")), _folded(Text(sql[start:]), Text(sql))]

@@ -38,30 +38,30 @@ def seconds(s: float) -> str:
 TARGET = re.compile(r"^(?P<user>.*?)@(?P<host>.*):(?P<port>\d+)/(?P<db>.*)$", re.S)
 
 
-def _cut(s: str, width: int, ellipsis: str, keep_end: bool = False) -> str:
+def _cut(s: str, width: int, keep_end: bool = False) -> str:
+    """s in `width` characters, `…` where it was cut (at the start when keep_end)."""
     if len(s) <= width:
         return s
-    if width <= len(ellipsis):
-        return ellipsis[:width]
-    n = width - len(ellipsis)
-    return ellipsis + s[-n:] if keep_end else s[:n] + ellipsis
+    if width <= 1:
+        return "…"[:width]
+    return "…" + s[1 - width:] if keep_end else s[:width - 1] + "…"
 
 
-def fit_target(target: str, width: int, ellipsis: str = "…") -> str:
+def fit_target(target: str, width: int) -> str:
     """user@host:port/db in `width` cells: the database name is kept longest; the host (a
     socket directory keeps its end) goes first, then the user, then the port."""
     target = fmt.one_line(target)
     m = TARGET.match(target)
     if len(target) <= width or m is None:
-        return _cut(target, width, ellipsis)
+        return _cut(target, width)
     user, host, port, db = m["user"], m["host"], m["port"], m["db"]
     over = len(target) - width
-    short_host = _cut(host, max(len(host) - over, len(ellipsis)), ellipsis, keep_end=host.startswith("/"))
+    short_host = _cut(host, max(len(host) - over, 1), keep_end=host.startswith("/"))
     over -= len(host) - len(short_host)
-    short_user = _cut(user, max(len(user) - over, len(ellipsis)), ellipsis) if over > 0 else user
+    short_user = _cut(user, max(len(user) - over, 1)) if over > 0 else user
     over -= len(user) - len(short_user)
     tail = f"/{db}" if over > 0 else f":{port}/{db}"
-    return _cut(f"{short_user}@{short_host}{tail}", width, ellipsis)
+    return _cut(f"{short_user}@{short_host}{tail}", width)
 
 
 def _short_version(version: str) -> str:
