@@ -73,7 +73,6 @@ class ConsoleApp(ServerActions, App):
         self.read_only = read_only
         self.clock = clock
         self.ascii = ascii
-        self._ascii_filter = AsciiGlyphs() if ascii else None
         self.frame: Frame | None = None
         self.poller = Poller(source, refresh_s, self._frame_from_poller, self._link_from_poller,
                              timeout_s=poll_timeout_s) if source is not None else None
@@ -91,11 +90,8 @@ class ConsoleApp(ServerActions, App):
         self._switcher = PaneSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
         self._detail = DetailPanel(id="detail")
         self._pane_by_id: dict[str, Pane] = {}
-
-    def get_line_filters(self):
-        # --ascii: every line through the glyph filter, whoever drew it (see ascii.py)
-        filters = super().get_line_filters()
-        return [*filters, self._ascii_filter] if self._ascii_filter is not None else filters
+        if ascii:
+            self._filters.append(AsciiGlyphs())   # every line, whoever drew it (see ascii.py)
 
     def get_driver_class(self):
         # Textual's Linux driver polls the keyboard ten times a second; ours sleeps until a key
