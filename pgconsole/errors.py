@@ -61,7 +61,8 @@ def describe(exc: BaseException, target: str = "") -> str:
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
         return f"connection refused by the server{where}: {scrub(exc.args[0] if exc.args else str(exc))}"
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
-        return f"database does not exist{where}: {scrub(str(exc))}"
+        # the server's words name the database ('database "x" does not exist'); the target says where
+        return f"{scrub(str(exc))}{' (connecting to ' + target + ')' if target else ''}"
     if isinstance(exc, asyncpg.TooManyConnectionsError):
         return f"the server has no free connection slots{where}: {scrub(str(exc))}"
     if isinstance(exc, asyncpg.QueryCanceledError):

@@ -64,6 +64,7 @@ def frame_json(frame: Frame, top: int = DEFAULT_TOP) -> dict:
     server = plain(ov)
     if ov is not None and not isinstance(ov, Unavailable):
         server["uptime_s"] = ov.uptime_s
+        server["usable_connections"] = ov.usable_connections
         server["connection_use"] = ov.connection_use
     return {
         "sampled_at": frame.sampled_at.isoformat(),

@@ -136,9 +136,14 @@ class Overview:
         return (self.row.sampled_at - self.row.started_at).total_seconds()
 
     @property
+    def usable_connections(self) -> int:
+        """Slots for ordinary roles: max_connections less the superuser reserve. The
+        header, snapshot and report all count against this (the README says so)."""
+        return max(self.row.max_connections - self.row.reserved_connections, 1)
+
+    @property
     def connection_use(self) -> float:
-        usable = max(self.row.max_connections - self.row.reserved_connections, 1)
-        return self.row.connections_used / usable
+        return self.row.connections_used / self.usable_connections
 
 
 # -- connections -----------------------------------------------------------------

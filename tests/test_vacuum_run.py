@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -169,9 +170,11 @@ async def test_weird_names(fresh_db):
     ('"unterminated', "unterminated quoted identifier"),
     ("v", "is a view"),
     ("s", "is a sequence"),
+    ("i", "public.i is an index: VACUUM works on tables"),
 ])
 async def test_not_a_table(fresh_db, spec, needle):
-    await setup(fresh_db, "CREATE VIEW v AS SELECT 1 AS x; CREATE SEQUENCE s")
+    await setup(fresh_db, "CREATE VIEW v AS SELECT 1 AS x; CREATE SEQUENCE s; CREATE TABLE t (x int); "
+                          "CREATE INDEX i ON t (x)")
     with pytest.raises(PgConsoleError, match=needle):
         await run_vacuum(fresh_db, [spec])
 
@@ -215,10 +218,10 @@ async def test_stop_cancels_the_running_vacuum(fresh_db):
     assert [r.status for r in report.results] == ["cancelled", "cancelled"]
 
 
-def vacuum_cli(params, *args):
+def vacuum_cli(params, *args, env: dict | None = None):
     conn = ["-h", params.host, "-p", str(params.port), "-U", params.user]
     return subprocess.run([sys.executable, "-m", "pgconsole", "vacuum", *conn, *args], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env={**os.environ, **(env or {})})
 
 
 async def test_cli(fresh_db):
@@ -228,6 +231,14 @@ async def test_cli(fresh_db):
     d = json.loads(r.stdout)
     assert [t["table"] for t in d["tables"]] == ["public.Big One", "public.other"]
     assert all(t["status"] == "done" for t in d["tables"]) and d["tables"][0]["after"]["dead_tuples"] == 0
+
+    # the summary at 80 columns: each name on its row, quoted where SQL needs it
+    r = vacuum_cli(fresh_db, fresh_db.database, '"Big One"', "other", env={"COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if " done " in line}
+    assert set(rows) == {'public."Big', "public.other"} and 'public."Big One"   ' in rows['public."Big']
+    assert 'done      public."Big One"  dead' in r.stderr
+    assert max(map(len, r.stdout.splitlines())) <= 80
 
     r = vacuum_cli(fresh_db, "-d", fresh_db.database, "--verbose", "other")  # with -d every word is a table
     assert r.returncode == 0, r.stderr

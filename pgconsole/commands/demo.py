@@ -10,6 +10,7 @@ import asyncio
 import sys
 
 from ..errors import PgConsoleError
+from .console import add_mouse_arg
 
 DEMO_DB = "pgconsole_demo"
 
@@ -26,13 +27,14 @@ def add_arguments(p) -> None:
     p.add_argument("--keep-server", action="store_true",
                    help="leave the embedded server running after quitting")
     p.add_argument("--ascii", action="store_true", help="ASCII sparklines and tree lines")
+    add_mouse_arg(p)
 
 
 def run(args) -> int:
     from ..cluster import LocalCluster, embedded_params, embedded_root
     from ..db import SessionLimits
     from ..demo_load import DemoLoad, LoadThread, prepare_demo_db, seed_scenario
-    from .console import console, wants_ascii
+    from .console import console, wants_ascii, wants_mouse
 
     if not 0.1 <= args.refresh <= 3600:
         raise PgConsoleError("--refresh must be between 0.1 and 3600 seconds")
@@ -65,7 +67,7 @@ def run(args) -> int:
             demo = DemoLoad(params, workers=args.workers)
             load = LoadThread(demo.run).start()
         return asyncio.run(console(params, SessionLimits(), refresh_s=args.refresh, read_only=args.read_only,
-                                   ascii=wants_ascii(args.ascii)))
+                                   ascii=wants_ascii(args.ascii), mouse=wants_mouse(args.no_mouse)))
     finally:
         if load is not None:
             load.stop()

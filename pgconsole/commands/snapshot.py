@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -37,8 +39,20 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
     else:
-        Console().print(render(frame, args.top))
+        Console(width=output_width()).print(render(frame, args.top))
     return 0
+
+
+UNBOUNDED = 100_000
+
+
+def output_width() -> int | None:
+    """None: the terminal's width (or COLUMNS). Into a pipe or a file with no COLUMNS, no
+    limit: the tables at the width of their content (Rich would squeeze them into 80
+    columns, the query column first)."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").strip():
+        return None
+    return UNBOUNDED
 
 
 def _exact(args) -> int:
@@ -92,18 +106,20 @@ def _table(title: str, *cols: str) -> Table:
 
 
 class _Fit:
-    """A table whose other columns keep their content width (up to 24) and whose query
-    column takes what the console has left, measured when it is printed."""
+    """A table whose other columns keep their content width (up to 24, unless the output
+    is unbounded) and whose query column takes what the console has left, measured when
+    it is printed."""
 
     def __init__(self, table: Table):
         self.table = table
 
     def __rich_console__(self, console, options):
         used = 1
+        cap = 24 if options.max_width < UNBOUNDED else UNBOUNDED
         for col in self.table.columns:
             if col.header != "query":
                 widths = [len(str(c)) for c in col._cells] + [len(str(col.header))]
-                col.min_width = col.max_width = min(max(widths), 24)
+                col.min_width = col.max_width = min(max(widths), cap)
                 used += col.min_width + 3
         for col in self.table.columns:
             if col.header == "query":
@@ -122,7 +138,8 @@ def render_overview(ov: Overview) -> Table:
     t = Table.grid(padding=(0, 2))
     t.add_row(Text("PostgreSQL " + r.version, style="bold"), f"up {fmt.duration(ov.uptime_s)}",
               "standby" if r.is_standby else "primary", f"db {r.current_database}")
-    t.add_row(f"connections {r.connections_used}/{r.max_connections}", f"tps {fmt.num(ov.tps, 1)}",
+    t.add_row(f"connections {r.connections_used}/{ov.usable_connections} usable (max {r.max_connections})",
+              f"tps {fmt.num(ov.tps, 1)}",
               f"rows read/s {fmt.num(ov.rows_read_per_s)}", f"rows written/s {fmt.num(ov.rows_written_per_s)}")
     t.add_row(f"hit ratio {fmt.pct(ov.hit_ratio, 2)} (interval {fmt.pct(ov.hit_ratio_interval, 2)})",
               f"temp {fmt.bytes_(r.temp_bytes)}", f"deadlocks {r.deadlocks}",

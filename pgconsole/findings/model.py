@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import did_you_mean
+from ..quoting import display_name  # noqa: F401 - where the findings and the report take it from
 
 SEVERITIES = ("info", "warning", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -187,15 +188,6 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
             raise ValueError(f"expected NAME=VALUE, got {item!r}")
         out[name.strip()] = value.strip()
     return out
-
-
-def display_name(schema: str | None, name: str) -> str:
-    """schema.name as a person reads it: quoted only where the name needs it."""
-    def part(p: str) -> str:
-        plain = p and (p[0].islower() or p[0] == "_") and all(
-            ch.islower() or ch.isdigit() or ch in "_$" for ch in p) and p.isascii()
-        return p if plain else '"' + p.replace('"', '""') + '"'
-    return f"{part(schema)}.{part(name)}" if schema else part(name)
 
 
 def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:

@@ -227,7 +227,8 @@ class VacuumRun(EventRun[VacuumEvent]):
         if ref.relkind not in ok:
             what = _KINDS.get(ref.relkind, f"relation of kind {ref.relkind!r}")
             verb = "ANALYZE" if self.options.analyze_only else "VACUUM"
-            raise PgConsoleError(f"{ref} is a {what}: {verb} works on tables and materialized views")
+            article = "an" if what[0] in "aeiou" else "a"
+            raise PgConsoleError(f"{ref.display} is {article} {what}: {verb} works on tables and materialized views")
 
     async def _drive(self) -> VacuumReport:
         t0 = time.monotonic()

@@ -8,6 +8,7 @@ event loop's way: the poll loop and every action run as Textual workers.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -16,13 +17,14 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
 from ..snapshots import Frame
 from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
 from .messages import DetailLoaded, FrameReady, Link, LinkChanged
+from .ascii import AsciiGlyphs
 from .palette import palette_commands
 from .poller import FrameSource, Poller, step
 from .server_actions import ServerActions
@@ -31,8 +33,9 @@ from .screens.help import HelpScreen, help_renderable
 from .screens.load import LoadPanel
 from .screens.text import TextScreen
 from .driver import quiet_driver_class
-from .widgets.detail import DetailPanel
-from .widgets.header import ConsoleHeader, utc_now
+from .widgets.detail import DetailPanel, unfold
+from .widgets.footer import ConsoleFooter
+from .widgets.header import ConsoleHeader, seconds, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.panebar import PaneBar
 from .widgets.styled import SolidLines
@@ -79,6 +82,7 @@ class ConsoleApp(ServerActions, App):
         self._extra_seq: dict[tuple[str, str, str], int] = {}
         self._extra_timer = None
         self._link_state = "connecting"
+        self._stalled_since: float | None = None
         self._panes: list[Pane] = []
         # the widgets every frame touches, kept at hand (query_one walks the DOM each time)
         self._header = ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
@@ -86,6 +90,8 @@ class ConsoleApp(ServerActions, App):
         self._switcher = PaneSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
         self._detail = DetailPanel(id="detail")
         self._pane_by_id: dict[str, Pane] = {}
+        if ascii:
+            self._filters.append(AsciiGlyphs())   # every line, whoever drew it (see ascii.py)
 
     def get_driver_class(self):
         # Textual's Linux driver polls the keyboard ten times a second; ours sleeps until a key
@@ -106,7 +112,7 @@ class ConsoleApp(ServerActions, App):
                 yield pane
         yield self._detail
         yield LoadPanel(ascii=self.ascii, id="load")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self._panebar.set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
@@ -227,6 +233,12 @@ class ConsoleApp(ServerActions, App):
             banner.display = False
             if link.state == "live" and was == "reconnecting":
                 self.notify("reconnected", severity="information", timeout=3)
+            elif was == "stalled" and link.state == "live":
+                waited = time.monotonic() - (self._stalled_since or time.monotonic())
+                self.notify(f"the server answers again (no answer for {seconds(waited)})",
+                            severity="information", timeout=8)
+        if link.state == "stalled":
+            self._stalled_since = link.since
 
     # -- panes and detail --------------------------------------------------------------
     def action_show_pane(self, pane_id: str) -> None:
@@ -370,7 +382,7 @@ class ConsoleApp(ServerActions, App):
 
     def action_zoom(self) -> None:
         pane = self.current_pane
-        body = pane.detail(pane.selected_key)
+        body = unfold(pane.detail(pane.selected_key))
         if body is not None:
             self.push_screen(TextScreen(f"{pane.title}: {pane.selected_key}", body))
 

@@ -12,6 +12,7 @@ from ... import derive, fmt
 from ...actions import explain_unavailable_reason
 from ...snapshots import Frame, Statement, Statements
 from .. import keys
+from .detail import query_parts
 from .pane import Pane, Sort, register_pane
 from .table import Col
 
@@ -147,8 +148,7 @@ class StatementsPane(Pane):
         if s.d_calls is not None:
             t.append(f"last interval: {fmt.num(s.d_calls)} calls, {fmt.ms(s.d_total_ms)}, "
                      f"mean {fmt.ms(s.d_mean_ms)}, {fmt.num(s.d_rows)} rows\n", style="cyan")
-        return Group(t, Text("normalized query", style="dim underline"),
-                     Text(s.query or "(no text: evicted, or hidden from this role)"))
+        return Group(t, *query_parts("normalized query", s.query, "(no text: evicted, or hidden from this role)"))
 
     # -- keys ------------------------------------------------------------------------
     def action_toggle_interval(self) -> None:
