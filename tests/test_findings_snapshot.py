@@ -141,6 +141,6 @@ def test_findings_carry_numbers_and_a_runnable_remedy(planted):
     assert by[("index_bloat", "public.bloated_pkey")].remedy == 'REINDEX INDEX CONCURRENTLY "public"."bloated_pkey";'
     n1 = by[("n_plus_one", next(iter(expected["n_plus_one"])))]
     assert n1.evidence["calls"] == 300 and n1.evidence["rows_per_call"] == 1.0
-    assert n1.evidence["busiest_other_statement_calls"] <= 3  # the list query ran twice
+    assert n1.evidence["busiest_sibling_calls"] <= 3  # the list query ran twice
     slow = by[("slow_query", next(iter(expected["slow_query"])))]
     assert slow.evidence["calls"] == 3 and slow.evidence["mean_ms"] >= 30

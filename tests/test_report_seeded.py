@@ -110,7 +110,7 @@ def test_report_sections_say_when_and_how_they_were_measured(seeded):
     doc = to_json(report)
     assert set(doc) == {"generated_at", "server", "sections", "findings"}
     ids = [s["id"] for s in doc["sections"]]
-    assert ids == ["server", "connections", "locks", "cache", "statements", "indexes", "bloat", "sequences",
+    assert ids == ["server", "connections", "pools", "locks", "cache", "statements", "indexes", "bloat", "sequences",
                    "capacity", "findings"]
     for s in doc["sections"]:
         assert s["measured_at"] and s["method"], s["id"]
@@ -123,7 +123,7 @@ def test_report_sections_say_when_and_how_they_were_measured(seeded):
     thresholds = {r["name"]: r["value"] for r in by_id["findings"]["tables"]["thresholds"]["rows"]}
     assert thresholds["unused_index_min_days"] == 7 and len(thresholds) == len(report.findings.thresholds.names())
     for f in doc["findings"]:
-        assert set(f) == {"check", "severity", "object", "message", "evidence", "remedy"}
+        assert set(f) == {"check", "severity", "object", "message", "evidence", "remedy", "remedy_sql"}
     json.dumps(doc)  # plain JSON all the way down
 
 
