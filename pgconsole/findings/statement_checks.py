@@ -80,8 +80,8 @@ def slow_query(inp: CheckInputs, th: Thresholds) -> Outcome:
         text = _text(s.query, 4000)
         if inp.caps.version_num >= 160000 and text and not text.endswith("…"):
             fix = remedy(f"EXPLAIN (GENERIC_PLAN) {text.rstrip(';')};",
-                         note="then EXPLAIN (ANALYZE, BUFFERS) with real values, and index the columns its plan "
-                              "filters on")
+                         note="with the search_path its application uses; then EXPLAIN (ANALYZE, BUFFERS) with "
+                              "real values, and index the columns its plan filters on")
         else:
             fix = {"remedy": "EXPLAIN (ANALYZE, BUFFERS) the statement with real parameter values, and index "
                              "what it filters on"}
