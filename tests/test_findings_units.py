@@ -96,20 +96,16 @@ def test_big_table_read_in_full_is_weighed_by_rows_read_and_rate():
 
 
 # -- N+1 by shape ------------------------------------------------------------------------------
+TEXTS: dict[int, str] = {}
+
+
 def _st(rows, interval: bool = False):
-    stmts = derive.statements(rows, None, {r.queryid: q for r, q in rows_texts(rows)}, None, "public", "1.11")
+    stmts = derive.statements(rows, None, TEXTS, None, "public", "1.11")
     if interval:   # the same figures as this interval's
         stmts = replace(stmts, interval_s=2.0, statements=tuple(
             replace(s, d_calls=s.row.calls, d_total_ms=s.row.total_exec_ms, d_rows=s.row.rows)
             for s in stmts.statements))
     return stmts
-
-
-TEXTS = {}
-
-
-def rows_texts(rows):
-    return [(r, TEXTS[r.queryid]) for r in rows]
 
 
 def _row(qid, text, calls, rows, mean=0.05, **kw):

@@ -184,7 +184,8 @@ class Thresholds:
                                                "ANALYZE (or never analyzed with this many rows)", "rows")
     stale_stats_ratio: float = _t(0.20, "... and changes at least this share of live rows", "ratio")
     unused_index_min_bytes: float = _t(10 * MB, "an index with no scans matters from this size", "bytes")
-    unused_index_min_days: float = _t(7.0, "statistics must cover at least this many days", "days")
+    unused_index_min_days: float = _t(7.0, "a warning once statistics cover this many days (a workload cycle); "
+                                           "before, an info with its window and low confidence", "days")
     unused_index_min_table_scans: float = _t(100, "... and the table must have been read this many times "
                                                    "(the workload was seen)", "scans")
     seq_scan_min_rows: float = _t(10000, "a table read by sequential scans matters from this many rows", "rows")

@@ -1,9 +1,11 @@
 """Checks over pg_stat_statements: slow statements and N+1 lookups, in this database.
 
-Figures are cumulative since pg_stat_statements was last reset. Only top-level,
-data-manipulating statements are judged: a CREATE INDEX or COPY taking seconds
-during a load is not a slow query, and a statement nested in a function is judged
-through its caller.
+Figures are cumulative since pg_stat_statements was last reset; N+1 is judged over the
+last interval first (a burst shows there), then cumulatively, and the evidence says
+which. Only top-level, data-manipulating statements are judged: a CREATE INDEX or COPY
+taking seconds during a load is not a slow query, and a statement nested in a
+function is judged through its caller. pgconsole's own statements are left out unless
+asked; other roles' hidden entries cannot be judged, and the checks then say so.
 """
 
 from __future__ import annotations
