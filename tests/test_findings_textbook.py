@@ -23,7 +23,7 @@ import pytest
 from findings_support import connect, database, evaluate, flush_stats, objects, run, run_remedies, status, wait_for
 from pgconsole.findings.model import Thresholds
 
-TH = Thresholds().with_overrides({"long_query_s": 1.0, "unused_index_min_bytes": 256 * 1024,
+TH = Thresholds().with_overrides({"long_query_s": 0.5, "unused_index_min_bytes": 256 * 1024,
                                   "unused_index_min_table_scans": 20})
 CHECKS = ("n_plus_one", "seq_scan_heavy", "long_running_query", "unused_index")
 PAGES, PER_PAGE = 30, 100          # 3,000 item lookups, 100 times the page query
@@ -62,9 +62,8 @@ async def _orm_burst(conn) -> None:
     """A page of orders, then each order's items by its key: the N+1 an ORM makes."""
     page = await conn.prepare("SELECT id FROM orders ORDER BY id LIMIT 100 OFFSET $1")
     items = await conn.prepare("SELECT product, qty FROM order_items WHERE order_id = $1")
-    for p in range(PAGES):
-        for r in await page.fetch(p * PER_PAGE):
-            await items.fetch(r["id"])
+    for p in range(PAGES):   # the lookups pipelined: each is still one call of the prepared statement
+        await items.executemany([(r["id"],) for r in await page.fetch(p * PER_PAGE)])
 
 
 async def _hot_lookup(conn) -> None:
@@ -72,10 +71,9 @@ async def _hot_lookup(conn) -> None:
     it, so the lookup runs twice as often as the update, not a hundred times."""
     lookup = await conn.prepare("SELECT customer FROM orders WHERE id = $1")
     touch = await conn.prepare("UPDATE orders SET customer = customer WHERE id = $1")
-    for i in range(1500):
-        await lookup.fetchval(1 + i % 3000)
-        await lookup.fetchval(1 + (i * 7) % 3000)
-        await touch.fetchval(1 + i % 3000)
+    for chunk in range(0, 1500, 100):
+        await lookup.executemany([(1 + i % 3000,) for i in range(chunk, chunk + 100)] * 2)
+        await touch.executemany([(1 + i % 3000,) for i in range(chunk, chunk + 100)])
 
 
 async def _planted(params):
@@ -88,7 +86,7 @@ async def _planted(params):
         await _reads(conn, twin=False)
         await holder.execute("SELECT pg_advisory_lock(4242)")
         task = asyncio.create_task(waiter.execute("SELECT pg_advisory_lock(4242)"))
-        await wait_for(conn, "SELECT clock_timestamp() - query_start > interval '1.3 s' FROM pg_stat_activity "
+        await wait_for(conn, "SELECT clock_timestamp() - query_start > interval '0.7 s' FROM pg_stat_activity "
                              "WHERE application_name = 'waiter' AND wait_event_type = 'Lock'")
         result = await evaluate(params, TH, between=lambda: _orm_burst(conn))
         items = await conn.fetchval("SELECT queryid FROM pg_stat_statements WHERE query LIKE "
@@ -108,18 +106,19 @@ async def _planted(params):
 async def _twin(params):
     conn = await connect(params)
     sleeper = await connect(params, application_name="short")
+    task = None
     try:
         await conn.execute(SCHEMA + TWIN_EXTRA)
         await _reads(conn, twin=True)
-        await sleeper.execute("SELECT pg_sleep(1.5)")   # it ran long once: now it is idle, and says nothing
-        # a statement running now, but for less than the threshold
-        task = asyncio.create_task(sleeper.execute("SELECT pg_sleep(2)"))
+        # a statement running now, but for less than the threshold when sampled
+        task = asyncio.create_task(sleeper.execute("SELECT pg_sleep(10)"))
         await wait_for(conn, "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'short' "
                              "AND state = 'active'")
-        result = await evaluate(params, TH, between=lambda: _hot_lookup(conn))
-        await task
-        return result
+        return await evaluate(params, TH, between=lambda: _hot_lookup(conn))
     finally:
+        if task is not None:
+            await conn.execute("SELECT pg_cancel_backend($1)", sleeper.get_server_pid())
+            await asyncio.gather(task, return_exceptions=True)
         await conn.close()
         await sleeper.close()
 
@@ -167,7 +166,7 @@ def test_each_finding_states_what_it_measured(planted):
     assert seq.evidence["seq_scan"] < Thresholds().seq_scan_min_count           # not by the count of scans
     assert seq.evidence["full_table_reads"] >= FULL_READS and "since" in seq.evidence["window"]
     long = _one(result, "long_running_query", expected["long_running_query"])
-    assert long.evidence["wait"] == "Lock:advisory" and long.evidence["running_s"] >= 1.3
+    assert long.evidence["wait"] == "Lock:advisory" and long.evidence["running_s"] >= 0.7
     assert "running since" in long.evidence["window"]
     idx = _one(result, "unused_index", "public.notes_body_idx")
     assert idx.evidence["confidence"].startswith("low") and idx.evidence["table_scans"] >= 20
