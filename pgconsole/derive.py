@@ -80,8 +80,7 @@ def connections(backends: Iterable[Backend], limited: str | None = None,
     if counts is None:
         # another role's session shows neither type nor state without pg_read_all_stats:
         # one with a database and a user is a client whose state is hidden
-        by_state = dict(Counter((b.state or "hidden") for b in rows if b.backend_type == "client backend"
-                                or (b.backend_type is None and b.datname is not None and b.usename is not None)))
+        by_state = dict(Counter((b.state or "hidden") for b in rows if b.is_client))
     else:
         by_state = {c.state: c.sessions for c in counts}
     iit = sorted(((b.pid, b.state_age_s or 0.0) for b in rows if b.idle_in_transaction),

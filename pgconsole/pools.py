@@ -39,7 +39,7 @@ class Pool:
 
 
 def _client(b: Backend) -> bool:
-    return b.backend_type in (None, "client backend") and not b.is_self and b.state is not None
+    return b.is_client and not b.is_self and b.state is not None
 
 
 def _key(b: Backend) -> tuple[str, str | None, str]:

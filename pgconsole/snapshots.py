@@ -177,6 +177,13 @@ class Backend:
         return self.wait_event_type == "Lock"
 
     @property
+    def is_client(self) -> bool:
+        """A client session: another role's shows no type to a role without pg_read_all_stats,
+        but has a database and a user, which background processes do not."""
+        return self.backend_type == "client backend" or (
+            self.backend_type is None and self.datname is not None and self.usename is not None)
+
+    @property
     def idle_in_transaction(self) -> bool:
         return (self.state or "").startswith("idle in transaction")
 

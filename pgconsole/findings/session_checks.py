@@ -23,7 +23,7 @@ MAINTENANCE_APPS = ("pg_dump", "pg_restore", "pg_basebackup", "pgconsole")
 
 
 def _client(b: Backend) -> bool:
-    return b.backend_type in (None, "client backend") and not b.is_self
+    return b.is_client and not b.is_self
 
 
 def _who(b: Backend | None) -> dict:

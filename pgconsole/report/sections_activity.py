@@ -97,7 +97,7 @@ def connections(d: ReportData) -> Section:
         for state, n in sorted(c.counts_by_state.items()):
             facts.append(Fact(f"state_{state.replace(' ', '_').replace('(', '').replace(')', '')}",
                               f"sessions {state}", n, "int"))
-        clients = [b for b in c.backends if b.backend_type in (None, "client backend") and not b.is_self]
+        clients = [b for b in c.backends if b.is_client and not b.is_self]
         clients.sort(key=lambda b: -(b.xact_age_s or b.query_age_s or 0))
         rows = [(str(b.pid), b.usename, b.datname, b.application_name, b.state,
                  f"{b.wait_event_type}:{b.wait_event}" if b.wait_event_type else None,
@@ -138,7 +138,7 @@ def pools(d: ReportData) -> Section:
         if not c.all_sessions:
             notes.append("idle sessions were not read: the pools are incomplete")
         if c.limited:
-            notes.append("other roles' sessions are not grouped (their state is hidden): " + c.limited)
+            notes.append("other roles' sessions are not grouped: " + c.limited)
     return Section("pools", "Connection pools", d.frame.sampled_at,
                    "client sessions of pg_stat_activity (every database) grouped by application_name, user and "
                    f"client address, in two samples {d.interval_s:g} s apart",
