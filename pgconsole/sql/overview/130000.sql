@@ -18,7 +18,7 @@ SELECT
     current_database() AS current_database,
     current_setting('max_connections')::int AS max_connections,
     current_setting('superuser_reserved_connections')::int AS reserved_connections,
-    (SELECT sum(s.sessions) FROM client_states s)::int AS connections_used,
+    coalesce((SELECT sum(s.sessions) FROM client_states s), 0)::int AS connections_used,
     sum(d.xact_commit)::bigint AS xact_commit,
     sum(d.xact_rollback)::bigint AS xact_rollback,
     sum(d.tup_returned)::bigint AS tup_returned,
