@@ -33,9 +33,9 @@ def _who(b: Backend | None) -> dict:
             "client": b.client or None}
 
 
-def _blind(conns: Connections | None, inp: CheckInputs, what: str) -> dict:
+def _blind(view: Connections | Locks | None, inp: CheckInputs, what: str) -> dict:
     """Outcome fields for a check over sessions when this role cannot see other roles'."""
-    if conns is None or not conns.limited:
+    if view is None or not view.limited:
         return {}
     return {"blind": f"other roles' sessions are hidden from {inp.caps.current_user or 'this role'}: {what}",
             "hint": f"GRANT pg_read_all_stats TO {display_name(None, inp.caps.current_user or 'you')};"}
@@ -97,13 +97,7 @@ def blocking_lock(inp: CheckInputs, th: Thresholds) -> Outcome:
             "blocking_lock", severity, obj,
             f"{what} blocks {root.total_blocked} session(s){rel}; the longest has waited {longest:.1f} s",
             evidence, **fix))
-    conns = _conns(inp)
-    limited = getattr(locks, "limited", None) or (conns.limited if conns is not None else None)
-    if limited:
-        return Outcome(out, blind=f"other roles' sessions are hidden from {inp.caps.current_user or 'this role'}: "
-                                  "a wait among them is not seen",
-                       hint=f"GRANT pg_read_all_stats TO {display_name(None, inp.caps.current_user or 'you')};")
-    return Outcome(out)
+    return Outcome(out, **_blind(locks if locks.limited else _conns(inp), inp, "a wait among them is not seen"))
 
 
 def idle_in_transaction(inp: CheckInputs, th: Thresholds) -> Outcome:
