@@ -107,14 +107,19 @@ async def _twin(params):
     conn = await connect(params)
     sleeper = await connect(params, application_name="short")
     task = None
+
+    async def between():
+        nonlocal task
+        await _hot_lookup(conn)
+        # a statement running when sampled, but for less than the threshold
+        task = asyncio.create_task(sleeper.execute("SELECT pg_sleep(10)"))
+        await wait_for(conn, "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'short' "
+                             "AND state = 'active'", step=0.01)
+
     try:
         await conn.execute(SCHEMA + TWIN_EXTRA)
         await _reads(conn, twin=True)
-        # a statement running now, but for less than the threshold when sampled
-        task = asyncio.create_task(sleeper.execute("SELECT pg_sleep(10)"))
-        await wait_for(conn, "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'short' "
-                             "AND state = 'active'")
-        return await evaluate(params, TH, between=lambda: _hot_lookup(conn))
+        return await evaluate(params, TH, between=between)
     finally:
         if task is not None:
             await conn.execute("SELECT pg_cancel_backend($1)", sleeper.get_server_pid())
