@@ -25,16 +25,9 @@ class SessionLimits:
     connect_timeout_s: float = 10.0
 
 
-async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
-                  application_name: str = APP_NAME) -> asyncpg.Connection:
-    """Connect or raise PgConsoleError with one clear line (no password in it)."""
-    kwargs = params.asyncpg_kwargs()
-    kwargs["timeout"] = params.connect_timeout or limits.connect_timeout_s
-    # "" rather than None: asyncpg would read PGPASSWORD and ~/.pgpass again on its own
-    # (warning about a file libpq ignores with a raw Python UserWarning)
-    kwargs["password"] = kwargs["password"] or ""
-    kwargs["server_settings"] = {
-        "application_name": application_name,
+def session_settings(limits: SessionLimits = SessionLimits()) -> dict[str, str]:
+    """The settings pgconsole's own sessions run with (not the server's: a report says which)."""
+    return {
         "statement_timeout": str(limits.statement_timeout_ms),
         "lock_timeout": str(limits.lock_timeout_ms),
         # a monitoring session must never hold a snapshot open for long
@@ -42,6 +35,21 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
         # catalog reads must not take parallel workers away from the application
         "max_parallel_workers_per_gather": "0",
     }
+
+
+async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
+                  application_name: str = APP_NAME, own_settings: bool = True) -> asyncpg.Connection:
+    """Connect or raise PgConsoleError with one clear line (no password in it).
+
+    `own_settings` False: only the application name is set, so the session sees the
+    values the server gives any session of this role and database (a report quotes them)."""
+    kwargs = params.asyncpg_kwargs()
+    kwargs["timeout"] = params.connect_timeout or limits.connect_timeout_s
+    # "" rather than None: asyncpg would read PGPASSWORD and ~/.pgpass again on its own
+    # (warning about a file libpq ignores with a raw Python UserWarning)
+    kwargs["password"] = kwargs["password"] or ""
+    kwargs["server_settings"] = {"application_name": application_name,
+                                 **(session_settings(limits) if own_settings else {})}
     try:
         conn = await asyncpg.connect(**kwargs)
     except Exception as exc:  # the driver raises odd things on non-PostgreSQL ports

@@ -10,6 +10,15 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(text: str) -> str:
+    """A string literal as PostgreSQL's quote_literal() writes it: right whatever
+    standard_conforming_strings says (E'' with doubled backslashes when there are any)."""
+    if "\x00" in text:
+        raise ValueError("text contains a NUL byte")
+    body = text.replace("'", "''")
+    return f"E'{body.replace(chr(92), chr(92) * 2)}'" if "\\" in text else f"'{body}'"
+
+
 def qualified(schema: str | None, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
 

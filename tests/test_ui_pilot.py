@@ -190,6 +190,30 @@ async def test_statements_interval_toggle_and_explain_without_server():
         assert any("not connected" in n.message for n in app._notifications)
 
 
+async def test_own_statements_hidden_until_o_and_the_findings_follow():
+    from dataclasses import replace
+
+    from factories import statement_row
+    from pgconsole import derive
+
+    base = FRAMES[-1]
+    own = statement_row(99, calls=900000, total_exec_ms=500000.0, mean_exec_ms=0.5, rows=900000)
+    text = {99: "SELECT /* pgconsole */ relname FROM pg_class WHERE oid = $1"}
+    st = derive.statements([own], None, text, None, "public", "1.11")
+    frame = replace(base, seq=base.seq + 1, statements=replace(
+        base.statements, statements=base.statements.statements + st.statements))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(frame)
+        await pilot.press("4")
+        pane = app.current_pane
+        assert not any(k.startswith("10:5:99:") for k in order(app))
+        await pilot.press("o")
+        assert pane.show_own and any(k.startswith("10:5:99:") for k in order(app))
+        findings = next(p for p in app.panes if p.pane_id == "findings")
+        assert findings._own_statements()
+
+
 async def test_help_detail_zoom_and_palette_open_and_close():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

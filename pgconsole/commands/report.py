@@ -19,6 +19,7 @@ from ..report import FORMATS, build, render
 from .common import add_conn_args, limits_from_args, params_from_args
 
 EXIT_FINDINGS = 1  # --fail-on matched (errors exit 2)
+EXIT_BLIND = 3     # --fail-on found nothing, but some checks could not see what they check
 
 
 def add_arguments(p) -> None:
@@ -26,7 +27,12 @@ def add_arguments(p) -> None:
                    help="md (default; or from the -o file's extension), json or html")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--fail-on", choices=("warning", "critical"), default=None,
-                   help=f"exit {EXIT_FINDINGS} when a finding of this severity or worse exists (for CI)")
+                   help=f"exit {EXIT_FINDINGS} when a finding of this severity or worse exists (for CI); exit "
+                        f"{EXIT_BLIND} when none does but a check could not see what it checks (a role without "
+                        "pg_read_all_stats, a refused or failed query): a blind report never passes silently")
+    p.add_argument("--show-own", action="store_true",
+                   help="keep pgconsole's own statements (marked /* pgconsole */) in the statement tables and "
+                        "the findings")
     p.add_argument("--interval", type=float, default=2.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 2)")
     p.add_argument("--threshold", action="append", metavar="NAME=VALUE", default=[],
@@ -91,7 +97,7 @@ def run(args) -> int:
         raise PgConsoleError(f"--threshold: {exc}") from None
     fmt = _format(args)  # before connecting: a wrong name fails at once
     report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
-                               thresholds))
+                               thresholds, own_statements=args.show_own))
     text = render(report, fmt)
     if args.output:
         write_atomically(args.output, text)
@@ -105,4 +111,9 @@ def run(args) -> int:
         worst = report.findings.worst()
         if worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[args.fail_on]:
             return EXIT_FINDINGS
+        blind = report.findings.blind()
+        if blind:
+            print(f"pgconsole: --fail-on {args.fail_on}: no such finding, but the report is partly blind: "
+                  + report.findings.blind_summary(), file=sys.stderr)
+            return EXIT_BLIND
     return 0

@@ -24,6 +24,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
                                                       "cache, statements, bloat)")
     p.add_argument("--top", type=int, default=15, metavar="N", help="rows per table view (default 15)")
+    p.add_argument("--show-own", action="store_true",
+                   help="include pgconsole's own statements (marked /* pgconsole */) among the slow queries")
     p.add_argument("--exact-bloat", metavar="TABLE",
                    help="instead: exact figures for one table from pgstattuple (reads the whole table)")
     add_conn_args(p)
@@ -37,9 +39,9 @@ def run(args) -> int:
         return _exact(args)
     frame = asyncio.run(sample(params_from_args(args, prompt=False), limits_from_args(args), args.interval))
     if args.json:
-        print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
+        print(json.dumps(frame_json(frame, top=max(args.top, 50), own=args.show_own), indent=2, default=str))
     else:
-        Console(width=output_width()).print(render(frame, args.top))
+        Console(width=output_width()).print(render(frame, args.top, own=args.show_own))
     return 0
 
 
@@ -163,8 +165,10 @@ def render_connections(c: Connections, top: int) -> Group:
     return Group(*parts)
 
 
-def render_locks(lk: Locks) -> _Fit | Text:
+def render_locks(lk: Locks) -> _Fit | Text | Group:
     if not lk.nodes:
+        if lk.limited:
+            return Text(f"Locks: no waiting session among those this role can see; {lk.limited}", style="yellow")
         return Text("Locks: no session is waiting on a lock", style="green")
     t = _table(f"Blocking tree ({lk.waiting_count} waiting)", "pid", "mode", "relation", "wait s",
                "blocks", "state", "query")
@@ -173,7 +177,7 @@ def render_locks(lk: Locks) -> _Fit | Text:
         label = ("  " * n.depth + ("└ " if n.depth else "")) + (str(n.pid) if n.pid else "prepared xact")
         t.add_row(label, n.mode or "", n.relation or "", fmt.duration(n.wait_s), str(n.total_blocked),
                   b.state if b else "", fmt.one_line(b.query if b else "", 50))
-    return _Fit(t)
+    return Group(_Fit(t), Text(lk.limited, style="yellow")) if lk.limited else _Fit(t)
 
 
 def render_cache(c: Cache, top: int) -> Group:
@@ -189,15 +193,18 @@ def render_cache(c: Cache, top: int) -> Group:
     return Group(head, _Fit(t))
 
 
-def render_statements(st: Statements, top: int) -> Group:
+def render_statements(st: Statements, top: int, own: bool = False) -> Group:
     t = _table("Slow queries (pg_stat_statements, by total time)", "calls", "total ms", "mean ms",
                "Δcalls", "Δms", "rows", "io ms", "hit %", "query")
-    for s in derive.top_statements(st, "total", False, top):
+    for s in derive.top_statements(st, "total", False, top, own=own):
         r = s.row
         t.add_row(fmt.num(r.calls), fmt.num(r.total_exec_ms), fmt.ms(r.mean_exec_ms), fmt.num(s.d_calls),
                   fmt.num(s.d_total_ms), fmt.num(r.rows), fmt.num(r.io_read_ms + r.io_write_ms),
-                  fmt.pct(s.hit_ratio), fmt.one_line(s.query, 60))
+                  fmt.pct(s.hit_ratio), fmt.one_line(s.query or _no_text(s), 60))
     parts = [_Fit(t)]
+    n_own = sum(1 for s in st.statements if s.own)
+    if n_own and not own:
+        parts.append(Text(f"{n_own} statement(s) of pgconsole itself left out (--show-own shows them)", style="dim"))
     if st.limited:
         parts.append(Text(st.limited, style="yellow"))
     return Group(*parts)
@@ -217,14 +224,18 @@ def render_bloat(b: Bloat, top: int) -> Group:
     return Group(_Fit(t), Text(f"method: {b.method}", style="dim"))
 
 
-def render(frame: Frame, top: int = 15) -> Group:
+def _no_text(s) -> str:
+    return f"(other role's statements: {s.hidden_entries} hidden)" if s.hidden else ""
+
+
+def render(frame: Frame, top: int = 15, own: bool = False) -> Group:
     out = []
     renderers = {
         "overview": (Overview, lambda v: render_overview(v)),
         "connections": (Connections, lambda v: render_connections(v, top)),
         "locks": (Locks, render_locks),
         "cache": (Cache, lambda v: render_cache(v, top)),
-        "statements": (Statements, lambda v: render_statements(v, top)),
+        "statements": (Statements, lambda v: render_statements(v, top, own)),
         "bloat": (Bloat, lambda v: render_bloat(v, top)),
     }
     for name, (cls, fn) in renderers.items():

@@ -191,6 +191,7 @@ class ConsoleHeader(TextLines):
             hit is not None and hit < 0.99) else "bold"
         conns = self.frame.connections
         act = conns.counts_by_state.get("active", 0) if isinstance(conns, Connections) else None
+        hidden = conns.counts_by_state.get("hidden", 0) if isinstance(conns, Connections) else 0
         cache = self.frame.cache
         idx = getattr(cache, "idx_ratio_interval", None)
         if idx is None:
@@ -198,7 +199,8 @@ class ConsoleHeader(TextLines):
         recent_dl = (self.deadlock_seen_at is not None and self.frame is not None
                      and (self.frame.sampled_at - self.deadlock_seen_at).total_seconds() < 300)
         parts: list[tuple[str, str, str | None]] = [  # (label, value, spark key)
-            ("conns ", f"{r.connections_used}/{usable}", None),
+            # other roles' sessions are counted but their state is hidden from this role: say so
+            ("conns ", f"{r.connections_used}/{usable}" + (f" ({hidden} hidden)" if hidden else ""), None),
             ("tps ", fmt.num(ov.tps), "tps"),
             ("act ", fmt.num(act), "act"),
             ("hit ", fmt.pct(hit, 1), "hit"),
