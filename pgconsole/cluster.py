@@ -8,6 +8,8 @@ wheel's binaries (the wheel's own convention), `postgres` for a distribution's.
 
 The server listens on a Unix socket in a private directory (trust auth: the
 directory's 0700 mode is the access control) and on 127.0.0.1 with scram-sha-256.
+The socket directory and the port stay the same across restarts, so URIs printed
+before a restart and consoles connected to it find the server again.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ import secrets
 import shutil
 import socket
 import subprocess
-import tempfile
+import stat
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .conninfo import ConnParams
 from .errors import PgConsoleError
 
 PRELOAD = "pg_stat_statements"
 EXTENSIONS = ("pg_stat_statements", "pgstattuple")
 SUPERUSER = "postgres"
+SOCKET_PATH_MAX = 107  # bytes in sun_path, less the NUL: PostgreSQL refuses longer socket paths
 
 
 def embedded_bin_dir() -> Path:
@@ -49,10 +53,34 @@ def default_data_root() -> Path:
     return Path(base) / "pgconsole" / "embedded"
 
 
+def embedded_root() -> Path:
+    """Where `pgconsole server`, `--embedded` and `demo` keep the embedded server."""
+    return Path(os.environ.get("PGCONSOLE_SERVER_DIR") or default_data_root())
+
+
+def embedded_params(database: str = "postgres", root: Path | None = None) -> "EmbeddedParams":
+    """The embedded server's socket as the superuser; one clear line when it is not running."""
+    cluster = LocalCluster(root or embedded_root())
+    st = cluster.state()
+    if st is None or not cluster.is_running():
+        raise PgConsoleError("the embedded server is not running: start it with 'pgconsole server start'")
+    return EmbeddedParams(host=st.socket_dir, port=st.port, user=SUPERUSER, database=database,
+                          state_file=str(cluster.state_file))
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,27 @@ class ClusterState:
     password: str
 
 
+@dataclass(frozen=True)
+class EmbeddedParams(ConnParams):
+    """The embedded server's connection, its socket and port read again from the state file
+    whenever a connection is opened: a console keeps finding the server across restarts,
+    even one that had to move to another port."""
+
+    state_file: str = ""
+
+    def _final(self) -> tuple[str, int, str, str]:
+        host, port, user, db = super()._final()
+        st = _read_state(Path(self.state_file)) if self.state_file else None
+        return (st.socket_dir, st.port, user, db) if st else (host, port, user, db)
+
+
+def _read_state(path: Path) -> ClusterState | None:
+    try:
+        return ClusterState(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 class LocalCluster:
     def __init__(self, root: Path, bin_dir: Path | None = None, run_as: str | None = None):
         self.root = Path(root)
@@ -79,10 +128,7 @@ class LocalCluster:
 
     # -- state -------------------------------------------------------------
     def state(self) -> ClusterState | None:
-        try:
-            return ClusterState(**json.loads(self.state_file.read_text()))
-        except (FileNotFoundError, ValueError, TypeError):
-            return None
+        return _read_state(self.state_file)
 
     def _write_state(self, st: ClusterState) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -153,10 +199,11 @@ class LocalCluster:
         st = self.state()
         if st and self.is_running():
             return st
-        port = port or (st.port if st else None) or free_port()
+        if not port:  # the port of the last start, unless something else took it meanwhile
+            port = st.port if st and port_is_free(st.port) else free_port()
         password = st.password if st else secrets.token_urlsafe(18)
-        sock = Path(tempfile.mkdtemp(prefix="pgc-", dir="/tmp"))
-        sock.chmod(0o700)
+        sock = self.socket_dir()
+        self._make_private_dir(sock)
         self._prepare_root_access(sock)
         settings = {
             "listen_addresses": "127.0.0.1",
@@ -210,9 +257,38 @@ class LocalCluster:
         if not self.is_initialized() or not (self.data_dir / "postmaster.pid").exists():
             return False
         r = self._run(["pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop"], timeout=90)
-        if st:
+        if st and Path(st.socket_dir) != self.socket_dir():  # a per-start directory of an older version
             shutil.rmtree(st.socket_dir, ignore_errors=True)
         return r.returncode == 0
+
+    def socket_dir(self) -> Path:
+        """The socket directory, the same at every start: <root>/run, or, when that path would
+        make the socket's path longer than a Unix socket allows, a directory named after the
+        root in $XDG_RUNTIME_DIR or /tmp."""
+        tag = hashlib.sha256(str(self.root.absolute()).encode()).hexdigest()[:12]
+        candidates = [self.root / "run"]
+        if os.environ.get("XDG_RUNTIME_DIR"):
+            candidates.append(Path(os.environ["XDG_RUNTIME_DIR"]) / f"pgconsole-{tag}")
+        candidates.append(Path("/tmp") / f"pgconsole-{os.geteuid()}-{tag}")
+        for d in candidates:
+            if len(os.fsencode(d.absolute() / ".s.PGSQL.65535")) <= SOCKET_PATH_MAX:
+                return d.absolute()
+        raise PgConsoleError(f"no socket directory short enough for {self.root}")  # pragma: no cover
+
+    def _make_private_dir(self, path: Path) -> None:
+        """Create the socket directory 0700, or check that the one there is ours and private
+        (in /tmp another user could have made it first)."""
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise PgConsoleError(f"cannot create the socket directory {path}: {exc.strerror}") from None
+        st = path.lstat()
+        owners = {os.geteuid()} | ({_ensure_user(self.run_as).pw_uid} if self.run_as and os.geteuid() == 0 else set())
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid not in owners:
+            raise PgConsoleError(f"the socket directory {path} is not a directory of this user: remove it")
+        path.chmod(0o700)
 
     def restart(self) -> ClusterState:
         st = self.state()
@@ -222,6 +298,7 @@ class LocalCluster:
     def destroy(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.socket_dir(), ignore_errors=True)
 
     # -- connection strings -----------------------------------------------
     def dsn(self, dbname: str = "postgres", tcp: bool = False) -> str:

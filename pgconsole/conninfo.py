@@ -18,22 +18,23 @@ port: the console watches one server.
 from __future__ import annotations
 
 import getpass
-import logging
 import os
 import pwd
 import re
 import stat
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote, unquote_to_bytes
 
 from .errors import PgConsoleError, scrub
+from .untrusted import say
 
-log = logging.getLogger(__name__)
+_warned: set[str] = set()  # password files already warned about, once per process as libpq
 
 # Keywords libpq accepts. Those ConnParams has no field for are accepted and ignored:
-# the console sets its own application_name, and asyncpg cannot use the GSS/SSL-file ones.
+# the console sets its own application_name, and asyncpg cannot use the GSS ones.
 _KNOWN = frozenset("""
     host hostaddr port dbname user password passfile connect_timeout sslmode service
     servicefile application_name fallback_application_name client_encoding options
@@ -47,7 +48,9 @@ _KNOWN = frozenset("""
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _ENV = {"host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "user": "PGUSER",
         "dbname": "PGDATABASE", "password": "PGPASSWORD", "passfile": "PGPASSFILE",
-        "sslmode": "PGSSLMODE", "connect_timeout": "PGCONNECT_TIMEOUT"}
+        "sslmode": "PGSSLMODE", "connect_timeout": "PGCONNECT_TIMEOUT", "sslrootcert": "PGSSLROOTCERT",
+        "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslcrl": "PGSSLCRL"}
+_SSL_FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl")
 # Socket directories libpq builds use as DEFAULT_PGSOCKET_DIR (Debian, upstream).
 _SOCKET_DIRS = ("/var/run/postgresql", "/tmp")
 _SYSCONFDIR = "/etc/postgresql-common"  # Debian's compiled-in SYSCONFDIR
@@ -65,6 +68,10 @@ class ConnParams:
     passfile: str | None = None      # resolved at resolve() time: passfile=, PGPASSFILE or ~/.pgpass
     connect_timeout: float | None = None
     service: str | None = None       # the service entry that contributed, for display only
+    sslrootcert: str | None = None   # the ssl* files, as libpq names them (tls.py applies them)
+    sslcert: str | None = None
+    sslkey: str | None = None
+    sslcrl: str | None = None
 
     def _final(self) -> tuple[str, int, str, str]:
         port = self.port or 5432
@@ -95,18 +102,25 @@ class ConnParams:
             netloc = f"{h}:{port}"
         if self.sslmode:
             query.append(("sslmode", self.sslmode))
+        query += [(k, getattr(self, k)) for k in _SSL_FILES if getattr(self, k)]
         if self.connect_timeout:
             query.append(("connect_timeout", str(_int_timeout(self.connect_timeout))))
         qs = "&".join(f"{k}={quote(v, safe='/')}" for k, v in query)
         return f"postgresql://{quote(user, safe='')}@{netloc}/{quote(db, safe='')}" + (f"?{qs}" if qs else "")
 
+    def has_password(self) -> bool:
+        """A password is given or ~/.pgpass has one for this target."""
+        host, port, user, db = self._final()
+        return bool(self._password(host, port, db, user))
+
     def asyncpg_kwargs(self) -> dict:
+        from .tls import asyncpg_ssl
         host, port, user, db = self._final()
         return {
             "host": host, "port": port, "user": user, "database": db,
             "password": self._password(host, port, db, user),
-            # asyncpg takes libpq's sslmode names; "prefer" is libpq's default
-            "ssl": self.sslmode or "prefer",
+            "ssl": asyncpg_ssl(host, self.sslmode, rootcert=self.sslrootcert, cert=self.sslcert,
+                               key=self.sslkey, crl=self.sslcrl),
             "timeout": self.connect_timeout or 60.0,  # asyncpg's own default
         }
 
@@ -119,6 +133,7 @@ class ConnParams:
             env["PGPASSWORD"] = password
         if self.sslmode:
             env["PGSSLMODE"] = self.sslmode
+        env.update({_ENV[k]: getattr(self, k) for k in _SSL_FILES if getattr(self, k)})
         if self.connect_timeout:
             env["PGCONNECT_TIMEOUT"] = str(_int_timeout(self.connect_timeout))
         return env
@@ -170,6 +185,7 @@ def resolve(conninfo: str | None = None, user: str | None = None, *, host: str |
         passfile=get("passfile") or str(_home(home, env) / ".pgpass"),
         connect_timeout=_timeout(get("connect_timeout")),
         service=service or None,
+        **{k: get(k) for k in _SSL_FILES},
     )
 
 
@@ -386,8 +402,10 @@ def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, us
         if not stat.S_ISREG(st.st_mode):
             return None
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):  # libpq ignores it too, with this warning
-            log.warning('password file "%s" has group or world access; permissions should be '
-                        'u=rw (0600) or less', passfile)
+            if passfile not in _warned:
+                _warned.add(passfile)
+                say(f'pgconsole: warning: password file "{passfile}" has group or world access; '
+                    'permissions should be u=rw (0600) or less: it is ignored', file=sys.stderr)
             return None
         text = Path(passfile).read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -25,13 +25,9 @@ class SessionLimits:
     connect_timeout_s: float = 10.0
 
 
-async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
-                  application_name: str = APP_NAME) -> asyncpg.Connection:
-    """Connect or raise PgConsoleError with one clear line (no password in it)."""
-    kwargs = params.asyncpg_kwargs()
-    kwargs["timeout"] = params.connect_timeout or limits.connect_timeout_s
-    kwargs["server_settings"] = {
-        "application_name": application_name,
+def session_settings(limits: SessionLimits = SessionLimits()) -> dict[str, str]:
+    """The settings pgconsole's own sessions run with (not the server's: a report says which)."""
+    return {
         "statement_timeout": str(limits.statement_timeout_ms),
         "lock_timeout": str(limits.lock_timeout_ms),
         # a monitoring session must never hold a snapshot open for long
@@ -39,11 +35,60 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
         # catalog reads must not take parallel workers away from the application
         "max_parallel_workers_per_gather": "0",
     }
+
+
+async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
+                  application_name: str = APP_NAME, own_settings: bool = True) -> asyncpg.Connection:
+    """Connect or raise PgConsoleError with one clear line (no password in it).
+
+    `own_settings` False: only the application name is set, so the session sees the
+    values the server gives any session of this role and database (a report quotes them)."""
+    kwargs = params.asyncpg_kwargs()
+    kwargs["timeout"] = params.connect_timeout or limits.connect_timeout_s
+    # "" rather than None: asyncpg would read PGPASSWORD and ~/.pgpass again on its own
+    # (warning about a file libpq ignores with a raw Python UserWarning)
+    kwargs["password"] = kwargs["password"] or ""
+    kwargs["server_settings"] = {"application_name": application_name,
+                                 **(session_settings(limits) if own_settings else {})}
     try:
         conn = await asyncpg.connect(**kwargs)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError) as exc:
-        raise PgConsoleError(describe(exc, params.describe())) from None
     except Exception as exc:  # the driver raises odd things on non-PostgreSQL ports
-        raise PgConsoleError(describe(exc, params.describe())) from None
+        raise await _why(exc, params, kwargs) from None
     return conn
+
+
+class PasswordNeeded(PgConsoleError):
+    """The server asked for a password and none was given (libpq: no password supplied)."""
+
+
+async def _why(exc: Exception, params: ConnParams, kwargs: dict) -> PgConsoleError:
+    """One line for a failed connection, saying what psql would say where the driver's
+    words mislead (a refused socket is not a TCP port, a refused SSL request is not a
+    stranger on the port, an empty password was not a wrong one)."""
+    target = params.describe()
+    host, port = kwargs["host"], kwargs["port"]
+    if isinstance(exc, asyncpg.InvalidPasswordError) and not kwargs["password"]:
+        return PasswordNeeded(f"authentication failed to {target}: the server asks for a password and none "
+                             "was given (PGPASSWORD, ~/.pgpass, or -W to be asked)")
+    if isinstance(exc, ConnectionRefusedError) and host.startswith("/"):
+        return PgConsoleError(f"no server listens on socket {host}/.s.PGSQL.{port} ({target}): the socket "
+                              "file is there, so the server crashed or was stopped without removing it")
+    if "rejected ssl upgrade" in str(exc).lower() and params.sslmode not in (None, "disable", "allow", "prefer"):
+        if await _answers_no_to_ssl(host, port, kwargs["timeout"]):
+            return PgConsoleError(f"server does not support SSL, but SSL was required "
+                                  f"({target}, sslmode={params.sslmode})")
+    return PgConsoleError(describe(exc, target))
+
+
+async def _answers_no_to_ssl(host: str, port: int, timeout: float) -> bool:
+    """Ask again with a bare SSLRequest: PostgreSQL without TLS answers 'N', anything else is no server."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        try:
+            writer.write((8).to_bytes(4, "big") + (80877103).to_bytes(4, "big"))
+            return await asyncio.wait_for(reader.read(1), timeout) == b"N"
+        finally:
+            writer.close()
+    except (OSError, asyncio.TimeoutError):
+        return False
 

@@ -154,6 +154,7 @@ async def lock_chain(params: ConnParams, account: int = 7, hold_s: float = 10.0,
     """A blocker holding one row for hold_s while `waiters` sessions queue behind it."""
     head = await db.connect(params, LOAD_LIMITS, application_name=app)
     others: list[asyncpg.Connection] = []
+    waits: list[asyncio.Task] = []
     try:
         tr = head.transaction()
         await tr.start()
@@ -162,11 +163,15 @@ async def lock_chain(params: ConnParams, account: int = 7, hold_s: float = 10.0,
         waits = [asyncio.create_task(o.execute(sql("demo_write"), account, 1)) for o in others]
         await asyncio.sleep(hold_s)
         await tr.commit()
-        await asyncio.gather(*waits, return_exceptions=True)
     finally:
         for c in [head, *others]:
             if not c.is_closed():
                 c.terminate()
+        # cancelled mid-chain (quitting): the waiters fail on their closed sessions; collect
+        # that here, or asyncio prints "Task exception was never retrieved" at exit
+        for w in waits:
+            w.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
 
 
 class LoadThread:

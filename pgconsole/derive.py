@@ -78,8 +78,9 @@ def connections(backends: Iterable[Backend], limited: str | None = None,
     """`counts`: the server's own count by state, given when `backends` leaves idle sessions out."""
     rows = tuple(backends)
     if counts is None:
-        by_state = dict(Counter((b.state or b.backend_type or "unknown") for b in rows
-                                if b.backend_type in (None, "client backend")))
+        # another role's session shows neither type nor state without pg_read_all_stats:
+        # one with a database and a user is a client whose state is hidden
+        by_state = dict(Counter((b.state or "hidden") for b in rows if b.is_client))
     else:
         by_state = {c.state: c.sessions for c in counts}
     iit = sorted(((b.pid, b.state_age_s or 0.0) for b in rows if b.idle_in_transaction),
@@ -151,13 +152,20 @@ def statements(rows: Iterable[StatementRow], prev: dict[tuple, StatementRow] | N
 
     `reset` says pg_stat_statements was reset between the samples: every entry then
     counts from zero. A key absent from the previous sample is new (or was evicted
-    and came back): its whole count is taken as this interval's.
+    and came back): its whole count is taken as this interval's. Entries whose queryid
+    this role may not see (other roles', without pg_read_all_stats) cannot be matched
+    to their previous sample: they are folded into one row per role and database, with
+    no interval figures (never another statement's).
     """
     out = []
     total = 0.0
     first = prev is None
+    hidden: dict[tuple, list[StatementRow]] = {}
     for r in rows:
         total += r.total_exec_ms
+        if r.queryid is None:
+            hidden.setdefault((r.userid, r.dbid, r.toplevel), []).append(r)
+            continue
         p = None if (first or reset) else prev.get(r.key)
         if first:
             d = (None,) * 5
@@ -168,12 +176,31 @@ def statements(rows: Iterable[StatementRow], prev: dict[tuple, StatementRow] | N
             d = (r.calls - p.calls, max(r.total_exec_ms - p.total_exec_ms, 0.0), max(r.rows - p.rows, 0),
                  max((r.io_read_ms + r.io_write_ms) - (p.io_read_ms + p.io_write_ms), 0.0),
                  max((r.temp_blks_read + r.temp_blks_written) - (p.temp_blks_read + p.temp_blks_written), 0))
-        out.append(Statement(row=r, query=texts.get(r.queryid) if r.queryid is not None else None,
+        out.append(Statement(row=r, query=texts.get(r.queryid),
                              hit_ratio=ratio(r.shared_blks_hit, r.shared_blks_read),
                              d_calls=d[0], d_total_ms=d[1], d_rows=d[2], d_io_ms=d[3], d_temp_blks=d[4]))
+    for group in hidden.values():
+        r = _fold(group)
+        out.append(Statement(row=r, query=None, hit_ratio=ratio(r.shared_blks_hit, r.shared_blks_read),
+                             d_calls=None, d_total_ms=None, d_rows=None, d_io_ms=None, d_temp_blks=None,
+                             hidden_entries=len(group)))
     out.sort(key=lambda s: -s.row.total_exec_ms)
     return Statements(statements=tuple(out), total_exec_ms=total, interval_s=None if first else seconds,
                       ext_schema=ext_schema, ext_version=ext_version, limited=limited)
+
+
+_SUMMED = ("calls", "total_exec_ms", "total_plan_ms", "rows", "shared_blks_hit", "shared_blks_read",
+           "shared_blks_dirtied", "shared_blks_written", "temp_blks_read", "temp_blks_written",
+           "io_read_ms", "io_write_ms")
+
+
+def _fold(rows: list[StatementRow]) -> StatementRow:
+    """Hidden entries of one role and database as one row: sums, the overall mean and max."""
+    if len(rows) == 1:
+        return rows[0]
+    sums = {f: sum(getattr(r, f) for r in rows) for f in _SUMMED}
+    return replace(rows[0], **sums, mean_exec_ms=sums["total_exec_ms"] / sums["calls"] if sums["calls"] else 0.0,
+                   max_exec_ms=max(r.max_exec_ms for r in rows), stddev_exec_ms=0.0)
 
 
 def with_texts(snap: Statements, texts: dict[int, str]) -> Statements:
@@ -200,7 +227,9 @@ TOP_BY_INTERVAL = {
 }
 
 
-def top_statements(snap: Statements, by: str = "total", interval: bool = False, n: int = 50) -> list[Statement]:
+def top_statements(snap: Statements, by: str = "total", interval: bool = False, n: int = 50,
+                   own: bool = True) -> list[Statement]:
+    """The top `n` by a figure; `own` False leaves pgconsole's own statements out."""
     key = (TOP_BY_INTERVAL if interval else TOP_BY)[by]
-    rows = [s for s in snap.statements if not interval or (s.d_calls or 0) > 0]
+    rows = [s for s in snap.statements if (not interval or (s.d_calls or 0) > 0) and (own or not s.own)]
     return sorted(rows, key=key, reverse=True)[:n]

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 import socket
+from typing import Iterable
 
 
 class PgConsoleError(Exception):
     """An error whose message is fit to show a user as is (exit status 2)."""
+
+
+def did_you_mean(word: str, choices: Iterable[str], elsewhere: str = "") -> str:
+    """' (did you mean 'saas'?)' for the closest choice; else every choice when they are few,
+    or `elsewhere` (where the full list is) when they are many."""
+    names = sorted(set(choices))
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:  # part of a long name (slow_query -> slow_query_ms)
+        close = [n for n in names if len(word) >= 3 and word.lower() in n.lower()][:1]
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    if names and (len(names) <= 8 or not elsewhere):
+        return f" (known: {', '.join(names)})"
+    return f" ({elsewhere})" if elsewhere else ""
 
 
 _PASSWORD_RE = re.compile(r"(password\s*=\s*)(\S+)|(://[^:/@\s]*:)([^@\s]+)(@)", re.IGNORECASE)
@@ -45,7 +61,8 @@ def describe(exc: BaseException, target: str = "") -> str:
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
         return f"connection refused by the server{where}: {scrub(exc.args[0] if exc.args else str(exc))}"
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
-        return f"database does not exist{where}: {scrub(str(exc))}"
+        # the server's words name the database ('database "x" does not exist'); the target says where
+        return f"{scrub(str(exc))}{' (connecting to ' + target + ')' if target else ''}"
     if isinstance(exc, asyncpg.TooManyConnectionsError):
         return f"the server has no free connection slots{where}: {scrub(str(exc))}"
     if isinstance(exc, asyncpg.QueryCanceledError):

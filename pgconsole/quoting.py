@@ -10,8 +10,27 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(text: str) -> str:
+    """A string literal as PostgreSQL's quote_literal() writes it: right whatever
+    standard_conforming_strings says (E'' with doubled backslashes when there are any)."""
+    if "\x00" in text:
+        raise ValueError("text contains a NUL byte")
+    body = text.replace("'", "''")
+    return f"E'{body.replace(chr(92), chr(92) * 2)}'" if "\\" in text else f"'{body}'"
+
+
 def qualified(schema: str | None, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+
+
+def display_name(schema: str | None, name: str) -> str:
+    """schema.name as a person reads it (and could paste it back): quoted only where a
+    part needs it, e.g. public."Order Items"."""
+    def part(p: str) -> str:
+        plain = p and (p[0].islower() or p[0] == "_") and all(
+            ch.islower() or ch.isdigit() or ch in "_$" for ch in p) and p.isascii()
+        return p if plain else '"' + p.replace('"', '""') + '"'
+    return f"{part(schema)}.{part(name)}" if schema else part(name)
 
 
 def split_qualified(text: str) -> tuple[str | None, str]:

@@ -50,20 +50,24 @@ def _locks(locks: Locks) -> dict:
     return data
 
 
-def _statements(st: Statements, top: int) -> dict:
-    data = plain(dataclasses.replace(st, statements=st.statements[:top]))
-    for s, out in zip(st.statements[:top], data["statements"]):
+def _statements(st: Statements, top: int, own: bool) -> dict:
+    kept = [s for s in st.statements if own or not s.own][:top]
+    data = plain(dataclasses.replace(st, statements=tuple(kept)))
+    for s, out in zip(kept, data["statements"]):
         out["d_mean_ms"] = s.d_mean_ms
+        out["own"] = s.own
     data["count"] = len(st.statements)
+    data["own_count"] = sum(1 for s in st.statements if s.own)
     return data
 
 
-def frame_json(frame: Frame, top: int = DEFAULT_TOP) -> dict:
-    """The JSON document of `pgconsole snapshot --json`."""
+def frame_json(frame: Frame, top: int = DEFAULT_TOP, own: bool = False) -> dict:
+    """The JSON document of `pgconsole snapshot --json`; `own`: keep pgconsole's own statements."""
     ov = frame.overview
     server = plain(ov)
     if ov is not None and not isinstance(ov, Unavailable):
         server["uptime_s"] = ov.uptime_s
+        server["usable_connections"] = ov.usable_connections
         server["connection_use"] = ov.connection_use
     return {
         "sampled_at": frame.sampled_at.isoformat(),
@@ -71,7 +75,7 @@ def frame_json(frame: Frame, top: int = DEFAULT_TOP) -> dict:
         "connections": plain(frame.connections),
         "locks": _locks(frame.locks) if isinstance(frame.locks, Locks) else plain(frame.locks),
         "cache": plain(frame.cache),
-        "statements": (_statements(frame.statements, top) if isinstance(frame.statements, Statements)
+        "statements": (_statements(frame.statements, top, own) if isinstance(frame.statements, Statements)
                        else plain(frame.statements)),
         "bloat": plain(frame.bloat),
     }

@@ -14,6 +14,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, Iterable, Mapping, TypeVar
 
+from .sqlfiles import is_own
+
 T = TypeVar("T")
 
 
@@ -136,9 +138,14 @@ class Overview:
         return (self.row.sampled_at - self.row.started_at).total_seconds()
 
     @property
+    def usable_connections(self) -> int:
+        """Slots for ordinary roles: max_connections less the superuser reserve. The
+        header, snapshot and report all count against this (the README says so)."""
+        return max(self.row.max_connections - self.row.reserved_connections, 1)
+
+    @property
     def connection_use(self) -> float:
-        usable = max(self.row.max_connections - self.row.reserved_connections, 1)
-        return self.row.connections_used / usable
+        return self.row.connections_used / self.usable_connections
 
 
 # -- connections -----------------------------------------------------------------
@@ -173,6 +180,13 @@ class Backend:
     @property
     def waiting_on_lock(self) -> bool:
         return self.wait_event_type == "Lock"
+
+    @property
+    def is_client(self) -> bool:
+        """A client session: another role's shows no type to a role without pg_read_all_stats,
+        but has a database and a user, which background processes do not."""
+        return self.backend_type == "client backend" or (
+            self.backend_type is None and self.datname is not None and self.usename is not None)
 
     @property
     def idle_in_transaction(self) -> bool:
@@ -235,6 +249,7 @@ class Locks:
     roots: tuple[int, ...]               # root blockers, the most harmful first
     nodes: tuple[LockNode, ...]          # depth-first order, ready to draw as a tree
     waiting_count: int
+    limited: str | None = None           # what this role cannot see (other roles' waits), and the fix
 
     def node(self, pid: int) -> LockNode | None:
         for n in self.nodes:
@@ -343,18 +358,30 @@ class Statement:
     row: StatementRow
     query: str | None
     hit_ratio: float | None
-    # over the last interval; None on the first sample
+    # over the last interval; None on the first sample, and always for hidden entries
     d_calls: int | None
     d_total_ms: float | None
     d_rows: int | None
     d_io_ms: float | None
     d_temp_blks: int | None
+    # > 0: not one statement but this many entries of another role, folded together: this
+    # role may not see their queryid or text (no pg_read_all_stats), so none can be told apart
+    hidden_entries: int = 0
 
     @property
     def d_mean_ms(self) -> float | None:
         if self.d_calls:
             return (self.d_total_ms or 0.0) / self.d_calls
         return None
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_entries > 0
+
+    @property
+    def own(self) -> bool:
+        """Sent by pgconsole itself (its SQL carries sqlfiles.MARKER)."""
+        return is_own(self.query)
 
 
 @dataclass(frozen=True)
@@ -365,6 +392,7 @@ class Statements:
     ext_schema: str
     ext_version: str
     limited: str | None = None
+    reset_at: datetime | None = None     # when pg_stat_statements last started counting (1.9+), else None
 
 
 # -- bloat and vacuum --------------------------------------------------------------

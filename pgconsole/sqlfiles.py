@@ -3,6 +3,11 @@
 Each query is a folder; each file in it is named by the lowest version it needs
 (server_version_num such as 130000, or an extension version such as 1.11). One rule
 picks the file: the highest variant not above the running version.
+
+Every statement pgconsole loads carries MARKER right after its first keyword, so its
+own statements can be told apart in pg_stat_statements (which keeps comments inside a
+statement but, from PostgreSQL 18, drops the ones before it). The demo's simulated
+application (demo_*) is left unmarked: it is the workload the console is there to show.
 """
 
 from __future__ import annotations
@@ -12,6 +17,11 @@ import re
 from importlib import resources
 
 from .errors import PgConsoleError
+
+MARKER = "/* pgconsole */"
+UNMARKED_PREFIX = "demo_"
+# leading whitespace and comments, then the statement's first keyword
+_FIRST_KEYWORD = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*[A-Za-z]+", re.DOTALL)
 
 
 def _version_key(stem: str) -> tuple[int, ...]:
@@ -45,9 +55,21 @@ def pick(name: str, version: tuple[int, ...] | int) -> str:
     return chosen
 
 
+def mark(sql: str) -> str:
+    """The statement with MARKER after its first keyword (where any comment is whitespace)."""
+    m = _FIRST_KEYWORD.match(sql)
+    return sql if m is None else f"{sql[:m.end()]} {MARKER}{sql[m.end():]}"
+
+
+def is_own(query: str | None) -> bool:
+    """True for a statement text pgconsole itself sent (as pg_stat_statements keeps it)."""
+    return query is not None and MARKER in query
+
+
 @functools.lru_cache(maxsize=None)
 def _read(name: str, fname: str) -> str:
-    return (resources.files("pgconsole") / "sql" / name / fname).read_text(encoding="utf-8")
+    text = (resources.files("pgconsole") / "sql" / name / fname).read_text(encoding="utf-8")
+    return text if name.startswith(UNMARKED_PREFIX) else mark(text)
 
 
 def load(name: str, version: tuple[int, ...] | int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import PgConsoleError
-from .quoting import qualified, split_qualified
+from .quoting import display_name, qualified, split_qualified
 from .snapshots import from_record
 
 
@@ -19,6 +19,11 @@ class TableRef:
     @property
     def sql_name(self) -> str:
         return qualified(self.schemaname, self.relname)
+
+    @property
+    def display(self) -> str:
+        """For people: quoted where a part needs it (str() stays schema.name, as JSON has it)."""
+        return display_name(self.schemaname, self.relname)
 
     def __str__(self) -> str:
         return f"{self.schemaname}.{self.relname}"

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from rich.console import Console, Group
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # besides C0 (tab and newline included): DEL, C1, the Arabic letter mark, LRM/RLM, line and
 # paragraph separators, bidi embeddings/overrides and isolates
@@ -79,13 +79,14 @@ def visible(s: Any, multiline: bool = False) -> str:
     return _ONE_LINE.sub(_one, s)
 
 
-def safe_text(text: Text, multiline: bool = True) -> Text:
+def safe_text(text: "Text", multiline: bool = True) -> "Text":
     """A Text whose plain string is `visible`, with its spans carried over (the same
     Text when there is nothing to change)."""
     plain = text.plain
     pattern = _MULTI_LINE if multiline else _ONE_LINE
     if plain.isprintable() or pattern.search(plain) is None:
         return text
+    from rich.text import Text   # (rich is imported when it is used: `pgconsole --help` stays quick)
     replace = _multi if multiline else _one
     out = Text(style=text.style, justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap,
                end=text.end, tab_size=text.tab_size)
@@ -107,6 +108,8 @@ def safe_text(text: Text, multiline: bool = True) -> Text:
 def safe_renderable(renderable: Any, multiline: bool = True) -> Any:
     """A str becomes a Text (never markup), a Text or a group of them is made safe;
     anything else is left to SafeConsole or the UI's last line filter."""
+    from rich.console import Group
+    from rich.text import Text
     if isinstance(renderable, str):
         return Text(visible(renderable, multiline))
     if isinstance(renderable, Text):
@@ -119,25 +122,39 @@ def safe_renderable(renderable: Any, multiline: bool = True) -> Any:
     return renderable
 
 
-class SafeConsole(Console):
-    """A Console that shows text as it is: no markup, no :emoji: codes, every string it is
-    given (to print, in a table cell, a title…) shown on one line through `visible`, and
-    every Text (which may span lines: statements, plans) with its newlines kept."""
+def _safe_console_class():
+    from rich.console import Console
+    from rich.text import Text
 
-    def __init__(self, **kw: Any) -> None:
-        kw["markup"] = False
-        kw["emoji"] = False
-        super().__init__(**kw)
+    class SafeConsole(Console):
+        """A Console that shows text as it is: no markup, no :emoji: codes, every string it
+        is given (to print, in a table cell, a title…) shown on one line through `visible`,
+        and every Text (which may span lines: statements, plans) with its newlines kept."""
 
-    def render_str(self, text: str, **kw: Any) -> Text:
-        kw["markup"] = False
-        kw["emoji"] = False
-        return super().render_str(visible(text), **kw)
+        def __init__(self, **kw: Any) -> None:
+            kw["markup"] = False
+            kw["emoji"] = False
+            super().__init__(**kw)
 
-    def render(self, renderable: Any, options: Any = None) -> Iterable:
-        if isinstance(renderable, Text):
-            renderable = safe_text(renderable)
-        return super().render(renderable, options)
+        def render_str(self, text: str, **kw: Any) -> Text:
+            kw["markup"] = False
+            kw["emoji"] = False
+            return super().render_str(visible(text), **kw)
+
+        def render(self, renderable: Any, options: Any = None) -> Iterable:
+            if isinstance(renderable, Text):
+                renderable = safe_text(renderable)
+            return super().render(renderable, options)
+
+    return SafeConsole
+
+
+def __getattr__(name: str):
+    # SafeConsole is made on first use, with rich (see safe_text)
+    if name == "SafeConsole":
+        cls = globals()["SafeConsole"] = _safe_console_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def say(*parts: Any, file: Any = None, flush: bool = False, sep: str = " ") -> None:

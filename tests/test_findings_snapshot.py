@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from findings_support import connect, database, evaluate, flush_stats, objects, run, status, wait_for
+from findings_support import connect, database, evaluate, flush_stats, objects, run, run_remedies, status, wait_for
 from pgconsole.findings.model import Thresholds
 
 TH = Thresholds().with_overrides({
@@ -107,7 +107,7 @@ async def _plant_twin(params) -> None:
 def planted(pg_params):
     with database(pg_params, "snap") as params:
         expected = run(_plant(params))
-        yield expected, run(evaluate(params, TH))
+        yield expected, run(evaluate(params, TH)), params
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def twin(pg_params):
 
 @pytest.mark.parametrize("check", CHECKS)
 def test_planted_problem_is_found_on_the_right_object(planted, check):
-    expected, result = planted
+    expected, result, _ = planted
     assert status(result, check).ran, status(result, check)
     assert expected[check] <= objects(result, check), [f for f in result.findings if f.check == check]
 
@@ -131,7 +131,7 @@ def test_healthy_twin_has_no_such_finding(twin, check):
 
 
 def test_findings_carry_numbers_and_a_runnable_remedy(planted):
-    expected, result = planted
+    expected, result, _ = planted
     by = {(f.check, f.object): f for f in result.findings}
     dead = by[("dead_tuples", "public.churn")]
     assert dead.evidence["n_dead_tup"] >= 20000 and dead.evidence["n_live_tup"] <= 12000
@@ -141,6 +141,13 @@ def test_findings_carry_numbers_and_a_runnable_remedy(planted):
     assert by[("index_bloat", "public.bloated_pkey")].remedy == 'REINDEX INDEX CONCURRENTLY "public"."bloated_pkey";'
     n1 = by[("n_plus_one", next(iter(expected["n_plus_one"])))]
     assert n1.evidence["calls"] == 300 and n1.evidence["rows_per_call"] == 1.0
-    assert n1.evidence["busiest_other_statement_calls"] <= 3  # the list query ran twice
+    assert n1.evidence["busiest_sibling_calls"] <= 3  # the list query ran twice
     slow = by[("slow_query", next(iter(expected["slow_query"])))]
     assert slow.evidence["calls"] == 3 and slow.evidence["mean_ms"] >= 30
+
+
+
+def test_snapshot_remedies_run(planted):
+    _, result, params = planted
+    checked = run(run_remedies(params, result.findings))
+    assert 'VACUUM (ANALYZE, VERBOSE) "public"."churn";' in checked and 'ANALYZE "public"."unanalyzed";' in checked

@@ -56,7 +56,7 @@ def test_json_report_has_the_documented_shape(planted, tmp_path, capsys):
     assert set(doc) == {"generated_at", "server", "sections", "findings"}
     assert doc["server"]["database"] == planted.database and doc["server"]["version_num"] >= 130000
     sections = {s["id"]: s for s in doc["sections"]}
-    assert set(sections) == {"server", "connections", "locks", "cache", "statements", "indexes", "bloat",
+    assert set(sections) == {"server", "connections", "pools", "locks", "cache", "statements", "indexes", "bloat",
                              "sequences", "capacity", "findings"}
     for s in doc["sections"]:
         assert set(s) >= {"id", "title", "measured_at", "method", "facts", "tables", "notes", "unavailable"}
@@ -139,6 +139,21 @@ def test_bad_options_are_one_clear_line(planted, capsys, bad, message):
     assert message in err and "Traceback" not in err
 
 
+def test_the_output_extension_picks_the_format_or_is_refused(planted, tmp_path, capsys):
+    # an extension that names no format is refused before connecting, and nothing is written
+    assert report(planted, "-o", str(tmp_path / "rep.pdf")) == 2
+    err = capsys.readouterr().err
+    assert "cannot tell the format of" in err and "--format" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+    # --format says it for any name; a known extension picks it; no extension is Markdown
+    assert report(planted, "-o", str(tmp_path / "rep.pdf"), "--format", "html") == 0
+    assert (tmp_path / "rep.pdf").read_text().lstrip().lower().startswith("<!doctype html")
+    assert report(planted, "-o", str(tmp_path / "r.JSON")) == 0
+    assert json.loads((tmp_path / "r.JSON").read_text())["findings"] is not None
+    assert report(planted, "-o", str(tmp_path / "plain")) == 0
+    assert (tmp_path / "plain").read_text().startswith("# PostgreSQL health report")
+
+
 def test_a_monitoring_role_gets_the_report_with_what_it_may_see(planted, make_role, capsys, monkeypatch):
     role = make_role("report_monitor", ("pg_monitor",), database=planted.database)
     monkeypatch.setenv("PGPASSWORD", role.password)   # as a user would: never on the command line
@@ -149,3 +164,32 @@ def test_a_monitoring_role_gets_the_report_with_what_it_may_see(planted, make_ro
     assert all(ran.values()), ran    # pg_monitor is enough for every check
     # sequences this role may not read have no last value: no finding built on a guess
     assert not [f for f in doc["findings"] if f["check"] == "sequence_near_limit"]
+
+
+def test_settings_are_the_servers_and_pgconsoles_own_are_apart(planted, capsys):
+    assert report(planted, "--format", "json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    server = next(s for s in doc["sections"] if s["id"] == "server")
+    settings = {r["name"]: r for r in server["tables"]["settings"]["rows"]}
+    # the monitoring session runs with statement_timeout 5 s and no parallel workers: not the server's
+    assert settings["statement_timeout"]["value"] == "0" and settings["statement_timeout"]["source"] == "default"
+    assert settings["max_parallel_workers_per_gather"]["value"] == "2"
+    own = {r["name"]: r for r in server["tables"]["pgconsole_session"]["rows"]}
+    assert own["statement_timeout"] == {"name": "statement_timeout", "pgconsole_value": "5000", "server_value": "0"}
+    assert own["max_parallel_workers_per_gather"]["pgconsole_value"] == "0"
+
+
+def test_pgconsoles_own_statements_are_left_out_unless_asked(planted, capsys):
+    def statements(*args):
+        assert report(planted, "--format", "json", *args) == 0
+        doc = json.loads(capsys.readouterr().out)
+        section = next(s for s in doc["sections"] if s["id"] == "statements")
+        return section, doc["findings"]
+
+    section, found = statements()
+    queries = [r["query"] or "" for t in section["tables"].values() for r in t["rows"] if "query" in r]
+    assert queries and not any("/* pgconsole */" in q for q in queries)
+    assert section["facts"]["own_statements"] > 0          # counted, so their cost stays visible
+    assert not any("/* pgconsole */" in (f["evidence"].get("query") or "") for f in found)
+    shown, _ = statements("--show-own")
+    assert any("/* pgconsole */" in (r["query"] or "") for r in shown["tables"]["by_total"]["rows"])

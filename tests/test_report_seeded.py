@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from findings_support import database, run
+from findings_support import connect, database, run
 from pgconsole.bench import BenchConfig, BenchRun
 from pgconsole.bench.run import run_bench
 from pgconsole.report import build, render
@@ -51,6 +51,13 @@ EXPLAINED = {
 async def _scenario(params, workdir: Path):
     plan = make_plan(load_scenario("saas"), SeedOptions(scale=0.05, seed=7, jobs=0))
     await run_seed(params, plan)
+    # the seed analyzes inside its own transaction, so until that is fixed (separately) its
+    # tables may read as never analyzed; analyze here so stale_statistics judges the load
+    conn = await connect(params)
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
     init = await run_bench(params, BenchConfig(init=True, init_only=True, scale=1))
     assert init.status == "initialized", init.error
     script = workdir / "saas_app.sql"
@@ -86,8 +93,8 @@ def test_warnings_on_a_healthy_seeded_database_are_few_and_each_explained(seeded
     unexplained = [(f.check, f.object, f.message) for f in loud if (f.check, f.object) not in EXPLAINED]
     assert unexplained == []
     assert len(loud) <= len(EXPLAINED)
-    # every check ran: nothing was skipped on a superuser connection with pg_stat_statements
-    assert [s.check for s in report.findings.checks if not s.ran] == []
+    # every check ran and saw everything: a superuser connection with pg_stat_statements
+    assert [s.check for s in report.findings.checks if not s.ran] == [] and report.findings.blind() == ()
     # too young for "unused": the check says why it judged nothing
     unused = next(s for s in report.findings.checks if s.check == "unused_index")
     assert unused.count == 0 and "statistics cover" in unused.reason
@@ -110,7 +117,7 @@ def test_report_sections_say_when_and_how_they_were_measured(seeded):
     doc = to_json(report)
     assert set(doc) == {"generated_at", "server", "sections", "findings"}
     ids = [s["id"] for s in doc["sections"]]
-    assert ids == ["server", "connections", "locks", "cache", "statements", "indexes", "bloat", "sequences",
+    assert ids == ["server", "connections", "pools", "locks", "cache", "statements", "indexes", "bloat", "sequences",
                    "capacity", "findings"]
     for s in doc["sections"]:
         assert s["measured_at"] and s["method"], s["id"]
@@ -123,7 +130,7 @@ def test_report_sections_say_when_and_how_they_were_measured(seeded):
     thresholds = {r["name"]: r["value"] for r in by_id["findings"]["tables"]["thresholds"]["rows"]}
     assert thresholds["unused_index_min_days"] == 7 and len(thresholds) == len(report.findings.thresholds.names())
     for f in doc["findings"]:
-        assert set(f) == {"check", "severity", "object", "message", "evidence", "remedy"}
+        assert set(f) == {"check", "severity", "object", "message", "evidence", "remedy", "remedy_sql"}
     json.dumps(doc)  # plain JSON all the way down
 
 

@@ -98,3 +98,54 @@ def test_the_console_uses_it_and_anything_else_is_left_alone(monkeypatch):
     # a Textual without what it builds on: the stock driver, input intact
     monkeypatch.setattr(quiet, "_supported", lambda: False)
     assert quiet.quiet_driver_class(LinuxDriver) is LinuxDriver
+
+
+def _console_in_a_pty(uri: str, *args: str, env_extra: dict | None = None) -> bytes:
+    """Run `pgconsole URI ARGS` in an 80x24 pseudo-terminal until it draws, then quit with q."""
+    import fcntl
+    import struct
+    import subprocess
+    import termios
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "PGCONSOLE_NO_MOUSE"}
+    env.update(TERM="xterm-256color", **(env_extra or {}))
+    proc = subprocess.Popen([sys.executable, "-m", "pgconsole", uri, *args], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 30
+
+    sel = selectors.DefaultSelector()
+    sel.register(master, selectors.EVENT_READ)
+    try:
+        quit_sent = False
+        while time.monotonic() < deadline:
+            if not quit_sent and b"LIVE" in out:
+                os.write(master, b"q")
+                quit_sent = True
+            if not sel.select(0.5):
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:      # the child closed the terminal: it quit
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(10) == 0
+    finally:
+        sel.close()
+        proc.kill()
+        os.close(master)
+    assert b"LIVE" in out
+    return out
+
+
+MOUSE_ON = b"\x1b[?1000h"     # what Textual writes to take the mouse
+
+
+def test_no_mouse_leaves_the_mouse_to_the_terminal(pg_params):
+    assert MOUSE_ON in _console_in_a_pty(pg_params.uri())
+    assert MOUSE_ON not in _console_in_a_pty(pg_params.uri(), "--no-mouse")
+    assert MOUSE_ON not in _console_in_a_pty(pg_params.uri(), env_extra={"PGCONSOLE_NO_MOUSE": "1"})

@@ -5,9 +5,12 @@ reconnection after the console's session is killed or the server restarts."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import asyncpg
 import pytest
+from screen_text import screen_text
 
 from pgconsole.actions import ActionSession
 from pgconsole.monitor import Monitor
@@ -122,6 +125,34 @@ async def test_reconnects_after_a_server_restart(pg_cluster, pg_params):
         await close(app)
 
 
+async def test_a_frozen_server_reads_stalled_then_says_when_it_answers_again(pg_params):
+    # the monitoring session's backend frozen (SIGSTOP) is what a frozen server is to the
+    # console: nothing answers, nothing closes. Only that backend: the suite's server runs on.
+    app = console(pg_params)
+    app.poller.stall_min_s = 1.0      # overdue after 3 refreshes of 0.5 s
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.frame is not None, what="a first frame")
+            assert "LIVE" in screen_text(app)[0]
+            pid = app.frame.own_pid
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                await wait_for(pilot, lambda: app.poller.link.state == "stalled", timeout=5, what="stalled")
+                await pilot.pause(1.1)
+                header = screen_text(app)[0]
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            assert "LIVE" not in header and "STALLED" in header, header
+            assert "the server has not answered" in header and f"/{pg_params.database} " in header, header
+            await wait_for(pilot, lambda: app.poller.link.state == "live", timeout=10, what="live again")
+            await pilot.pause()
+            assert "LIVE" in screen_text(app)[0]
+            assert any("the server answers again" in n.message for n in app._notifications)
+            assert app.frame.own_pid == pid      # the same session: it was slow, not gone
+    finally:
+        await close(app)
+
+
 async def test_statements_explain_and_reset(fresh_db, pg_version):
     admin = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
     app = console(fresh_db)
@@ -160,9 +191,9 @@ async def test_vacuum_analyze_the_selected_table_with_progress(fresh_db, pg_vers
     admin = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
     app = console(fresh_db)
     try:
-        await admin.execute("CREATE TABLE junk WITH (autovacuum_enabled = off) AS "
+        await admin.execute('CREATE TABLE "Junk Items" WITH (autovacuum_enabled = off) AS '
                             "SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 20000) g; "
-                            "DELETE FROM junk WHERE id % 2 = 0; ANALYZE junk")
+                            'DELETE FROM "Junk Items" WHERE id % 2 = 0; ANALYZE "Junk Items"')
         if pg_version >= 150000:
             await admin.execute("SELECT pg_stat_force_next_flush()")   # dead tuples visible now
         else:
@@ -172,7 +203,7 @@ async def test_vacuum_analyze_the_selected_table_with_progress(fresh_db, pg_vers
 
             def junk():
                 return next((k for k, r in app.current_pane._objects.items()
-                             if r.relname == "junk" and r.n_dead_tup > 0), None)
+                             if r.relname == "Junk Items" and r.n_dead_tup > 0), None)
 
             await wait_for(pilot, lambda: junk() is not None, what="the junk table with dead tuples")
             app.current_pane.table.select_key(junk())
@@ -185,6 +216,9 @@ async def test_vacuum_analyze_the_selected_table_with_progress(fresh_db, pg_vers
             report = screen.report
             assert report is not None and report.results[0].status == "done"
             assert report.results[0].after.dead_tuples < report.results[0].before.dead_tuples
+            await pilot.pause()
+            done = next(line for line in screen_text(app) if " done " in line)
+            assert 'public."Junk Items" dead' in done      # the name as SQL reads it, on its line
             await pilot.press("escape")
             assert not isinstance(app.screen, VacuumScreen)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from screen_text import screen_text
 from ui_canned import CannedSource, fixed_clock, frames
 
 from pgconsole.ui.app import ConsoleApp
@@ -189,6 +190,30 @@ async def test_statements_interval_toggle_and_explain_without_server():
         assert any("not connected" in n.message for n in app._notifications)
 
 
+async def test_own_statements_hidden_until_o_and_the_findings_follow():
+    from dataclasses import replace
+
+    from factories import statement_row
+    from pgconsole import derive
+
+    base = FRAMES[-1]
+    own = statement_row(99, calls=900000, total_exec_ms=500000.0, mean_exec_ms=0.5, rows=900000)
+    text = {99: "SELECT /* pgconsole */ relname FROM pg_class WHERE oid = $1"}
+    st = derive.statements([own], None, text, None, "public", "1.11")
+    frame = replace(base, seq=base.seq + 1, statements=replace(
+        base.statements, statements=base.statements.statements + st.statements))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(frame)
+        await pilot.press("4")
+        pane = app.current_pane
+        assert not any(k.startswith("10:5:99:") for k in order(app))
+        await pilot.press("o")
+        assert pane.show_own and any(k.startswith("10:5:99:") for k in order(app))
+        findings = next(p for p in app.panes if p.pane_id == "findings")
+        assert findings._own_statements()
+
+
 async def test_help_detail_zoom_and_palette_open_and_close():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -253,3 +278,94 @@ async def test_resize_to_80_columns_merges_state_and_wait():
         assert "sw" in shown and "wait" not in shown and "user" not in shown
         assert app.current_pane.selected_key == "102"
         assert isinstance(table, KeyedTable) and table.row_count > 0
+
+
+async def test_filter_box_shows_what_is_typed_on_screen():
+    for size in ((80, 24), (120, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            app.show_frame(FRAMES[-1])
+            await pilot.press("slash")
+            await pilot.pause()
+            assert any("e.g. db:shop" in line for line in screen_text(app)), size   # the placeholder
+            await pilot.press(*"app:demo")
+            await pilot.pause()
+            lines = screen_text(app)
+            assert len(lines) == size[1]
+            assert any("app:demo" in line for line in lines), (size, lines[-6:])
+
+
+async def test_sort_by_age_orders_active_and_idle_sessions_by_the_age_shown():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("i", "s")
+        options = app.screen.query_one("OptionList")
+        options.highlighted = [o.id for o in options.options].index("age")
+        await pilot.press("enter")
+        pane = app.current_pane
+        ages = [pane._objects[k] for k in order(app)]
+        shown = [b.query_age_s if b.state == "active" else b.state_age_s for b in ages]
+        present = [a for a in shown if a is not None]
+        assert present == sorted(present, reverse=True) and shown[:len(present)] == present
+        assert order(app)[:2] == ["105", "101"]      # idle 5 min, idle in transaction 1m38s, then active
+
+
+async def test_detail_panel_shows_the_statement_before_its_leading_comments_and_enter_shows_all():
+    from dataclasses import replace
+    tags = "".join(f"-- tag {i}: controller=orders action=pay trace=abc{i}\n" for i in range(6))
+    last = FRAMES[-1]
+    backends = tuple(replace(b, query=tags + "UPDATE orders SET status = 'paid' WHERE id = 42") if b.pid == 101 else b
+                     for b in last.connections.backends)
+    frame = replace(last, connections=replace(last.connections, backends=backends))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_frame(frame)
+        await pilot.pause()
+        assert app.current_pane.selected_key == "101"
+        screen = "\n".join(screen_text(app))
+        panel = screen[screen.index("Enter: all of it"):]
+        assert "UPDATE orders SET status = 'paid'" in panel and "6 leading comment lines folded" in panel
+        assert "tag 0" not in panel
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextScreen)
+        await pilot.pause()
+        zoomed = "\n".join(screen_text(app))
+        assert "-- tag 0: controller=orders" in zoomed and "UPDATE orders SET status" in zoomed
+        assert "folded" not in zoomed
+
+
+async def test_choices_are_marked_not_only_coloured():
+    from pgconsole.ui.screens.load import LoadPanel
+    from pgconsole.ui.screens.seed import SeedSetupScreen
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_frame(FRAMES[-1])
+        await pilot.press("s")
+        await pilot.pause()
+        lines = screen_text(app)
+        assert any("> transaction age  (now)" in line for line in lines)          # the sort in use
+        await pilot.press("down")
+        await pilot.pause()
+        lines = screen_text(app)
+        assert any("> query age" in line for line in lines)
+        assert not any("> transaction age" in line for line in lines)
+        assert any("  transaction age  (now)" in line for line in lines)
+        await pilot.press("escape")
+        # the seed form: the scenario under the cursor and the chosen mode
+        app.push_screen(SeedSetupScreen())
+        await pilot.pause()
+        lines = screen_text(app)
+        mode = next(line for line in lines if "truncate" in line and "append" in line)
+        assert "▐●▌ new" in mode and "▐ ▌ truncate" in mode and "▐ ▌ append" in mode, mode
+        assert sum(1 for line in lines if line.lstrip("│▊█ ").startswith("> ")) == 1
+        await pilot.press("escape")
+        # the load panel's checkbox: an X only when it is ticked
+        panel = app.query_one(LoadPanel)
+        panel.display = True
+        await pilot.pause()
+        box = app.query_one("#load-init")
+        assert "▐X▌ init tables" in next(line for line in screen_text(app) if "init tables" in line)
+        box.value = False
+        await pilot.pause()
+        assert "▐ ▌ init tables" in next(line for line in screen_text(app) if "init tables" in line)

@@ -11,6 +11,7 @@ from pgconsole.ui import keys
 from pgconsole.ui.filtering import parse
 from pgconsole.ui.poller import REFRESH_STEPS, Poller, backoff, step
 from pgconsole.ui.widgets.backend import query_line
+from pgconsole.ui.widgets.header import fit_target
 from pgconsole.ui.widgets.sparkline import sparkline
 
 
@@ -75,6 +76,38 @@ async def test_poll_loop_times_out_a_hung_poll_and_closes_the_source():
         await asyncio.sleep(0.01)
     task.cancel()
     assert "no answer within" in links[-1].reason and src.closed == 1
+    assert "stalled" not in [link.state for link in links]     # the timeout came first
+
+
+async def test_poll_loop_says_stalled_while_a_poll_is_overdue_then_live_with_the_same_session():
+    links, frames = [], []
+
+    class Slow(FlakySource):
+        async def poll(self, force=frozenset()):
+            await asyncio.sleep(0.3 if not frames else 0)
+            return "frame"
+
+    src = Slow([])
+    p = Poller(src, 0.02, frames.append, links.append, timeout_s=5)
+    p.stall_min_s = 0.1
+    task = asyncio.create_task(p.run())
+    for _ in range(100):
+        if frames:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert [link.state for link in links] == ["connecting", "stalled", "live"]
+    assert links[1].reason == "the server has not answered" and links[1].since is not None
+    assert src.closed == 0
+
+
+def test_header_target_keeps_the_database_name_and_shortens_the_host_first():
+    t = "postgres@/tmp/h14-srv/run/sock:53813/pgconsole_demo"
+    assert fit_target(t, 60) == t
+    assert fit_target(t, 40) == "postgres@…/run/sock:53813/pgconsole_demo"
+    assert fit_target(t, 20) == "…@…/pgconsole_demo"
+    assert fit_target(t, 12) == "…@…/pgconso…"
+    assert fit_target("app@db.example.com:5432/shop", 20) == "app@db.ex…:5432/shop"
 
 
 def test_sparkline_scales_keeps_flat_series_flat_and_has_an_ascii_ramp():
@@ -229,3 +262,18 @@ def test_text_lines_cut_appended_text_as_rich_renders_it():
         rich = [(s.text, s.style) for s in Segment.apply_style(t.render(console), base) if s.text]
         ours = [(s.text, s.style) for s in text_segments(console, t, base) if s.text]
         assert ours == rich, repr(t)
+
+
+def test_detail_folds_leading_comment_lines_only():
+    from pgconsole.ui.widgets.detail import query_parts, unfold
+
+    def shown(q):
+        return [p.plain for p in query_parts("query", q, "none")]
+    assert shown("-- a\n-- b\nSELECT 1") == ["query  2 leading comment lines folded: Enter shows them", "SELECT 1"]
+    assert shown("/* a /* nested */ b */\n-- c\n  SELECT 2")[1] == "SELECT 2"
+    assert shown("/* app=web */ SELECT 1") == ["query", "/* app=web */ SELECT 1"]   # on its line: kept
+    assert shown("\n\n  SELECT 3") == ["query", "\n\n  SELECT 3"]                     # blank lines: no comment
+    assert shown("-- only a comment") == ["query", "-- only a comment"]
+    assert shown(None) == ["query", "none"]
+    head, body = query_parts("query", "-- a\nSELECT 1", "none")
+    assert unfold(body).plain == "-- a\nSELECT 1" and unfold(head).plain == "query"

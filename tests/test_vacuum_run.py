@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
+import time
 
 import asyncpg
 import pytest
 
+from pgconsole.db import SessionLimits
 from pgconsole.errors import PgConsoleError
 from pgconsole.maintenance import (TableStarted, VacuumOptions, VacuumProgress, VacuumRun, VacuumTableResult,
                                    run_vacuum)
@@ -103,6 +106,49 @@ async def test_lock_held_fails_fast_with_clear_error(fresh_db):
         await holder.close()
 
 
+async def test_a_lock_timeout_longer_than_the_statement_timeout_names_the_holder(fresh_db):
+    """--lock-timeout 10 with the default 5 s statement timeout failed after 5 s as a statement
+    timeout naming no one: the figures read before VACUUM waits for the lock too."""
+    await setup(fresh_db, "CREATE TABLE held (id int);"
+                          "CREATE TABLE parted (id int) PARTITION BY RANGE (id);"
+                          "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10)")
+    holder = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    try:
+        pid = holder.get_server_pid()
+        await holder.execute("BEGIN; LOCK TABLE held, parted_1 IN ACCESS EXCLUSIVE MODE")
+        t0 = time.monotonic()
+        report = await asyncio.wait_for(run_vacuum(fresh_db, ["held", "parted"], VacuumOptions(lock_timeout_ms=900),
+                                                   limits=SessionLimits(statement_timeout_ms=300)), 30)
+        assert time.monotonic() - t0 >= 1.8
+        for r in report.results:   # a partition's holder is named too
+            assert r.status == "failed" and "lock not granted within 0.9 s" in r.error
+            assert f"pid {pid} holds AccessExclusiveLock" in r.error
+    finally:
+        await holder.close()
+
+
+async def test_the_figures_after_a_vacuum_name_the_holder_of_a_lock_taken_meanwhile(fresh_db):
+    await setup(fresh_db, dead_table("later", 20000))
+    holder = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    locking = None
+
+    def on_event(ev):
+        nonlocal locking
+        if locking is None and isinstance(ev, VacuumProgress) and ev.command == "VACUUM":
+            # queued behind VACUUM's own lock, granted as it ends, held after
+            locking = asyncio.ensure_future(holder.execute("BEGIN; LOCK TABLE later IN ACCESS EXCLUSIVE MODE"))
+    try:
+        opts = VacuumOptions(analyze=False, cost_delay_ms=20, lock_timeout_ms=400, poll_s=0.02)
+        report = await asyncio.wait_for(run_vacuum(fresh_db, ["later"], opts, on_event=on_event), 60)
+        (r,) = report.results
+        assert locking is not None and r.status == "done" and r.after is None
+        assert r.error.startswith("reading the figures after VACUUM of public.later: lock not granted within 0.4 s")
+        assert f"pid {holder.get_server_pid()} holds AccessExclusiveLock" in r.error
+        await locking
+    finally:
+        await holder.close()
+
+
 async def test_weird_names(fresh_db):
     await setup(fresh_db, 'CREATE SCHEMA "Sch ema""x"; CREATE TABLE "Sch ema""x"."Mixed""Case ünï" (id int);'
                           'CREATE TABLE "UPPER" (id int); CREATE TABLE "dotted.name" (id int);'
@@ -124,9 +170,11 @@ async def test_weird_names(fresh_db):
     ('"unterminated', "unterminated quoted identifier"),
     ("v", "is a view"),
     ("s", "is a sequence"),
+    ("i", "public.i is an index: VACUUM works on tables"),
 ])
 async def test_not_a_table(fresh_db, spec, needle):
-    await setup(fresh_db, "CREATE VIEW v AS SELECT 1 AS x; CREATE SEQUENCE s")
+    await setup(fresh_db, "CREATE VIEW v AS SELECT 1 AS x; CREATE SEQUENCE s; CREATE TABLE t (x int); "
+                          "CREATE INDEX i ON t (x)")
     with pytest.raises(PgConsoleError, match=needle):
         await run_vacuum(fresh_db, [spec])
 
@@ -170,10 +218,10 @@ async def test_stop_cancels_the_running_vacuum(fresh_db):
     assert [r.status for r in report.results] == ["cancelled", "cancelled"]
 
 
-def vacuum_cli(params, *args):
+def vacuum_cli(params, *args, env: dict | None = None):
     conn = ["-h", params.host, "-p", str(params.port), "-U", params.user]
     return subprocess.run([sys.executable, "-m", "pgconsole", "vacuum", *conn, *args], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env={**os.environ, **(env or {})})
 
 
 async def test_cli(fresh_db):
@@ -183,6 +231,14 @@ async def test_cli(fresh_db):
     d = json.loads(r.stdout)
     assert [t["table"] for t in d["tables"]] == ["public.Big One", "public.other"]
     assert all(t["status"] == "done" for t in d["tables"]) and d["tables"][0]["after"]["dead_tuples"] == 0
+
+    # the summary at 80 columns: each name on its row, quoted where SQL needs it
+    r = vacuum_cli(fresh_db, fresh_db.database, '"Big One"', "other", env={"COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if " done " in line}
+    assert set(rows) == {'public."Big', "public.other"} and 'public."Big One"   ' in rows['public."Big']
+    assert 'done      public."Big One"  dead' in r.stderr
+    assert max(map(len, r.stdout.splitlines())) <= 80
 
     r = vacuum_cli(fresh_db, "-d", fresh_db.database, "--verbose", "other")  # with -d every word is a table
     assert r.returncode == 0, r.stderr

@@ -30,7 +30,8 @@ _REFUSED_EXTRA = {"-h", "--host", "-p", "--port", "-U", "--username", "-d", "--d
 # libpq variables that would override what ConnParams resolved (a service entry wins
 # over PGHOST in libpq, so it must not leak through)
 _TARGET_ENV = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSERVICE",
-               "PGSERVICEFILE", "PGAPPNAME", "PGSSLMODE", "PGCONNECT_TIMEOUT", "PGREQUIRESSL")
+               "PGSERVICEFILE", "PGAPPNAME", "PGSSLMODE", "PGCONNECT_TIMEOUT", "PGREQUIRESSL",
+               "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSSLCRL")
 
 
 @dataclass(frozen=True)
@@ -135,14 +136,27 @@ def run_argv(pgbench: str, cfg: BenchConfig) -> list[str]:
     return argv
 
 
-def child_env(params: ConnParams, base: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(params: ConnParams, base: dict[str, str] | None = None, *, lock_timeout_ms: int | None = None,
+              server_version_num: int = 0) -> dict[str, str]:
     """The environment pgbench runs in: the caller's, minus libpq target variables, plus
-    the resolved connection (password included) and application_name."""
+    the resolved connection (password included) and application_name.
+
+    Its sessions get pgconsole's lock_timeout (pgbench's start-up VACUUM of pgbench_tellers
+    would otherwise wait forever behind a SHARE lock) and, from 14, a check that the client
+    is still there (so a session stuck in a statement ends soon after pgbench is stopped),
+    through PGOPTIONS; the caller's own PGOPTIONS come after, and so win."""
     env = dict(os.environ if base is None else base)
     for k in _TARGET_ENV:
         env.pop(k, None)
     env.update(params.libpq_env())
     env["PGAPPNAME"] = APP_NAME
+    opts = []
+    if lock_timeout_ms:
+        opts.append(f"-c lock_timeout={int(lock_timeout_ms)}")
+    if server_version_num >= 140000:
+        opts.append("-c client_connection_check_interval=1000")
+    if opts:
+        env["PGOPTIONS"] = " ".join(opts + ([env["PGOPTIONS"]] if env.get("PGOPTIONS") else []))
     # pgbench's report is parsed: keep its numbers and words in the C locale
     lc_all = env.pop("LC_ALL", None)
     if lc_all and "LANG" not in env:

@@ -153,7 +153,9 @@ def error_lines(stderr_lines: list[str]) -> list[str]:
 def error_message(stderr_lines: list[str]) -> str | None:
     """One line for a user: the first error, without the 'pgbench: error:' prefix noise,
     plus 'Run was aborted' style notes folded in."""
-    errs = [ln for ln in error_lines(stderr_lines) if not ln.startswith(("\t", "  ", "LINE "))]
+    lines = error_lines(stderr_lines)
+    errs = [ln for i, ln in enumerate(lines) if not ln.startswith(("\t", "  ", "LINE "))
+            and not _ignored(ln, lines[i + 1:])]
     if not errs:
         tail = [ln.strip() for ln in stderr_lines if ln.strip() and not _PROGRESS_RE.match(ln.strip())]
         return tail[-1] if tail else None
@@ -163,6 +165,15 @@ def error_message(stderr_lines: list[str]) -> str | None:
             first = first[len(p):]
             break
     return " ".join(first.split())
+
+
+def _ignored(line: str, after: list[str]) -> bool:
+    """pgbench's own note on an error it carried on past (a start-up VACUUM that failed), or
+    the error it notes: the run went on, so the error that ended it comes later."""
+    if line.startswith("pgbench: detail:"):
+        return "ignoring this error" in line
+    nxt = next((ln for ln in after if not ln.startswith(("\t", "  ", "LINE ", "DETAIL:", "HINT:"))), "")
+    return nxt.startswith("pgbench: detail:") and "ignoring this error" in nxt
 
 
 @dataclass(frozen=True)

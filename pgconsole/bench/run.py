@@ -13,6 +13,10 @@ SIGTERM and SIGKILL if it lingers, and the result still reports what ran, rebuil
 the progress lines. pgbench runs in its own session (no controlling terminal): it can
 never stop on a password prompt, and the terminal's Ctrl-C reaches only pgconsole,
 which decides how pgbench ends. Cancelling the task that awaits wait() kills pgbench too.
+
+pgbench's sessions wait at most pgconsole's lock_timeout for a lock (its start-up VACUUM
+has none of its own), a failure on a lock names the sessions holding the pgbench tables,
+and from 14 a session whose pgbench is gone ends within a second, whatever it was doing.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from .. import capabilities, sqlfiles
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
 from ..errors import PgConsoleError, describe
+from ..maintenance.stats import LockHolder, lock_holders
 from ..runs import EventRun
 from .args import PGBENCH_TABLES, BenchConfig, child_env, init_argv, run_argv
 from .locate import PgBench, locate
@@ -38,6 +43,8 @@ from .parse import (InitProgress, ProgressSample, ProgressTotals, error_lines, e
 from .summary import BenchSummary, parse_summary
 
 STOP_GRACE_S = 3.0  # after SIGINT, before SIGTERM
+# table locks that block pgbench's UPDATEs and its start-up VACUUM
+_BLOCKS_WRITES = ("AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock")
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class BenchRun(EventRun[BenchEvent]):
         self.pgbench: PgBench | None = None
         self.note: str | None = None
         self.server_version = ""
+        self._caps: capabilities.Capabilities | None = None
         self.samples: list[ProgressSample] = []
         super().__init__(on_event)
         self._proc: asyncio.subprocess.Process | None = None
@@ -156,7 +164,7 @@ class BenchRun(EventRun[BenchEvent]):
             raise PgConsoleError(describe(exc, self.params.describe())) from None
         finally:
             await conn.close()
-        self.server_version = caps.version
+        self.server_version, self._caps = caps.version, caps
         choice = await asyncio.to_thread(locate, caps.major, self.pgbench_path)
         self.pgbench, self.note = choice.pgbench, choice.note
         cfg, db = self.config, caps.current_database
@@ -168,7 +176,8 @@ class BenchRun(EventRun[BenchEvent]):
         if cfg.init and present and not cfg.force:
             where = sorted({f"{r['schema']}.{r['name']}" for r in rows})
             raise PgConsoleError(f"pgbench tables already exist in database {db!r} ({', '.join(where)}): "
-                                 f"--init would drop them; add --force to re-create them")
+                                 f"run without --init{' and --scale' if cfg.scale else ''} to use them as "
+                                 "they are, or add --force to drop and re-create them")
         if not cfg.init:
             missing = [t for t in cfg.needs_tables if t not in present]
             if missing:
@@ -186,7 +195,9 @@ class BenchRun(EventRun[BenchEvent]):
     async def _drive_steps(self) -> BenchResult:
         assert self.pgbench is not None
         cfg = self.config
-        env = child_env(self.params)
+        assert self._caps is not None
+        env = child_env(self.params, lock_timeout_ms=self.limits.lock_timeout_ms,
+                        server_version_num=self._caps.version_num)
         t0 = time.monotonic()
         init_s = None
         argv: list[str] = []
@@ -222,6 +233,8 @@ class BenchRun(EventRun[BenchEvent]):
         err = error_message(stderr) if status == "failed" else None
         if status == "failed" and not err:
             err = f"pgbench exited with status {code}"
+        if status == "failed" and "lock timeout" in (err or ""):
+            err = f"{err}; {await self._lock_holders()}; retry later or raise --lock-timeout"
         result = BenchResult(
             status=status, config=cfg, pgbench=self.pgbench, server_version=self.server_version,
             target=self.params.describe(), argv=tuple(argv), exit_code=code, summary=summary,
@@ -230,6 +243,25 @@ class BenchRun(EventRun[BenchEvent]):
             note=self.note, output=stdout)
         self._emit(BenchPhase("finished", status))
         return result
+
+    async def _lock_holders(self) -> str:
+        """Who holds locks on the pgbench tables now (the sessions pgbench waited behind):
+        those whose locks block its writes when there are any (not a passing autovacuum)."""
+        assert self._caps is not None
+        held: list[tuple[LockHolder, str]] = []
+        try:
+            conn = await connect(self.params, self.limits, application_name="pgconsole")
+            try:
+                for t in await conn.fetch(sqlfiles.load("pgbench_tables", self._caps.version_num)):
+                    held += [(h, f"{t['schema']}.{t['name']}")
+                             for h in await lock_holders(conn, self._caps, t["relid"])]
+            finally:
+                await conn.close()
+        except (PgConsoleError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            pass
+        blocking = [(h, t) for h, t in held if h.mode in _BLOCKS_WRITES]
+        return "; ".join(h.describe(on=t) for h, t in (blocking or held)[:3]) or \
+            "another session held a conflicting lock"
 
     async def _run(self, argv: list[str], env: dict[str, str], init: bool) -> tuple[int | None, str, list[str]]:
         if self._stopping:

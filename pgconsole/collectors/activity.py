@@ -68,9 +68,15 @@ class LocksCollector(Collector):
             waits = [LockWait(pid=b.pid, blocked_by=list(b.blocked_by or ()), locktype=b.lock_type,
                               mode=b.lock_mode, relation=b.lock_relation, wait_s=b.lock_wait_s)
                      for b in conns.backends if b.waiting_on_lock]
-            return locktree.build(waits, conns.by_pid())
-        waits = list(from_records(LockWait, await conn.fetch(caps.sql("locks"))))
-        return locktree.build(waits, {})
+            tree = locktree.build(waits, conns.by_pid())
+        else:
+            waits = list(from_records(LockWait, await conn.fetch(caps.sql("locks"))))
+            tree = locktree.build(waits, {})
+        if not caps.sees_all_sessions:
+            # a waiter is found by its wait event, which other roles' sessions do not show
+            tree = replace(tree, limited=(f"other roles' sessions are hidden: a wait among them is not seen: "
+                                          f"GRANT pg_read_all_stats TO {caps.current_user};"))
+        return tree
 
 
 async def locks_held(conn, caps, pid: int) -> list[HeldLock]:

@@ -7,6 +7,8 @@ texts are fetched only for statements that reach a top list, and cached.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from datetime import datetime, timezone
 
 from .. import derive
 from ..errors import scrub_sql
@@ -56,14 +58,16 @@ class StatementsCollector(Collector):
         reset = self.prev is not None and reset_epoch != self.prev_reset
         limited = None
         if not caps.sees_all_sessions:
-            limited = (f"other roles' statements have no text or queryid: "
-                       f"GRANT pg_read_all_stats TO {caps.current_user};")
+            limited = (f"other roles' statements are hidden (no queryid, no text: shown folded, one row per "
+                       f"role and database, without interval figures): GRANT pg_read_all_stats TO {caps.current_user};")
         snap = derive.statements(rows, self.prev, self.texts,
                                  (now - self.prev_t) if self.prev_t else None,
                                  caps.pgss_schema or "", caps.pgss_version or "", reset=reset, limited=limited)
+        if reset_epoch is not None:
+            snap = replace(snap, reset_at=datetime.fromtimestamp(reset_epoch, timezone.utc))
         if await self._fill_texts(conn, caps, snap):
             snap = derive.with_texts(snap, self.texts)
-        self.prev = {r.key: r for r in rows}
+        self.prev = {r.key: r for r in rows if r.queryid is not None}  # a hidden entry has no key
         self.prev_t, self.prev_reset = now, reset_epoch
         return snap
 

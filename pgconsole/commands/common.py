@@ -4,6 +4,7 @@ argument types every command checks its numbers and names with."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import math
 import os
@@ -113,25 +114,47 @@ def add_conn_args(p: argparse.ArgumentParser, positional: bool = True) -> None:
                    help="connect to the embedded server (pgconsole server start)")
 
 
-def params_from_args(args: argparse.Namespace) -> ConnParams:
+def params_from_args(args: argparse.Namespace, prompt: bool = True) -> ConnParams:
+    """The connection the options name. As psql: -W asks for the password first; otherwise,
+    when the server asks for one that is not known and stdin is a terminal, ask then (never
+    with -w, nor for `prompt=False` commands made for scripts: they fail fast)."""
     if getattr(args, "embedded", False):
-        from ..cluster import LocalCluster, default_data_root
-        cluster = LocalCluster(default_data_root())
-        if not cluster.is_running():
-            raise PgConsoleError("the embedded server is not running: start it with 'pgconsole server start'")
-        st = cluster.state()
-        return ConnParams(host=st.socket_dir, port=st.port, user="postgres",
-                          database=args.dbname or getattr(args, "conninfo", None) or "postgres")
-    params = resolve(getattr(args, "conninfo", None), getattr(args, "positional_user", None),
-                     host=args.host, port=args.port, username=args.username, dbname=args.dbname)
+        from ..cluster import embedded_params
+        return embedded_params(args.dbname or getattr(args, "conninfo", None) or "postgres")
+    params = _resolve(args)
     if getattr(args, "force_password", False):
         if not sys.stdin.isatty():
             raise PgConsoleError("-W needs a terminal to prompt for the password; use PGPASSWORD or ~/.pgpass")
-        pw = getpass.getpass(f"Password for user {params.user or getpass.getuser()}: ")
-        params = resolve(getattr(args, "conninfo", None), getattr(args, "positional_user", None),
-                         host=args.host, port=args.port, username=args.username, dbname=args.dbname,
-                         password=pw)
+        return _resolve(args, _ask(params))
+    if (prompt and not getattr(args, "no_password", False) and sys.stdin.isatty()
+            and not params.has_password() and _needs_password(params, limits_from_args(args))):
+        return _resolve(args, _ask(params))
     return params
+
+
+def _resolve(args: argparse.Namespace, password: str | None = None) -> ConnParams:
+    return resolve(getattr(args, "conninfo", None), getattr(args, "positional_user", None),
+                   host=args.host, port=args.port, username=args.username, dbname=args.dbname,
+                   password=password)
+
+
+def _ask(params: ConnParams) -> str:
+    return getpass.getpass(f"Password for user {params.user or getpass.getuser()}: ")
+
+
+def _needs_password(params: ConnParams, limits: SessionLimits) -> bool:
+    """Connect once to learn whether the server wants a password (psql learns it the same way);
+    any other failure is the command's error, said now rather than twice."""
+    from ..db import PasswordNeeded, connect
+
+    async def probe() -> bool:
+        try:
+            conn = await connect(params, limits)
+        except PasswordNeeded:
+            return True
+        await conn.close()
+        return False
+    return asyncio.run(probe())
 
 
 def limits_from_args(args: argparse.Namespace) -> SessionLimits:

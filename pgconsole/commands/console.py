@@ -18,7 +18,18 @@ def add_arguments(p) -> None:
     p.add_argument("--ascii", action="store_true",
                    help="ASCII sparklines and tree lines, for terminals that mangle Unicode "
                         "(also PGCONSOLE_ASCII=1)")
+    add_mouse_arg(p)
     add_conn_args(p)
+
+
+def add_mouse_arg(p) -> None:
+    p.add_argument("--no-mouse", action="store_true",
+                   help="leave the mouse to the terminal, so selecting text works without Shift "
+                        "(also PGCONSOLE_NO_MOUSE=1)")
+
+
+def wants_mouse(no_mouse_flag: bool) -> bool:
+    return not no_mouse_flag and os.environ.get("PGCONSOLE_NO_MOUSE", "") in ("", "0")
 
 
 def wants_ascii(flag: bool) -> bool:
@@ -36,10 +47,11 @@ def run(args) -> int:
     params = params_from_args(args)
     limits = limits_from_args(args)
     return asyncio.run(console(params, limits, refresh_s=args.refresh, read_only=args.read_only,
-                               ascii=wants_ascii(args.ascii)))
+                               ascii=wants_ascii(args.ascii), mouse=wants_mouse(args.no_mouse)))
 
 
-async def console(params, limits, *, refresh_s: float = 2.0, read_only: bool = False, ascii: bool = False) -> int:
+async def console(params, limits, *, refresh_s: float = 2.0, read_only: bool = False, ascii: bool = False,
+                  mouse: bool = True) -> int:
     """Connect (failing with one line before any screen is drawn), then run the app."""
     from ..actions import ActionSession
     from ..monitor import Monitor
@@ -51,7 +63,7 @@ async def console(params, limits, *, refresh_s: float = 2.0, read_only: bool = F
     app = ConsoleApp(monitor, actions, target=params.describe(), refresh_s=refresh_s, read_only=read_only,
                      ascii=ascii, poll_timeout_s=limits.statement_timeout_ms / 1000 * 4 + 10)
     try:
-        await app.run_async()
+        await app.run_async(mouse=mouse)
     finally:
         await monitor.close()
         await actions.close()

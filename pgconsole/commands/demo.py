@@ -12,6 +12,7 @@ import sys
 from ..errors import PgConsoleError
 from ..untrusted import say
 from .common import non_empty, nonnegative_int, positive_float
+from .console import add_mouse_arg
 
 DEMO_DB = "pgconsole_demo"
 
@@ -28,14 +29,14 @@ def add_arguments(p) -> None:
     p.add_argument("--keep-server", action="store_true",
                    help="leave the embedded server running after quitting")
     p.add_argument("--ascii", action="store_true", help="ASCII sparklines and tree lines")
+    add_mouse_arg(p)
 
 
 def run(args) -> int:
-    from ..cluster import LocalCluster, default_data_root
-    from ..conninfo import ConnParams
+    from ..cluster import LocalCluster, embedded_params, embedded_root
     from ..db import SessionLimits
     from ..demo_load import DemoLoad, LoadThread, prepare_demo_db, seed_scenario
-    from .console import console, wants_ascii
+    from .console import console, wants_ascii, wants_mouse
 
     if not 0.1 <= args.refresh <= 3600:
         raise PgConsoleError("--refresh must be between 0.1 and 3600 seconds")
@@ -45,14 +46,14 @@ def run(args) -> int:
         raise PgConsoleError("--workers must be between 0 and 50")
     if not sys.stdout.isatty():
         raise PgConsoleError("the demo opens the console and needs a terminal")
-    cluster = LocalCluster(default_data_root())
+    cluster = LocalCluster(embedded_root())
     was_running = cluster.is_running()
     say("pgconsole demo: " + ("using the running embedded server" if was_running
                               else "starting the embedded server…"), flush=True)
-    st = cluster.start()
+    cluster.start()
     load = None
     try:
-        admin = ConnParams(host=st.socket_dir, port=st.port, user="postgres", database="postgres")
+        admin = embedded_params("postgres", cluster.root)   # follows the server across restarts
         params = admin.with_database(DEMO_DB)
         say(f"pgconsole demo: preparing database {DEMO_DB}…", flush=True)
         if asyncio.run(prepare_demo_db(admin, DEMO_DB)):
@@ -68,7 +69,7 @@ def run(args) -> int:
             demo = DemoLoad(params, workers=args.workers)
             load = LoadThread(demo.run).start()
         return asyncio.run(console(params, SessionLimits(), refresh_s=args.refresh, read_only=args.read_only,
-                                   ascii=wants_ascii(args.ascii)))
+                                   ascii=wants_ascii(args.ascii), mouse=wants_mouse(args.no_mouse)))
     finally:
         if load is not None:
             load.stop()

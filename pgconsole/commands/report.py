@@ -21,6 +21,7 @@ from ..untrusted import say
 from .common import add_conn_args, interval_seconds, limits_from_args, params_from_args
 
 EXIT_FINDINGS = 1  # --fail-on matched (errors exit 2)
+EXIT_BLIND = 3     # --fail-on found nothing, but some checks could not see what they check
 
 
 def add_arguments(p) -> None:
@@ -28,7 +29,12 @@ def add_arguments(p) -> None:
                    help="md (default; or from the -o file's extension), json or html")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--fail-on", choices=("warning", "critical"), default=None,
-                   help=f"exit {EXIT_FINDINGS} when a finding of this severity or worse exists (for CI)")
+                   help=f"exit {EXIT_FINDINGS} when a finding of this severity or worse exists (for CI); exit "
+                        f"{EXIT_BLIND} when none does but a check could not see what it checks (a role without "
+                        "pg_read_all_stats, a refused or failed query): a blind report never passes silently")
+    p.add_argument("--show-own", action="store_true",
+                   help="keep pgconsole's own statements (marked /* pgconsole */) in the statement tables and "
+                        "the findings")
     p.add_argument("--interval", type=interval_seconds, default=2.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 2)")
     p.add_argument("--threshold", action="append", metavar="NAME=VALUE", default=[],
@@ -36,11 +42,21 @@ def add_arguments(p) -> None:
     add_conn_args(p)
 
 
+_SUFFIXES = {"md": "md", "markdown": "md", "json": "json", "html": "html", "htm": "html"}
+
+
 def _format(args) -> str:
+    """--format, else the -o file's extension; an extension that names no format is an error
+    (writing Markdown into rep.pdf would go unnoticed). No extension at all means Markdown."""
     if args.format:
         return args.format
     suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
-    return {"htm": "html", "markdown": "md"}.get(suffix, suffix) if suffix in (*FORMATS, "htm", "markdown") else "md"
+    if not suffix:
+        return "md"
+    if suffix not in _SUFFIXES:
+        raise PgConsoleError(f"cannot tell the format of {args.output}: use .md, .json or .html, "
+                             f"or say it with --format {'|'.join(FORMATS)}")
+    return _SUFFIXES[suffix]
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -83,8 +99,9 @@ def run(args) -> int:
     for name in overrides:
         if not math.isfinite(getattr(thresholds, name)):
             raise PgConsoleError(f"--threshold: threshold {name} needs a finite number, got {overrides[name]!r}")
-    fmt = _format(args)
-    report = asyncio.run(build(params_from_args(args), limits_from_args(args), args.interval, thresholds))
+    fmt = _format(args)  # before connecting: a wrong name fails at once
+    report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
+                               thresholds, own_statements=args.show_own))
     text = render(report, fmt)
     if args.output:
         write_atomically(args.output, text)
@@ -98,4 +115,9 @@ def run(args) -> int:
         worst = report.findings.worst()
         if worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[args.fail_on]:
             return EXIT_FINDINGS
+        blind = report.findings.blind()
+        if blind:
+            say(f"pgconsole: --fail-on {args.fail_on}: no such finding, but the report is partly blind: "
+                + report.findings.blind_summary(), file=sys.stderr)
+            return EXIT_BLIND
     return 0

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from ..cluster import LocalCluster, default_data_root
+from ..cluster import LocalCluster, default_data_root, embedded_root
 from ..errors import PgConsoleError
 from ..untrusted import say
 from .common import port
@@ -15,15 +14,15 @@ def add_arguments(p) -> None:
     p.add_argument("action", choices=("start", "stop", "status", "url"),
                    help="start (init on first use), stop, status, or print the connection URI")
     p.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                   help=f"where the server keeps its data (default {default_data_root()})")
+                   help=f"where the server keeps its data (default $PGCONSOLE_SERVER_DIR, else "
+                        f"{default_data_root()})")
     p.add_argument("--port", type=port, default=None, help="TCP port on 127.0.0.1 (default: a free one, kept)")
     p.add_argument("--tcp", action="store_true", help="with url: the 127.0.0.1 URI instead of the socket one "
                                                      "(needs the password: see status)")
 
 
 def cluster_for(args) -> LocalCluster:
-    root = args.data_dir or Path(os.environ.get("PGCONSOLE_SERVER_DIR") or default_data_root())
-    return LocalCluster(root)
+    return LocalCluster(args.data_dir or embedded_root())
 
 
 def run(args) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 
 from rich.console import Group
 from rich.table import Table
@@ -23,6 +25,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
                                                       "cache, statements, bloat)")
     p.add_argument("--top", type=positive_int, default=15, metavar="N", help="rows per table view (default 15)")
+    p.add_argument("--show-own", action="store_true",
+                   help="include pgconsole's own statements (marked /* pgconsole */) among the slow queries")
     p.add_argument("--exact-bloat", type=non_empty, metavar="TABLE",
                    help="instead: exact figures for one table from pgstattuple (reads the whole table)")
     add_conn_args(p)
@@ -31,12 +35,24 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     if args.exact_bloat:
         return _exact(args)
-    frame = asyncio.run(sample(params_from_args(args), limits_from_args(args), args.interval))
+    frame = asyncio.run(sample(params_from_args(args, prompt=False), limits_from_args(args), args.interval))
     if args.json:
-        print(json.dumps(frame_json(frame, top=max(args.top, 50)), indent=2, default=str))
+        print(json.dumps(frame_json(frame, top=max(args.top, 50), own=args.show_own), indent=2, default=str))
     else:
-        SafeConsole().print(render(frame, args.top))
+        SafeConsole(width=output_width()).print(render(frame, args.top, own=args.show_own))
     return 0
+
+
+UNBOUNDED = 100_000
+
+
+def output_width() -> int | None:
+    """None: the terminal's width (or COLUMNS). Into a pipe or a file with no COLUMNS, no
+    limit: the tables at the width of their content (Rich would squeeze them into 80
+    columns, the query column first)."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").strip():
+        return None
+    return UNBOUNDED
 
 
 def _exact(args) -> int:
@@ -44,7 +60,7 @@ def _exact(args) -> int:
     from ..tables import resolve_table
 
     async def go():
-        mon = Monitor(params_from_args(args), limits_from_args(args))
+        mon = Monitor(params_from_args(args, prompt=False), limits_from_args(args))
         try:
             async def read(conn, caps):
                 ref = await resolve_table(conn, caps, args.exact_bloat)
@@ -90,18 +106,20 @@ def _table(title: str, *cols: str) -> Table:
 
 
 class _Fit:
-    """A table whose other columns keep their content width (up to 24) and whose query
-    column takes what the console has left, measured when it is printed."""
+    """A table whose other columns keep their content width (up to 24, unless the output
+    is unbounded) and whose query column takes what the console has left, measured when
+    it is printed."""
 
     def __init__(self, table: Table):
         self.table = table
 
     def __rich_console__(self, console, options):
         used = 1
+        cap = 24 if options.max_width < UNBOUNDED else UNBOUNDED
         for col in self.table.columns:
             if col.header != "query":
                 widths = [len(str(c)) for c in col._cells] + [len(str(col.header))]
-                col.min_width = col.max_width = min(max(widths), 24)
+                col.min_width = col.max_width = min(max(widths), cap)
                 used += col.min_width + 3
         for col in self.table.columns:
             if col.header == "query":
@@ -120,7 +138,8 @@ def render_overview(ov: Overview) -> Table:
     t = Table.grid(padding=(0, 2))
     t.add_row(Text("PostgreSQL " + r.version, style="bold"), f"up {fmt.duration(ov.uptime_s)}",
               "standby" if r.is_standby else "primary", f"db {r.current_database}")
-    t.add_row(f"connections {r.connections_used}/{r.max_connections}", f"tps {fmt.num(ov.tps, 1)}",
+    t.add_row(f"connections {r.connections_used}/{ov.usable_connections} usable (max {r.max_connections})",
+              f"tps {fmt.num(ov.tps, 1)}",
               f"rows read/s {fmt.num(ov.rows_read_per_s)}", f"rows written/s {fmt.num(ov.rows_written_per_s)}")
     t.add_row(f"hit ratio {fmt.pct(ov.hit_ratio, 2)} (interval {fmt.pct(ov.hit_ratio_interval, 2)})",
               f"temp {fmt.bytes_(r.temp_bytes)}", f"deadlocks {r.deadlocks}",
@@ -144,8 +163,10 @@ def render_connections(c: Connections, top: int) -> Group:
     return Group(*parts)
 
 
-def render_locks(lk: Locks) -> _Fit | Text:
+def render_locks(lk: Locks) -> _Fit | Text | Group:
     if not lk.nodes:
+        if lk.limited:
+            return Text(f"Locks: no waiting session among those this role can see; {lk.limited}", style="yellow")
         return Text("Locks: no session is waiting on a lock", style="green")
     t = _table(f"Blocking tree ({lk.waiting_count} waiting)", "pid", "mode", "relation", "wait s",
                "blocks", "state", "query")
@@ -154,7 +175,7 @@ def render_locks(lk: Locks) -> _Fit | Text:
         label = ("  " * n.depth + ("└ " if n.depth else "")) + (str(n.pid) if n.pid else "prepared xact")
         t.add_row(label, n.mode or "", n.relation or "", fmt.duration(n.wait_s), str(n.total_blocked),
                   b.state if b else "", fmt.one_line(b.query if b else "", 50))
-    return _Fit(t)
+    return Group(_Fit(t), Text(lk.limited, style="yellow")) if lk.limited else _Fit(t)
 
 
 def render_cache(c: Cache, top: int) -> Group:
@@ -170,15 +191,18 @@ def render_cache(c: Cache, top: int) -> Group:
     return Group(head, _Fit(t))
 
 
-def render_statements(st: Statements, top: int) -> Group:
+def render_statements(st: Statements, top: int, own: bool = False) -> Group:
     t = _table("Slow queries (pg_stat_statements, by total time)", "calls", "total ms", "mean ms",
                "Δcalls", "Δms", "rows", "io ms", "hit %", "query")
-    for s in derive.top_statements(st, "total", False, top):
+    for s in derive.top_statements(st, "total", False, top, own=own):
         r = s.row
         t.add_row(fmt.num(r.calls), fmt.num(r.total_exec_ms), fmt.ms(r.mean_exec_ms), fmt.num(s.d_calls),
                   fmt.num(s.d_total_ms), fmt.num(r.rows), fmt.num(r.io_read_ms + r.io_write_ms),
-                  fmt.pct(s.hit_ratio), fmt.one_line(s.query, 60))
+                  fmt.pct(s.hit_ratio), fmt.one_line(s.query or _no_text(s), 60))
     parts = [_Fit(t)]
+    n_own = sum(1 for s in st.statements if s.own)
+    if n_own and not own:
+        parts.append(Text(f"{n_own} statement(s) of pgconsole itself left out (--show-own shows them)", style="dim"))
     if st.limited:
         parts.append(Text(st.limited, style="yellow"))
     return Group(*parts)
@@ -198,14 +222,18 @@ def render_bloat(b: Bloat, top: int) -> Group:
     return Group(_Fit(t), Text(f"method: {b.method}", style="dim"))
 
 
-def render(frame: Frame, top: int = 15) -> Group:
+def _no_text(s) -> str:
+    return f"(other role's statements: {s.hidden_entries} hidden)" if s.hidden else ""
+
+
+def render(frame: Frame, top: int = 15, own: bool = False) -> Group:
     out = []
     renderers = {
         "overview": (Overview, lambda v: render_overview(v)),
         "connections": (Connections, lambda v: render_connections(v, top)),
         "locks": (Locks, render_locks),
         "cache": (Cache, lambda v: render_cache(v, top)),
-        "statements": (Statements, lambda v: render_statements(v, top)),
+        "statements": (Statements, lambda v: render_statements(v, top, own)),
         "bloat": (Bloat, lambda v: render_bloat(v, top)),
     }
     for name, (cls, fn) in renderers.items():

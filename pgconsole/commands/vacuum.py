@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 
+from rich import box
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
@@ -154,7 +155,7 @@ def _bar(frac: float, width: int, ascii_only: bool) -> str:
 
 def result_line(r: VacuumTableResult) -> Text:
     style = {"done": "green", "failed": "red", "skipped": "yellow", "cancelled": "yellow"}.get(r.status, "")
-    t = Text.assemble((f"{r.status:<9}", style), f" {one_line(r.table)}  ")
+    t = Text.assemble((f"{r.status:<9}", style), f" {one_line(r.table.display)}  ")
     if r.before is not None and r.after is not None:
         t.append(f"dead {r.before.dead_tuples:,} → {r.after.dead_tuples:,}  "
                  f"size {fmt.bytes_(r.before.total_bytes)} → {fmt.bytes_(r.after.total_bytes)}  ")
@@ -166,21 +167,39 @@ def result_line(r: VacuumTableResult) -> Text:
 
 def render_report(rep: VacuumReport):
     verb = "ANALYZE" if rep.options.analyze_only else ("VACUUM (ANALYZE)" if rep.options.analyze else "VACUUM")
-    title = f"{verb} in {rep.database} (PostgreSQL {rep.server_version}): {len(rep.results)} tables, {rep.seconds:.1f}s"
-    if rep.cancelled:
-        title += " — cancelled"
-    t = Table(title=title, title_justify="left", title_style="bold", pad_edge=False)
-    t.add_column("table", overflow="fold")
-    t.add_column("status", no_wrap=True, min_width=9)
-    t.add_column("dead tuples", justify="right", no_wrap=True)
-    t.add_column("size", justify="right", no_wrap=True)
-    t.add_column("time", justify="right", no_wrap=True)
-    t.add_column("phases seen", overflow="fold")
-    for r in rep.results:
-        b, a = r.before, r.after
-        dead = f"{fmt.num(b.dead_tuples)} → {fmt.num(a.dead_tuples)}" if b and a else (fmt.num(b.dead_tuples) if b else "-")
-        size = f"{fmt.bytes_(b.total_bytes)} → {fmt.bytes_(a.total_bytes)}" if b and a else "-"
-        t.add_row(str(r.table), r.status, dead, size, f"{r.seconds:.2f}s", ", ".join(r.phases) or "-")
     if not rep.results:
         return Text(f"{verb}: no tables to process in {one_line(rep.database)} (none that this role may vacuum)")
-    return t
+    return _Summary(rep, verb)
+
+
+class _Summary:
+    """The summary table, laid out for the width it is printed at: below 100 columns no
+    vertical rules and no phases column, so a table's name keeps its line."""
+
+    def __init__(self, rep: VacuumReport, verb: str):
+        self.rep, self.verb = rep, verb
+
+    def __rich_console__(self, console, options):
+        rep = self.rep
+        wide = options.max_width >= 100
+        title = (f"{self.verb} in {rep.database} (PostgreSQL {rep.server_version}): {len(rep.results)} tables, "
+                 f"{rep.seconds:.1f}s")
+        if rep.cancelled:
+            title += " — cancelled"
+        t = Table(title=title, title_justify="left", title_style="bold", pad_edge=False,
+                  box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, show_edge=wide)
+        t.add_column("table", overflow="fold", ratio=None if wide else 1)
+        t.add_column("status", no_wrap=True)
+        t.add_column("dead tuples", justify="right", no_wrap=True)
+        t.add_column("size", justify="right", no_wrap=True)
+        t.add_column("time", justify="right", no_wrap=True)
+        if wide:
+            t.add_column("phases seen", overflow="fold")
+        for r in rep.results:
+            b, a = r.before, r.after
+            dead = (f"{fmt.num(b.dead_tuples)} → {fmt.num(a.dead_tuples)}" if b and a
+                    else (fmt.num(b.dead_tuples) if b else "-"))
+            size = f"{fmt.bytes_(b.total_bytes)} → {fmt.bytes_(a.total_bytes)}" if b and a else "-"
+            row = [r.table.display, r.status, dead, size, f"{r.seconds:.2f}s"]
+            t.add_row(*row, *([", ".join(r.phases) or "-"] if wide else []))
+        yield t

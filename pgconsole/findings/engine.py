@@ -17,7 +17,8 @@ from . import index_checks, session_checks, statement_checks, storage_checks, ta
 from .catalog_rows import Catalog
 from .gather import gather_catalog
 from .inputs import CheckInputs
-from .model import CHECK_IDS, CheckStatus, CheckUnavailable, Finding, FindingsResult, Thresholds, sort_findings
+from .model import (CHECK_IDS, CheckStatus, CheckUnavailable, Finding, FindingsResult, Outcome, Thresholds,
+                    sort_findings)
 
 Check = Callable[[CheckInputs, Thresholds], object]
 
@@ -27,6 +28,7 @@ CHECKS: dict[str, tuple[Check, str]] = {
     "idle_in_transaction": (session_checks.idle_in_transaction, "connections"),
     "long_running_query": (session_checks.long_running_query, "connections"),
     "connection_saturation": (session_checks.connection_saturation, "overview"),
+    "oversized_pool": (session_checks.oversized_pool, "connections"),
     "low_cache_hit_ratio": (storage_checks.low_cache_hit_ratio, "cache"),
     "table_bloat": (storage_checks.table_bloat, "bloat"),
     "index_bloat": (storage_checks.index_bloat, "bloat"),
@@ -52,9 +54,14 @@ SNAPSHOT_CHECKS = tuple(c for c, (_, src) in CHECKS.items() if not src.startswit
 
 def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
              thresholds: Thresholds = Thresholds(), only: Iterable[str] | None = None,
-             now: datetime | None = None, checks: dict[str, tuple[Check, str]] | None = None) -> FindingsResult:
+             now: datetime | None = None, checks: dict[str, tuple[Check, str]] | None = None,
+             own_statements: bool = False, earlier: Frame | None = None) -> FindingsResult:
+    """`own_statements`: judge pgconsole's own statements too (left out by default);
+    `earlier`: a previous frame, for checks that weigh more than one sample (the busiest
+    moment of a connection pool)."""
     now = now or (frame.sampled_at if frame is not None else datetime.now(timezone.utc))
-    inp = CheckInputs(frame=frame, catalog=catalog, caps=caps, now=now)
+    inp = CheckInputs(frame=frame, catalog=catalog, caps=caps, now=now, own_statements=own_statements,
+                      earlier=earlier)
     wanted = set(only) if only is not None else None
     findings: list[Finding] = []
     statuses: list[CheckStatus] = []
@@ -63,25 +70,32 @@ def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
             continue
         try:
             result = fn(inp, thresholds)
-            note = None
             if isinstance(result, tuple):
-                result, note = result
-            found = [f for f in result if isinstance(f, Finding)]
+                result = Outcome(*result)
+            elif not isinstance(result, Outcome):
+                result = Outcome(result)
+            found = [f for f in result.findings if isinstance(f, Finding)]
             findings.extend(found)
-            statuses.append(CheckStatus(check, source, True, len(found), reason=note))
+            if result.blind:
+                reason = result.blind + (f"; {result.note}" if result.note else "")
+                statuses.append(CheckStatus(check, source, True, len(found), reason=reason, hint=result.hint,
+                                            blind=True))
+            else:
+                statuses.append(CheckStatus(check, source, True, len(found), reason=result.note))
         except CheckUnavailable as exc:
-            statuses.append(CheckStatus(check, source, False, reason=exc.reason, hint=exc.hint or None))
+            statuses.append(CheckStatus(check, source, False, reason=exc.reason, hint=exc.hint or None,
+                                        blind=exc.blind))
         except Exception as exc:  # noqa: BLE001 - a broken check must not take the others down
             statuses.append(CheckStatus(check, source, False,
                                         reason=f"check failed: {type(exc).__name__}: {scrub(str(exc))}",
-                                        hint="please report this with your server version"))
+                                        hint="please report this with your server version", blind=True))
     return FindingsResult(findings=sort_findings(findings), checks=tuple(statuses), thresholds=thresholds,
                           evaluated_at=now)
 
 
 async def collect(monitor, frame: Frame, thresholds: Thresholds = Thresholds(),
-                  with_catalog: bool = True) -> tuple[FindingsResult, Catalog | None]:
+                  with_catalog: bool = True, earlier: Frame | None = None) -> tuple[FindingsResult, Catalog | None]:
     """Evaluate on a live Monitor: catalog queries run on its connection between polls."""
     catalog = await monitor.run(gather_catalog) if with_catalog else None
     only = None if with_catalog else SNAPSHOT_CHECKS
-    return evaluate(frame, catalog, monitor.caps, thresholds, only=only), catalog
+    return evaluate(frame, catalog, monitor.caps, thresholds, only=only, earlier=earlier), catalog

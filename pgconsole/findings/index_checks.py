@@ -2,8 +2,9 @@
 
 "Unused" is the check most likely to cry wolf: an index with no scans may serve a
 monthly report, a standby's queries, or statistics that were reset last night. It is
-judged only when the statistics cover enough days, the table was read often enough
-for the workload to have shown itself, and the index is big enough to matter; the
+a warning only when the statistics cover enough days, the table was read often enough
+for the workload to have shown itself, and the index is big enough to matter; with
+younger statistics the same fact is an info with its window and low confidence. The
 evidence says what was assumed.
 """
 
@@ -12,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..fmt import duration
-from ..quoting import qualified, quote_ident
+from ..quoting import qualified, quote_ident, quote_literal
 from .catalog_rows import DuplicateIndexPair, ForeignKeyNoIndex, IndexUsage
 from .inputs import CheckInputs
-from .model import Finding, Thresholds, display_name
+from .model import Finding, Outcome, Thresholds, display_name, remedy
 
 
 def _mb(n: float) -> float:
@@ -35,13 +36,12 @@ def stats_window(inp: CheckInputs) -> tuple[datetime, str, float]:
     return start, what, (ctx.sampled_at - start).total_seconds() / 86400
 
 
-def unused_index(inp: CheckInputs, th: Thresholds):
+def unused_index(inp: CheckInputs, th: Thresholds) -> Outcome:
     rows: tuple[IndexUsage, ...] = inp.rows("index_usage")
     start, what, days = stats_window(inp)
     ctx = inp.context()
-    if days < th.unused_index_min_days:
-        return [], (f"statistics cover {days:.1f} days (since {what} {start:%Y-%m-%d %H:%M %Z}), fewer than "
-                    f"{th.unused_index_min_days:g}: no index is called unused yet")
+    young = days < th.unused_index_min_days
+    span = duration(days * 86400)
     out = []
     for r in rows:
         if (r.idx_scan > 0 or not r.is_valid or r.is_unique or r.constraint_name or r.is_replica_identity
@@ -53,23 +53,38 @@ def unused_index(inp: CheckInputs, th: Thresholds):
         if table_scans < th.unused_index_min_table_scans:
             continue
         name = display_name(r.schemaname, r.indexrelname)
-        severity = "info" if r.supports_fk else "warning"
+        q = qualified(r.schemaname, r.indexrelname)
+        severity = "info" if (r.supports_fk or young) else "warning"
         evidence = {
             "indexrelid": r.indexrelid, "table": display_name(r.schemaname, r.relname), "idx_scan": 0,
             "size_mb": _mb(r.size_bytes), "table_scans": table_scans, "definition": r.definition,
-            "stats_since": start.isoformat(), "stats_since_what": what, "stats_days": round(days, 1),
-            "assumed": (f"{duration(days * 86400)} of statistics (since {what}) cover the workload's cycle; scans on "
+            "window": f"since {what} at {start:%Y-%m-%d %H:%M %Z} ({span})",
+            "stats_since": start.isoformat(), "stats_since_what": what, "stats_days": round(days, 2),
+            "assumed": (f"{span} of statistics (since {what}) cover the workload's cycle; scans on "
                         + ("other servers" if ctx.is_standby else "standbys") + " are not counted here"),
         }
+        if young:
+            evidence["confidence"] = (f"low: {span} of statistics, fewer than the {th.unused_index_min_days:g} days "
+                                      "taken for a full workload cycle (a weekly job, a month-end report)")
         if r.supports_fk:
             evidence["note"] = (f"it serves foreign key {r.supports_fk}: keep it if referenced rows are "
                                 "deleted or their keys updated")
-        out.append(Finding(
-            "unused_index", severity, name,
-            f"index {name} ({_mb(r.size_bytes)} MB) has not been scanned in {duration(days * 86400)} while its table "
-            f"was read {table_scans:,} times",
-            evidence, f"DROP INDEX CONCURRENTLY {qualified(r.schemaname, r.indexrelname)};"))
-    return out
+        if young:
+            message = (f"index {name} ({_mb(r.size_bytes)} MB) has had no scans in the {span} since {what} while "
+                       f"its table was read {table_scans:,} times; not conclusive before a full workload cycle")
+            fix = remedy(f"SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelid = {quote_literal(q)}::regclass;",
+                         note=f"look again after {th.unused_index_min_days:g} days of statistics; if still 0: "
+                              f"DROP INDEX CONCURRENTLY {q};")
+        else:
+            message = (f"index {name} ({_mb(r.size_bytes)} MB) has not been scanned in {span} while its table "
+                       f"was read {table_scans:,} times")
+            fix = remedy(f"DROP INDEX CONCURRENTLY {q};")
+        out.append(Finding("unused_index", severity, name, message, evidence, **fix))
+    note = None
+    if young:
+        note = (f"statistics cover {days:.1f} days (since {what} {start:%Y-%m-%d %H:%M %Z}), fewer than "
+                f"{th.unused_index_min_days:g}: an index without scans is only info, with its window")
+    return Outcome(out, note=note)
 
 
 def _keep_score(unique: bool, primary: bool, constraint: str | None, scans: int) -> tuple:
@@ -99,17 +114,17 @@ def duplicate_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
         obj = display_name(p.schemaname, name)
         how = "is identical to" if p.kind == "identical" else "is covered by the leading columns of"
         if constraint:
-            remedy = (f"ALTER TABLE {qualified(p.schemaname, p.relname)} DROP CONSTRAINT {quote_ident(constraint)};"
-                      "  -- the other index enforces the same rule; check nothing references this constraint")
+            fix = remedy(f"ALTER TABLE {qualified(p.schemaname, p.relname)} DROP CONSTRAINT {quote_ident(constraint)};",
+                         note="the other index enforces the same rule; check nothing references this constraint")
         else:
-            remedy = f"DROP INDEX CONCURRENTLY {qualified(p.schemaname, name)};"
+            fix = remedy(f"DROP INDEX CONCURRENTLY {qualified(p.schemaname, name)};")
         out.append(Finding(
             "duplicate_index", "warning", obj,
             f"index {obj} {how} {display_name(p.schemaname, keep)}: it costs writes and {_mb(size)} MB for nothing",
             {"kind": p.kind, "table": display_name(p.schemaname, p.relname), "definition": defn,
              "size_mb": _mb(size), "covered_by": display_name(p.schemaname, keep), "covered_by_definition": keep_def,
              "scans": p.a_scans if drop_a else p.b_scans, "covered_by_scans": p.b_scans if drop_a else p.a_scans},
-            remedy))
+            **fix))
     return out
 
 
@@ -127,7 +142,8 @@ def invalid_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
             "but every write still maintains it",
             {"indexrelid": r.indexrelid, "table": display_name(r.schemaname, r.relname),
              "definition": r.definition, "size_mb": _mb(r.size_bytes), "constraint": r.constraint_name},
-            f"DROP INDEX CONCURRENTLY {q};  -- then create it again (or: REINDEX INDEX CONCURRENTLY {q};)"))
+            **remedy(f"DROP INDEX CONCURRENTLY {q};",
+                     note=f"then create it again (or instead: REINDEX INDEX CONCURRENTLY {q};)")))
     return out
 
 
@@ -146,5 +162,5 @@ def fk_without_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
             {"constraint": r.conname, "columns": list(r.columns), "references": ref,
              "table_rows": r.table_rows, "table_mb": _mb(r.table_bytes),
              "referenced_updates_deletes": r.ref_updates_deletes},
-            f"CREATE INDEX CONCURRENTLY ON {qualified(r.schemaname, r.relname)} ({cols});"))
+            **remedy(f"CREATE INDEX CONCURRENTLY ON {qualified(r.schemaname, r.relname)} ({cols});")))
     return out

@@ -11,12 +11,19 @@ from .catalog_rows import Catalog, ServerContext
 from .model import CheckUnavailable
 
 
+def refused(u: Unavailable) -> bool:
+    """The server refused (a privilege, a timeout) rather than lacked (an extension, a version)."""
+    return u.reason.startswith(("permission denied", "timed out"))
+
+
 @dataclass(frozen=True)
 class CheckInputs:
     frame: Frame | None
     catalog: Catalog | None
     caps: Capabilities
     now: datetime
+    own_statements: bool = False    # judge pgconsole's own statements too
+    earlier: Frame | None = None     # a previous frame, when the caller kept one
 
     @property
     def database(self) -> str:
@@ -28,7 +35,7 @@ class CheckInputs:
         if v is None:
             raise CheckUnavailable(f"the {name} view was not collected")
         if isinstance(v, Unavailable):
-            raise CheckUnavailable(f"{name}: {v.reason}", v.hint)
+            raise CheckUnavailable(f"{name}: {v.reason}", v.hint, blind=refused(v))
         return v
 
     def rows(self, query: str) -> tuple:
@@ -37,7 +44,7 @@ class CheckInputs:
         if r is None:
             raise CheckUnavailable(f"catalog query {query} was not run")
         if isinstance(r, Unavailable):
-            raise CheckUnavailable(f"{query}: {r.reason}", r.hint)
+            raise CheckUnavailable(f"{query}: {r.reason}", r.hint, blind=refused(r))
         return r
 
     def context(self) -> ServerContext:

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from ..errors import did_you_mean
+from ..quoting import display_name  # noqa: F401 - where the findings and the report take it from
+
 SEVERITIES = ("info", "warning", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 # The stable check ids, in the order reports list them.
 CHECK_IDS = (
     "blocking_lock", "idle_in_transaction", "long_running_query", "connection_saturation",
-    "low_cache_hit_ratio", "table_bloat", "index_bloat", "dead_tuples", "stale_statistics",
+    "oversized_pool", "low_cache_hit_ratio", "table_bloat", "index_bloat", "dead_tuples", "stale_statistics",
     "unused_index", "duplicate_index", "invalid_index", "fk_without_index", "seq_scan_heavy",
     "slow_query", "n_plus_one", "sequence_near_limit", "xid_wraparound_risk",
     "table_without_primary_key", "pg_stat_statements_missing",
@@ -33,6 +36,9 @@ class Finding:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     remedy: str | None = None
+    # the statements of the remedy that run as they are (no placeholder), each parsed on the
+    # server it was made for in the tests; the remedy text holds them, then any note
+    sql: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITY_RANK:
@@ -46,24 +52,58 @@ class Finding:
 
 
 class CheckUnavailable(Exception):
-    """Raised by a check whose input the server would not give: it reports itself unavailable."""
+    """Raised by a check whose input the server would not give: it reports itself unavailable.
 
-    def __init__(self, reason: str, hint: str = "") -> None:
+    `blind`: it was refused what it checks (a privilege, a timeout), as opposed to something
+    that does not apply here (no pg_stat_statements, which has a finding of its own)."""
+
+    def __init__(self, reason: str, hint: str = "", blind: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.hint = hint
+        self.blind = blind
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check may return instead of a plain list: its findings, a note on how it
+    judged, and `blind` when it could see only part of what it checks (other roles'
+    sessions or statements hidden), with the hint that would let it see everything."""
+
+    findings: list
+    note: str | None = None
+    blind: str | None = None
+    hint: str | None = None
 
 
 @dataclass(frozen=True)
 class CheckStatus:
-    """How one check went: ran (with how many findings) or unavailable, and why."""
+    """How one check went: ran (with how many findings), ran on part of what it checks
+    (blind), or unavailable, and why."""
 
     check: str
     source: str                  # the snapshot view or catalog query it reads
     ran: bool
     count: int = 0
-    reason: str | None = None    # why it did not run
-    hint: str | None = None      # what would let it run
+    reason: str | None = None    # why it did not run, or how it judged, or what it could not see
+    hint: str | None = None      # what would let it run (or see everything)
+    blind: bool = False          # refused some or all of what it checks: its silence proves nothing
+
+    @property
+    def state(self) -> str:
+        """'ran', 'partial' (ran, but blind to part of what it checks) or 'not run'."""
+        if not self.ran:
+            return "not run"
+        return "partial" if self.blind else "ran"
+
+    def line(self) -> str:
+        """One line for a report or the console: the state, why, and the fix."""
+        head = f"{self.count} finding(s)" if self.state == "ran" else f"{self.state}: {self.reason or '?'}"
+        if self.state == "ran" and self.reason:
+            head += f" ({self.reason})"
+        elif self.state == "partial":
+            head = f"partial, {self.count} finding(s): {self.reason or '?'}"
+        return head + (f" — {self.hint}" if self.hint and self.state != "ran" else "")
 
 
 @dataclass(frozen=True)
@@ -83,6 +123,19 @@ class FindingsResult:
         rank = SEVERITY_RANK[severity]
         return tuple(f for f in self.findings if f.rank >= rank)
 
+    def blind(self) -> tuple[CheckStatus, ...]:
+        """Checks refused some or all of what they check: with these, no finding is no proof."""
+        return tuple(s for s in self.checks if s.blind)
+
+    def blind_summary(self) -> str | None:
+        """One sentence for the top of a report when it was partly blind; None when it saw everything."""
+        blind = self.blind()
+        if not blind:
+            return None
+        fixes = list(dict.fromkeys(s.hint for s in blind if s.hint))
+        return (f"{len(blind)} check(s) could not see all they check ({', '.join(s.check for s in blind)}): "
+                "their silence proves nothing" + (f". Fix: {' '.join(fixes)}" if fixes else ""))
+
 
 def _t(default: float, doc: str, unit: str = "") -> Any:
     return field(default=default, metadata={"doc": doc, "unit": unit})
@@ -99,10 +152,20 @@ class Thresholds:
     blocking_lock_critical_s: float = _t(60.0, "critical when the wait reaches this", "s")
     idle_in_transaction_s: float = _t(60.0, "warn on a session idle inside a transaction this long", "s")
     idle_in_transaction_critical_s: float = _t(600.0, "critical when idle in transaction this long", "s")
-    long_query_s: float = _t(300.0, "warn on a statement running this long", "s")
-    long_query_critical_s: float = _t(3600.0, "critical when a statement runs this long", "s")
+    long_query_s: float = _t(60.0, "warn on a data statement running this long (an OLTP server: a minute is "
+                                   "long); maintenance statements and tools (VACUUM, CREATE INDEX, COPY, "
+                                   "pg_dump) only info", "s")
+    long_query_critical_s: float = _t(600.0, "critical when a statement runs this long", "s")
     connection_use_warn: float = _t(0.80, "warn when this share of usable connection slots is taken", "ratio")
     connection_use_critical: float = _t(0.95, "critical at this share of usable slots", "ratio")
+    pool_idle_share: float = _t(0.50, "... and name idle client pools (and PgBouncer) when idle sessions hold "
+                                      "this share of the slots taken", "ratio")
+    pool_min_sessions: float = _t(20, "oversized pool: one client (application, user, address) holds at least "
+                                      "this many connections", "sessions")
+    pool_busy_share: float = _t(0.25, "... and at its busiest sample used at most this share of them at once "
+                                      "(info)", "ratio")
+    pool_idle_s: float = _t(300.0, "... a warning once half of them have been idle this long (spare for a "
+                                   "while, not a lull)", "s")
     cache_hit_warn: float = _t(0.95, "warn below this buffer cache hit ratio", "ratio")
     cache_hit_critical: float = _t(0.80, "critical below this hit ratio", "ratio")
     cache_min_blocks: float = _t(10000, "block requests needed before a hit ratio means anything", "blocks")
@@ -124,23 +187,31 @@ class Thresholds:
                                                "ANALYZE (or never analyzed with this many rows)", "rows")
     stale_stats_ratio: float = _t(0.20, "... and changes at least this share of live rows", "ratio")
     unused_index_min_bytes: float = _t(10 * MB, "an index with no scans matters from this size", "bytes")
-    unused_index_min_days: float = _t(7.0, "statistics must cover at least this many days", "days")
+    unused_index_min_days: float = _t(7.0, "a warning once statistics cover this many days (a workload cycle); "
+                                           "before, an info with its window and low confidence", "days")
     unused_index_min_table_scans: float = _t(100, "... and the table must have been read this many times "
                                                    "(the workload was seen)", "scans")
     seq_scan_min_rows: float = _t(10000, "a table read by sequential scans matters from this many rows", "rows")
     seq_scan_min_count: float = _t(100, "... scanned sequentially at least this many times", "scans")
     seq_scan_share: float = _t(0.50, "... and this share of its scans sequential", "ratio")
+    seq_scan_min_rows_read: float = _t(5_000_000, "... or, scanned fewer times: its sequential scans read at least "
+                                                  "this many rows", "rows")
+    seq_scan_min_full_reads: float = _t(10, "... that is at least this many times its size", "x")
+    seq_scan_min_rows_per_s: float = _t(500, "... at this many rows a second or more over the statistics' window",
+                                        "rows/s")
     fk_min_rows: float = _t(10000, "FK without index is a warning from this many referencing rows "
                                    "(info below)", "rows")
     slow_query_ms: float = _t(500.0, "warn on statements with this mean execution time", "ms")
     slow_query_critical_ms: float = _t(5000.0, "critical at this mean time", "ms")
     slow_query_min_calls: float = _t(3, "... called at least this many times", "calls")
-    n_plus_one_min_calls: float = _t(10000, "N+1: a lookup called at least this many times", "calls")
+    n_plus_one_min_calls: float = _t(1000, "N+1: a SELECT by key (= $n) called at least this many times since "
+                                           "pg_stat_statements was reset...", "calls")
+    n_plus_one_min_rate: float = _t(100, "... or this many times a second over the last interval", "calls/s")
     n_plus_one_max_mean_ms: float = _t(1.0, "... costing at most this each (cheap)", "ms")
-    n_plus_one_max_rows: float = _t(1.5, "... returning at most this many rows per call (one-row lookup)",
-                                    "rows")
-    n_plus_one_ratio: float = _t(10.0, "... and called this many times more often than the busiest "
-                                       "statement that is not such a lookup", "x")
+    n_plus_one_max_rows: float = _t(10, "... returning at most this many rows per call (a few children of one "
+                                        "parent)", "rows")
+    n_plus_one_ratio: float = _t(10.0, "... and called this many times more often, in the same window, than the "
+                                       "busiest other statement of its role (the one that produced the keys)", "x")
     sequence_warn: float = _t(0.75, "warn when a sequence (or its column's type) has used this share "
                                     "of its range", "ratio")
     sequence_critical: float = _t(0.90, "critical at this share", "ratio")
@@ -163,7 +234,8 @@ class Thresholds:
         known = set(self.names())
         bad = sorted(set(overrides) - known)
         if bad:
-            raise ValueError(f"unknown threshold {bad[0]!r} (known: {', '.join(sorted(known))})")
+            raise ValueError(f"unknown threshold {bad[0]!r}" + did_you_mean(
+                bad[0], known, "every name is listed in the report's findings section and the README"))
         values = {}
         for k, v in overrides.items():
             try:
@@ -186,13 +258,14 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def display_name(schema: str | None, name: str) -> str:
-    """schema.name as a person reads it: quoted only where the name needs it."""
-    def part(p: str) -> str:
-        plain = p and (p[0].islower() or p[0] == "_") and all(
-            ch.islower() or ch.isdigit() or ch in "_$" for ch in p) and p.isascii()
-        return p if plain else '"' + p.replace('"', '""') + '"'
-    return f"{part(schema)}.{part(name)}" if schema else part(name)
+def remedy(*statements: str, note: str | None = None) -> dict[str, Any]:
+    """A finding's remedy from runnable statements and a note after them (a comment):
+    Finding(..., **remedy("VACUUM x;", note="...")) sets both `remedy` and `sql`."""
+    stmts = tuple(s if s.rstrip().endswith(";") else s + ";" for s in statements)
+    text = "  ".join(stmts)
+    if note:
+        text = f"{text}  -- {note}" if text else note
+    return {"remedy": text or None, "sql": stmts}
 
 
 def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:

@@ -1,18 +1,21 @@
 """Checks over pg_stat_statements: slow statements and N+1 lookups, in this database.
 
-Figures are cumulative since pg_stat_statements was last reset. Only top-level,
-data-manipulating statements are judged: a CREATE INDEX or COPY taking seconds
-during a load is not a slow query, and a statement nested in a function is judged
-through its caller.
+Figures are cumulative since pg_stat_statements was last reset; N+1 is judged over the
+last interval first (a burst shows there), then cumulatively, and the evidence says
+which. Only top-level, data-manipulating statements are judged: a CREATE INDEX or COPY
+taking seconds during a load is not a slow query, and a statement nested in a
+function is judged through its caller. pgconsole's own statements are left out unless
+asked; other roles' hidden entries cannot be judged, and the checks then say so.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..quoting import quote_literal
 from ..snapshots import Statement, Statements
 from .inputs import CheckInputs
-from .model import Finding, Thresholds
+from .model import Finding, Outcome, Thresholds, display_name, remedy
 
 _FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)", re.DOTALL)
 DML = frozenset({"select", "insert", "update", "delete", "with", "merge", "values", "table"})
@@ -26,7 +29,17 @@ def first_word(query: str | None) -> str | None:
 
 
 def _ours(inp: CheckInputs, st: Statements) -> list[Statement]:
-    return [s for s in st.statements if s.row.datname == inp.database and s.row.toplevel]
+    """This database's top-level statements that can be judged: not another role's hidden
+    entries, and not pgconsole's own (unless asked)."""
+    return [s for s in st.statements if s.row.datname == inp.database and s.row.toplevel and not s.hidden
+            and (inp.own_statements or not s.own)]
+
+
+def _blind(inp: CheckInputs, st: Statements) -> dict:
+    if not st.limited:
+        return {}
+    return {"blind": "other roles' statements are hidden from this role (no queryid, no text): they are not judged",
+            "hint": f"GRANT pg_read_all_stats TO {display_name(None, inp.caps.current_user or 'you')};"}
 
 
 def _text(q: str | None, width: int = 400) -> str | None:
@@ -36,11 +49,21 @@ def _text(q: str | None, width: int = 400) -> str | None:
     return q if len(q) <= width else q[: width - 1] + "…"
 
 
-def slow_query(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+def cumulative_window(st: Statements, now) -> tuple[str, float | None]:
+    """What cumulative pg_stat_statements figures cover, and for how many seconds (None: unknown)."""
+    if st.reset_at is not None:
+        secs = (now - st.reset_at).total_seconds()
+        return f"cumulative since pg_stat_statements was reset at {st.reset_at:%Y-%m-%d %H:%M:%S %Z}", secs
+    return "cumulative since pg_stat_statements started counting (its reset time is not known here)", None
+
+
+def slow_query(inp: CheckInputs, th: Thresholds) -> Outcome:
     st: Statements = inp.view("statements")
-    total = sum(s.row.total_exec_ms for s in _ours(inp, st)) or 1.0
+    mine = _ours(inp, st)
+    total = sum(s.row.total_exec_ms for s in mine) or 1.0
+    window, _ = cumulative_window(st, inp.now)
     out = []
-    for s in _ours(inp, st):
+    for s in mine:
         r = s.row
         if r.calls < th.slow_query_min_calls or r.mean_exec_ms < th.slow_query_ms:
             continue
@@ -52,61 +75,120 @@ def slow_query(inp: CheckInputs, th: Thresholds) -> list[Finding]:
                     "share_of_db_time": round(r.total_exec_ms / total, 4),
                     "rows_per_call": round(r.rows / r.calls, 2) if r.calls else None,
                     "shared_blks_read": r.shared_blks_read, "temp_blks_written": r.temp_blks_written,
-                    "user": r.usename, "query": _text(s.query)}
-        if inp.caps.version_num >= 160000:
-            remedy = (f"EXPLAIN (GENERIC_PLAN) {_text(s.query, 2000)};  -- then EXPLAIN (ANALYZE, BUFFERS) "
-                      "with real values, and index the columns its plan filters on")
+                    "user": r.usename, "query": _text(s.query), "window": window}
+        if st.interval_s and s.d_calls:
+            evidence["interval_mean_ms"] = round(s.d_mean_ms, 3)
+            evidence["interval_calls"] = s.d_calls
+        text = _text(s.query, 4000)
+        if inp.caps.version_num >= 160000 and text and not text.endswith("…"):
+            fix = remedy(f"EXPLAIN (GENERIC_PLAN) {text.rstrip(';')};",
+                         note="with the search_path its application uses; then EXPLAIN (ANALYZE, BUFFERS) with "
+                              "real values, and index the columns its plan filters on")
         else:
-            remedy = "EXPLAIN (ANALYZE, BUFFERS) the statement with real parameter values, and index what it filters on"
+            fix = {"remedy": "EXPLAIN (ANALYZE, BUFFERS) the statement with real parameter values, and index "
+                             "what it filters on"}
         out.append(Finding(
             "slow_query", severity, f"query {r.queryid}",
             f"a statement takes {r.mean_exec_ms:,.0f} ms on average over {r.calls:,} calls: {_text(s.query, 80)}",
-            evidence, remedy))
-    return out
+            evidence, **fix))
+    return Outcome(out, **_blind(inp, st))
 
 
-def _lookup(s: Statement, th: Thresholds) -> bool:
-    """A parameterized SELECT returning about one row: the shape of a per-row fetch."""
-    r = s.row
-    return (first_word(s.query) in ("select", "with") and "$1" in (s.query or "")
-            and r.calls > 0 and r.rows / r.calls <= th.n_plus_one_max_rows)
+# a key given as a parameter: "= $1", "IN ($1)" (not "= ANY($1)": a list is the cure)
+_KEYED = re.compile(r"(?:=|\bin\s*\()\s*\$\d+\b", re.IGNORECASE)
 
 
-def n_plus_one(inp: CheckInputs, th: Thresholds) -> list[Finding]:
-    st: Statements = inp.view("statements")
-    mine = _ours(inp, st)
-    # the busiest statement that is not a one-row lookup stands for "the work": a loop of
-    # lookups runs many times more often than the statement that produced the keys
-    others = [s for s in mine if first_word(s.query) in DML and not _lookup(s, th)]
-    ref = max(others, key=lambda s: s.row.calls, default=None)
-    ref_calls = ref.row.calls if ref is not None else 0
-    total = sum(s.row.total_exec_ms for s in mine) or 1.0
-    out = []
-    for s in mine:
-        r = s.row
-        if not _lookup(s, th) or r.calls < th.n_plus_one_min_calls or r.mean_exec_ms > th.n_plus_one_max_mean_ms:
-            continue
-        ratio = r.calls / max(ref_calls, 1)
+def keyed_select(s: Statement) -> bool:
+    """A SELECT whose filter takes a key as a parameter: the shape of a per-row fetch."""
+    return first_word(s.query) in ("select", "with") and bool(_KEYED.search(s.query or ""))
+
+
+def _window_figures(s: Statement, interval: bool) -> tuple[int, int, float] | None:
+    """(calls, rows, mean ms) over the interval or cumulatively; None when not measured."""
+    if not interval:
+        return s.row.calls, s.row.rows, s.row.mean_exec_ms
+    if s.d_calls is None:
+        return None
+    return s.d_calls, s.d_rows or 0, s.d_mean_ms or 0.0
+
+
+def _n_plus_one_in(mine: list[Statement], th: Thresholds, interval: bool, secs: float | None) -> dict[int, dict]:
+    """Statements with the N+1 shape in one window: queryid -> what was measured."""
+    min_calls = th.n_plus_one_min_rate * secs if interval else th.n_plus_one_min_calls
+    figures = {id(s): _window_figures(s, interval) for s in mine}
+
+    def candidate(s: Statement) -> bool:
+        f = figures[id(s)]
+        return (f is not None and f[0] >= max(min_calls, 1) and keyed_select(s)
+                and f[1] / f[0] <= th.n_plus_one_max_rows and f[2] <= th.n_plus_one_max_mean_ms)
+
+    cands = [s for s in mine if candidate(s)]
+    found: dict[int, dict] = {}
+    for s in cands:
+        # its siblings: the same role's other data statements in this database that are not
+        # themselves such hot lookups; the busiest stands for "the work" that produced the keys
+        sibs = [o for o in mine if o is not s and o.row.userid == s.row.userid and first_word(o.query) in DML
+                and o not in cands and (figures[id(o)] or (0,))[0] > 0]
+        if not sibs:
+            continue   # nothing else ran: no loop to be inside of
+        ref = max(sibs, key=lambda o: figures[id(o)][0])
+        calls, rows, mean = figures[id(s)]
+        ratio = calls / figures[id(ref)][0]
         if ratio < th.n_plus_one_ratio:
             continue
-        evidence = {"queryid": r.queryid, "calls": r.calls, "mean_ms": round(r.mean_exec_ms, 4),
-                    "rows_per_call": round(r.rows / r.calls, 3), "total_ms": round(r.total_exec_ms, 1),
-                    "share_of_db_time": round(r.total_exec_ms / total, 4),
-                    "busiest_other_statement_calls": ref_calls,
-                    "busiest_other_statement": _text(ref.query, 200) if ref else None,
-                    "calls_ratio": round(ratio, 1), "query": _text(s.query),
-                    "assumed": "a cheap one-row SELECT run many times more often than any other statement "
-                               "is a per-row lookup in a client loop"}
-        if st.interval_s and s.d_calls is not None:
-            evidence["calls_per_s_now"] = round(s.d_calls / st.interval_s, 1)
+        found[s.row.queryid] = {"calls": calls, "rows_per_call": round(rows / calls, 3), "mean_ms": round(mean, 4),
+                                "busiest_sibling_calls": figures[id(ref)][0],
+                                "busiest_sibling": _text(ref.query, 200), "calls_ratio": round(ratio, 1)}
+    return found
+
+
+def n_plus_one(inp: CheckInputs, th: Thresholds) -> Outcome:
+    st: Statements = inp.view("statements")
+    mine = [s for s in _ours(inp, st) if s.query]
+    total = sum(s.row.total_exec_ms for s in mine) or 1.0
+    cumulative, cum_secs = cumulative_window(st, inp.now)
+    secs = st.interval_s
+    now_found = _n_plus_one_in(mine, th, True, secs) if secs else {}
+    cum_found = _n_plus_one_in(mine, th, False, None)
+    out = []
+    for s in mine:
+        qid = s.row.queryid
+        if qid in now_found:
+            m, window = now_found[qid], f"the {secs:.1f} s between two samples of pg_stat_statements"
+            rate = m["calls"] / secs
+        elif qid in cum_found:
+            m, window = cum_found[qid], cumulative
+            rate = m["calls"] / cum_secs if cum_secs else None
+        else:
+            continue
+        evidence = {"queryid": qid, "window": window, **m,
+                    "calls_per_s": round(rate, 1) if rate is not None else None,
+                    "total_ms": round(s.row.total_exec_ms, 1), "share_of_db_time": round(s.row.total_exec_ms / total, 4),
+                    "user": s.row.usename, "query": _text(s.query),
+                    "assumed": (f"a cheap SELECT by a key (at most {th.n_plus_one_max_mean_ms:g} ms and "
+                                f"{th.n_plus_one_max_rows:g} rows a call) run {th.n_plus_one_ratio:g}x or more as "
+                                "often as the busiest other statement of the same role is a per-row fetch in a "
+                                "client loop")}
+        if qid in now_found and qid in cum_found:
+            evidence["cumulative_calls"] = s.row.calls
         out.append(Finding(
-            "n_plus_one", "warning", f"query {r.queryid}",
-            f"a one-row lookup ran {r.calls:,} times ({ratio:,.0f}x the busiest other statement), "
-            f"{r.mean_exec_ms:.3f} ms each: {_text(s.query, 80)}",
+            "n_plus_one", "warning", f"query {qid}",
+            f"a lookup by key ran {m['calls']:,} times ({m['calls_ratio']:,.0f}x the busiest other statement"
+            + (f", {rate:,.0f}/s" if rate is not None else "") + f"), {m['rows_per_call']:g} rows and "
+            f"{m['mean_ms']:.3f} ms each: {_text(s.query, 80)}",
             evidence,
-            "fetch the rows in one statement: WHERE key = ANY($1) with the list of keys, or a JOIN with the "
-            "query that produced them (ORMs: eager loading, e.g. select_related / includes / joinedload)"))
-    return out
+            remedy="fetch the rows in one statement: WHERE key = ANY($1) with the list of keys, or a JOIN with the "
+                   "query that produced them (ORMs: eager loading, e.g. select_related / includes / joinedload)"))
+    return Outcome(out, **_blind(inp, st))
+
+
+def _preload(caps) -> str | None:
+    """ALTER SYSTEM adding pg_stat_statements to the libraries already listed (None: unknown list)."""
+    if caps.shared_preload_libraries is None:
+        return None
+    libs = [x.strip().strip('"') for x in caps.shared_preload_libraries.split(",") if x.strip()]
+    libs = [x for x in libs if x != "pg_stat_statements"] + ["pg_stat_statements"]
+    return "ALTER SYSTEM SET shared_preload_libraries = " + ", ".join(quote_literal(x) for x in libs) + ";"
 
 
 def pg_stat_statements_missing(inp: CheckInputs, th: Thresholds) -> list[Finding]:
@@ -117,17 +199,19 @@ def pg_stat_statements_missing(inp: CheckInputs, th: Thresholds) -> list[Finding
     evidence = {"installed_in_database": installed, "extension_schema": caps.pgss_schema,
                 "in_shared_preload_libraries": loaded, "available": caps.pgss_available,
                 "shared_preload_libraries": caps.shared_preload_libraries}
+    create = "CREATE EXTENSION pg_stat_statements;"
+    preload = _preload(caps)
+    contrib = "" if caps.pgss_available else "first install the PostgreSQL contrib package for this server version; "
     if not installed and loaded is False:
         what = "is neither loaded (shared_preload_libraries) nor installed"
-        remedy = f"{PRELOAD_HINT}; then in {db}: CREATE EXTENSION pg_stat_statements;"
+        fix = remedy(preload, create, note=f"{contrib}restart the server between the two (ALTER SYSTEM takes effect "
+                                           f"then); then in {db}: CREATE EXTENSION, as above")
     elif not installed:
         what = "is not installed in this database"
-        remedy = f"CREATE EXTENSION pg_stat_statements;  -- in database {db}"
+        fix = remedy(create, note=f"{contrib}in database {db}")
     else:
         what = "is installed but not loaded"
-        remedy = PRELOAD_HINT
-    if not caps.pgss_available:
-        remedy = "install the PostgreSQL contrib package for this server version, then: " + remedy
+        fix = (remedy(preload, note=f"{contrib}then restart the server") if preload
+               else {"remedy": contrib + PRELOAD_HINT})
     return [Finding("pg_stat_statements_missing", "info", db,
-                    f"pg_stat_statements {what}: slow queries and N+1 patterns cannot be measured", evidence,
-                    remedy)]
+                    f"pg_stat_statements {what}: slow queries and N+1 patterns cannot be measured", evidence, **fix)]

@@ -7,10 +7,10 @@ only `info`, with the reason, never a warning built on a stale number.
 
 from __future__ import annotations
 
-from ..quoting import qualified
+from ..quoting import qualified, quote_ident, quote_literal
 from ..snapshots import Bloat, Cache, TableBloatRow
 from .inputs import CheckInputs
-from .model import Finding, Thresholds, display_name
+from .model import Finding, Thresholds, display_name, remedy
 
 
 def _mb(n: float | None) -> float | None:
@@ -59,13 +59,17 @@ def low_cache_hit_ratio(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     if note:
         evidence["note"] = note
     sb = f" (now {ctx.shared_buffers})" if ctx else ""
-    remedy = (f"if the working set should fit in memory, raise shared_buffers{sb} toward 25% of RAM "
-              "(restart needed); otherwise find what reads most: SELECT query, shared_blks_read FROM "
-              "pg_stat_statements ORDER BY shared_blks_read DESC LIMIT 10;")
+    raise_it = f"if the working set should fit in memory, raise shared_buffers{sb} toward 25% of RAM (restart needed)"
+    if inp.caps.pgss_schema:
+        fix = remedy(f"SELECT query, shared_blks_read FROM {quote_ident(inp.caps.pgss_schema)}.pg_stat_statements "
+                     "ORDER BY shared_blks_read DESC LIMIT 10;",
+                     note="what reads most from outside shared buffers; " + raise_it)
+    else:
+        fix = {"remedy": raise_it}
     return [Finding("low_cache_hit_ratio", severity, inp.database,
                     f"{ratio:.1%} of block requests in {inp.database} were served from shared buffers "
                     f"(below {th.cache_hit_warn:.0%}) over {hit + read:,} requests",
-                    evidence, remedy)]
+                    evidence, **fix)]
 
 
 def _interval(inp: CheckInputs, cache: Cache) -> tuple[float | None, float]:
@@ -101,7 +105,7 @@ def table_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
         evidence = {"relid": r.relid, "size_mb": _mb(r.size_bytes), "est_bloat_mb": _mb(r.est_bloat_bytes),
                     "est_bloat_pct": round(r.est_bloat_pct, 1), "n_live_tup": r.n_live_tup,
                     "n_dead_tup": r.n_dead_tup, "stats_age_s": r.stats_age_s, "method": bloat.method,
-                    "confirm": f"SELECT * FROM pgstattuple('{qualified(r.schemaname, r.relname)}');"}
+                    "confirm": f"SELECT * FROM pgstattuple({quote_literal(qualified(r.schemaname, r.relname))});"}
         if note:
             evidence["note"] = note
         q = qualified(r.schemaname, r.relname)
@@ -110,8 +114,8 @@ def table_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
             f"{name}: about {r.est_bloat_pct:.0f}% ({_mb(r.est_bloat_bytes)} MB) of its "
             f"{_mb(r.size_bytes)} MB is estimated to be empty space",
             evidence,
-            f"VACUUM (FULL, ANALYZE) {q};  -- rewrites it under an ACCESS EXCLUSIVE lock; "
-            "pg_repack does the same online"))
+            **remedy(f"VACUUM (FULL, ANALYZE) {q};",
+                     note="rewrites it under an ACCESS EXCLUSIVE lock; pg_repack does the same online")))
     return out
 
 
@@ -136,7 +140,7 @@ def index_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
             "index_bloat", severity, name,
             f"index {name}: about {r.est_bloat_pct:.0f}% ({_mb(r.est_bloat_bytes)} MB) of its "
             f"{_mb(r.size_bytes)} MB is estimated to be empty space",
-            evidence, f"REINDEX INDEX CONCURRENTLY {qualified(r.schemaname, r.indexrelname)};"))
+            evidence, **remedy(f"REINDEX INDEX CONCURRENTLY {qualified(r.schemaname, r.indexrelname)};")))
     return out
 
 
@@ -171,8 +175,9 @@ def dead_tuples(inp: CheckInputs, th: Thresholds) -> list[Finding]:
             "dead_tuples", severity, name,
             f"{name} has {r.n_dead_tup:,} dead rows ({share:.0%} of its rows), {when}",
             evidence,
-            f"VACUUM (ANALYZE, VERBOSE) {q};  -- if autovacuum cannot keep up: ALTER TABLE {q} SET "
-            "(autovacuum_vacuum_scale_factor = 0.05); and look for long transactions holding back cleanup"))
+            **remedy(f"VACUUM (ANALYZE, VERBOSE) {q};",
+                     note=f"if autovacuum cannot keep up: ALTER TABLE {q} SET (autovacuum_vacuum_scale_factor = 0.05); "
+                          "and look for long transactions holding back cleanup")))
     return out
 
 
@@ -197,5 +202,5 @@ def stale_statistics(inp: CheckInputs, th: Thresholds) -> list[Finding]:
                     "last_analyze": _iso(r.last_analyze), "last_autoanalyze": _iso(r.last_autoanalyze),
                     "stats_age_s": r.stats_age_s}
         out.append(Finding("stale_statistics", "warning", name, f"{name} {msg}", evidence,
-                           f"ANALYZE {qualified(r.schemaname, r.relname)};"))
+                           **remedy(f"ANALYZE {qualified(r.schemaname, r.relname)};")))
     return out

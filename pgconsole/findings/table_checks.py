@@ -2,56 +2,82 @@
 
 from __future__ import annotations
 
-from ..quoting import qualified, quote_ident
+from ..fmt import duration
+from ..quoting import qualified, quote_ident, quote_literal
 from .catalog_rows import DatabaseAge, SequenceUsage, TableAge, TableUsage
+from .index_checks import stats_window
 from .inputs import CheckInputs
-from .model import Finding, Thresholds, display_name
+from .model import Finding, Thresholds, display_name, remedy
 
 XID_HARD_LIMIT = 2 ** 31  # the server refuses new XIDs a few million before this age
 INT8_MAX = 2 ** 63 - 1
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _like_literal(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return quote_literal(f"%{escaped}%")
 
 
 def seq_scan_heavy(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     rows: tuple[TableUsage, ...] = inp.rows("table_usage")
+    start, what, days = stats_window(inp)
+    secs = max(days * 86400, 1.0)
+    span = duration(secs)
     out = []
     for r in rows:
-        if r.relkind not in ("r", "m") or r.n_live_tup < th.seq_scan_min_rows or r.seq_scan < th.seq_scan_min_count:
+        if r.relkind not in ("r", "m") or r.n_live_tup < th.seq_scan_min_rows:
             continue
         share = r.seq_scan / max(r.scans, 1)
         if share < th.seq_scan_share:
             continue
+        full_reads = r.seq_tup_read / max(r.n_live_tup, 1)
+        per_s = r.seq_tup_read / secs
+        # often scanned, or much read: a few dozen full reads of a big table in a short window
+        # weigh as much as hundreds of scans
+        by_count = r.seq_scan >= th.seq_scan_min_count
+        by_rows = (r.seq_tup_read >= th.seq_scan_min_rows_read and full_reads >= th.seq_scan_min_full_reads
+                   and per_s >= th.seq_scan_min_rows_per_s)
+        if not (by_count or by_rows):
+            continue
         name = display_name(r.schemaname, r.relname)
         per_scan = r.seq_tup_read / r.seq_scan if r.seq_scan else 0
         evidence = {"relid": r.relid, "seq_scan": r.seq_scan, "idx_scan": r.idx_scan, "seq_share": round(share, 4),
-                    "seq_tup_read": r.seq_tup_read, "rows_read_per_seq_scan": round(per_scan),
+                    "seq_tup_read": r.seq_tup_read, "rows_read_per_s": round(per_s, 1),
+                    "full_table_reads": round(full_reads, 1), "rows_read_per_seq_scan": round(per_scan),
                     "n_live_tup": r.n_live_tup, "table_mb": round(r.table_bytes / 1048576, 1),
                     "last_seq_scan": r.last_seq_scan.isoformat() if r.last_seq_scan else None,
-                    "measured": "pg_stat_user_tables counters since the statistics were last reset"}
+                    "window": f"pg_stat_user_tables counters since {what} at {start:%Y-%m-%d %H:%M %Z} ({span})",
+                    "assumed": "rows read per second are averaged over that whole window; the live row count "
+                               "is today's (n_live_tup)"}
+        reads = (f"{r.seq_scan:,} sequential scans" if by_count else
+                 f"{r.seq_tup_read:,} rows read by sequential scans ({full_reads:,.0f} times its size, "
+                 f"{per_s:,.0f} rows/s over {span})")
+        then = f"then CREATE INDEX CONCURRENTLY ON {qualified(r.schemaname, r.relname)} (<the columns they filter on>);"
+        if inp.caps.pgss_schema:
+            fix = remedy(f"SELECT query, calls, rows FROM {quote_ident(inp.caps.pgss_schema)}.pg_stat_statements "
+                         f"WHERE query ILIKE {_like_literal(r.relname)} ORDER BY calls DESC LIMIT 20;",
+                         note="the statements that read it; " + then)
+        else:
+            fix = {"remedy": "find the statements that read it (pg_stat_statements, or the server log); " + then}
         out.append(Finding(
             "seq_scan_heavy", "warning", name,
-            f"{name} ({r.n_live_tup:,} rows) was read by {r.seq_scan:,} sequential scans and {r.idx_scan:,} "
-            f"index scans ({share:.0%} sequential, ~{per_scan:,.0f} rows each): a missing index candidate",
-            evidence,
-            "find the statements that scan it: SELECT query, calls, rows FROM pg_stat_statements WHERE query "
-            f"ILIKE {_literal('%' + r.relname + '%')} ORDER BY calls DESC; then CREATE INDEX CONCURRENTLY "
-            f"ON {qualified(r.schemaname, r.relname)} (<the columns they filter on>);"))
+            f"{name} ({r.n_live_tup:,} rows) is read mostly in full: {reads}, against {r.idx_scan:,} index scans "
+            f"({share:.0%} sequential, ~{per_scan:,.0f} rows each): a missing index candidate",
+            evidence, **fix))
     return out
 
 
-def _sequence_remedy(s: SequenceUsage) -> str:
+def _sequence_remedy(s: SequenceUsage) -> dict:
     steps = []
     for schema, table, column, ctype in s.columns():
         if ctype in ("smallint", "integer"):
             steps.append(f"ALTER TABLE {qualified(schema, table)} ALTER COLUMN {quote_ident(column)} TYPE bigint;")
     bound = "NO MINVALUE" if s.increment_by < 0 else "NO MAXVALUE"
     steps.append(f"ALTER SEQUENCE {qualified(s.schemaname, s.sequencename)} AS bigint {bound};")
-    if len(steps) > 1:
-        steps.append("-- ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock: plan a window")
-    return "  ".join(steps)
+    note = ("ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock: plan a window"
+            if len(steps) > 1 else None)
+    return remedy(*steps, note=note)
 
 
 def sequence_near_limit(inp: CheckInputs, th: Thresholds):
@@ -79,7 +105,7 @@ def sequence_near_limit(inp: CheckInputs, th: Thresholds):
             "sequence_near_limit", "critical" if used >= th.sequence_critical else "warning", name,
             f"sequence {name}{feeds} has used {used:.1%} of its range: {s.remaining():,} values left before "
             f"{evidence['limit']:,}, the {limited_by}'s limit",
-            evidence, _sequence_remedy(s)))
+            evidence, **_sequence_remedy(s)))
     note = f"{unreadable} sequence(s) never used or not readable by this role" if unreadable else None
     return out, note
 
@@ -102,21 +128,24 @@ def xid_wraparound_risk(inp: CheckInputs, th: Thresholds) -> list[Finding]:
         evidence = {"datname": d.datname, "xid_age": d.xid_age, "mxid_age": d.mxid_age,
                     "share_of_hard_limit": round(age / XID_HARD_LIMIT, 4),
                     "autovacuum_freeze_max_age": ctx.autovacuum_freeze_max_age if ctx else None}
+        tail = ("and end what holds the xmin horizon back: long transactions, prepared transactions "
+                "(pg_prepared_xacts), stale replication slots (pg_replication_slots)")
         if d.is_current and oldest:
             evidence["oldest_tables"] = [{"table": display_name(t.schemaname, t.relname), "xid_age": t.xid_age,
                                           "mxid_age": t.mxid_age} for t in oldest[:5]]
             first = qualified(oldest[0].schemaname, oldest[0].relname)
-            remedy = (f"VACUUM (FREEZE, VERBOSE) {first};  -- the oldest first (see evidence), "
-                      "or the whole database: VACUUM (FREEZE, VERBOSE);")
+            fix = remedy(f"VACUUM (FREEZE, VERBOSE) {first};",
+                         note="the oldest first (see evidence), or the whole database: VACUUM (FREEZE, VERBOSE); "
+                              + tail)
+        elif d.is_current:
+            fix = remedy("VACUUM (FREEZE, VERBOSE);", note=tail)
         else:
-            remedy = f"in database {d.datname}: VACUUM (FREEZE, VERBOSE);"
-        remedy += ("  -- and end what holds the xmin horizon back: long transactions, prepared transactions "
-                   "(pg_prepared_xacts), stale replication slots (pg_replication_slots)")
+            fix = {"remedy": f"connected to database {quote_ident(d.datname)}: VACUUM (FREEZE, VERBOSE);  -- " + tail}
         out.append(Finding(
             "xid_wraparound_risk", severity, d.datname,
             f"database {d.datname}'s oldest unfrozen {what} is {age:,} old ({age / XID_HARD_LIMIT:.1%} of the way "
             "to the wraparound stop)",
-            evidence, remedy))
+            evidence, **fix))
     return out
 
 
@@ -132,10 +161,10 @@ def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> list[Finding]
         name = display_name(r.schemaname, r.relname)
         q = qualified(r.schemaname, r.relname)
         if r.unique_not_null_index:
-            remedy = f"ALTER TABLE {q} ADD PRIMARY KEY USING INDEX {quote_ident(r.unique_not_null_index)};"
+            fix = remedy(f"ALTER TABLE {q} ADD PRIMARY KEY USING INDEX {quote_ident(r.unique_not_null_index)};")
         else:
-            remedy = (f"ALTER TABLE {q} ADD PRIMARY KEY (<columns that identify a row>);  -- or: ALTER TABLE {q} "
-                      "ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")
+            fix = {"remedy": f"ALTER TABLE {q} ADD PRIMARY KEY (<columns that identify a row>);  -- or: ALTER TABLE "
+                             f"{q} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"}
         why = ("its rows are updated or deleted: logical replication cannot replicate that without a key, "
                "and duplicates cannot be told apart") if changes else "nothing stops duplicate rows"
         out.append(Finding(
@@ -144,5 +173,5 @@ def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> list[Finding]
             {"relid": r.relid, "rows": rows_now, "updates_deletes": changes,
              "unique_not_null_index": r.unique_not_null_index, "replica_identity": r.replica_identity,
              "partitioned": r.relkind == "p"},
-            remedy))
+            **fix))
     return out

@@ -65,10 +65,11 @@ class LockHolder:
     state: str
     xact_age_s: float | None
 
-    def describe(self) -> str:
+    def describe(self, on: str = "") -> str:
         who = ", ".join(x for x in (self.application_name or None, self.username or None, self.state or None) if x)
         age = f" for {self.xact_age_s:.0f}s" if self.xact_age_s is not None and self.xact_age_s >= 1 else ""
-        return f"pid {self.pid} holds {self.mode} ({who}{age})" if who else f"pid {self.pid} holds {self.mode}"
+        held = f"pid {self.pid} holds {self.mode}" + (f" on {on}" if on else "")
+        return f"{held} ({who}{age})" if who else held
 
 
 async def lock_holders(conn, caps, relid: int) -> tuple[LockHolder, ...]:

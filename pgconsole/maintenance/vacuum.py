@@ -12,8 +12,11 @@ VACUUM runs on its own connection (it cannot run inside a transaction block, and
 asyncpg's execute outside one is plain autocommit) with no statement_timeout but with
 a lock_timeout, so a table locked by another session fails with a clear error naming
 the holder instead of hanging. A second connection polls pg_stat_progress_vacuum /
-_analyze and reads the before/after figures. No TABLE means every table the role may
-vacuum in the database, one statement each, so each gets its own progress and report.
+_analyze and reads the before/after figures; its queries wait for locks (sizes take a
+share lock) under the same lock_timeout, and its statement_timeout leaves room for that
+wait, so whichever query meets the lock, the error is the lock's and names the holder.
+No TABLE means every table the role may vacuum in the database, one statement each, so
+each gets its own progress and report.
 """
 
 from __future__ import annotations
@@ -190,9 +193,12 @@ class VacuumRun(EventRun[VacuumEvent]):
 
     # -- steps ----------------------------------------------------------------------
     async def _open(self) -> None:
-        # the same lock_timeout for the figures (sizes take a share lock) as for VACUUM
-        mon_limits = SessionLimits(statement_timeout_ms=self.limits.statement_timeout_ms,
-                                   lock_timeout_ms=self.options.lock_timeout_ms,
+        # the same lock_timeout for the figures (sizes take a share lock) as for VACUUM, and a
+        # statement_timeout that cannot fire during that wait (a --lock-timeout above the
+        # statement timeout would otherwise end as "statement timeout", naming no one)
+        lock_ms = self.options.lock_timeout_ms
+        mon_limits = SessionLimits(statement_timeout_ms=self.limits.statement_timeout_ms + lock_ms,
+                                   lock_timeout_ms=lock_ms,
                                    connect_timeout_s=self.limits.connect_timeout_s)
         self._mon = await connect(self.params, mon_limits, application_name="pgconsole")
         self._caps = caps = await capabilities.probe(self._mon)
@@ -221,7 +227,8 @@ class VacuumRun(EventRun[VacuumEvent]):
         if ref.relkind not in ok:
             what = _KINDS.get(ref.relkind, f"relation of kind {ref.relkind!r}")
             verb = "ANALYZE" if self.options.analyze_only else "VACUUM"
-            raise PgConsoleError(f"{ref} is a {what}: {verb} works on tables and materialized views")
+            article = "an" if what[0] in "aeiou" else "a"
+            raise PgConsoleError(f"{ref.display} is {article} {what}: {verb} works on tables and materialized views")
 
     async def _drive(self) -> VacuumReport:
         t0 = time.monotonic()
@@ -251,7 +258,7 @@ class VacuumRun(EventRun[VacuumEvent]):
             before = await read_stats(self._mon, caps, ref.relid)
         except asyncpg.LockNotAvailableError:
             return VacuumTableResult(ref, sql, "failed", None, None, time.monotonic() - t0,
-                                     error=await self._lock_error(ref, sql))
+                                     error=await self._lock_error(ref, sql.split(" ", 1)[0]))
         except _DB_ERRORS as exc:
             return VacuumTableResult(ref, sql, "failed", None, None, time.monotonic() - t0,
                                      error=f"{ref}: {describe(exc)}")
@@ -285,7 +292,7 @@ class VacuumRun(EventRun[VacuumEvent]):
                 raise
             status, error = "cancelled", "cancelled"
         except asyncpg.LockNotAvailableError:
-            status, error = "failed", await self._lock_error(ref, sql)
+            status, error = "failed", await self._lock_error(ref, sql.split(" ", 1)[0])
         except asyncpg.QueryCanceledError:
             status, error = ("cancelled", "cancelled") if self._stopping else ("failed", f"{sql}: cancelled by the server")
         except _DB_ERRORS as exc:
@@ -298,13 +305,15 @@ class VacuumRun(EventRun[VacuumEvent]):
         try:
             after = await (read_stats_after(self._mon, caps, ref.relid, before, analyze) if status == "done"
                            else read_stats(self._mon, caps, ref.relid))
+        except asyncpg.LockNotAvailableError:   # the run happened; only its figures are missing
+            after = None
+            error = error or await self._lock_error(ref, f"reading the figures after {sql.split(' ', 1)[0]} of")
         except _DB_ERRORS:
             after = None
         return VacuumTableResult(ref, sql, status, before, after, seconds, tuple(phases), samples, error,
                                  tuple(self._messages))
 
-    async def _lock_error(self, ref: TableRef, sql: str) -> str:
-        verb = sql.split(" ", 1)[0]
+    async def _lock_error(self, ref: TableRef, verb: str) -> str:
         secs = f"{self.options.lock_timeout_ms / 1000:g} s"
         try:
             holders = await lock_holders(self._mon, self._caps, ref.relid)

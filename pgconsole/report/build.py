@@ -14,12 +14,13 @@ import asyncpg
 
 from .. import db
 from ..conninfo import ConnParams
-from ..errors import PgConsoleError
+from ..errors import PgConsoleError, describe
 from ..findings import evaluate
+from ..findings.catalog_rows import Setting
 from ..findings.gather import gather_catalog
 from ..findings.model import Thresholds
 from ..monitor import VIEWS, Monitor
-from ..snapshots import Overview
+from ..snapshots import Overview, Unavailable, from_records
 from . import sections_activity as act
 from . import sections_storage as sto
 from .data import ReportData
@@ -37,8 +38,25 @@ async def _pgss_reset(conn, caps) -> datetime | None:
     return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
 
 
+async def configured_settings(params: ConnParams, limits: db.SessionLimits, caps) -> tuple | Unavailable:
+    """The report's settings as the server gives them to any session of this role and
+    database: read on a session of their own that sets nothing but its name (the
+    monitoring session's statement_timeout and the like are pgconsole's, not the server's)."""
+    try:
+        conn = await db.connect(params, limits, own_settings=False)
+    except PgConsoleError as exc:
+        return Unavailable("report_settings", f"could not open a plain session to read them ({exc})", "")
+    try:
+        rows = await asyncio.wait_for(conn.fetch(caps.sql("report_settings")), limits.statement_timeout_ms / 1000)
+        return from_records(Setting, rows)
+    except (asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        return Unavailable("report_settings", describe(exc), "")
+    finally:
+        await conn.close()
+
+
 async def measure(params: ConnParams, limits: db.SessionLimits, interval: float,
-                  thresholds: Thresholds) -> ReportData:
+                  thresholds: Thresholds, own_statements: bool = False) -> ReportData:
     mon = Monitor(params, limits)
     try:
         caps = await mon.open()
@@ -47,15 +65,17 @@ async def measure(params: ConnParams, limits: db.SessionLimits, interval: float,
         frame = await mon.poll(force=frozenset(VIEWS))
         catalog = await mon.run(gather_catalog)
         pgss_reset = await mon.run(_pgss_reset)
+        settings = await configured_settings(params, limits, caps)
     finally:
         await mon.close()
-    result = evaluate(frame, catalog, caps, thresholds)
+    result = evaluate(frame, catalog, caps, thresholds, own_statements=own_statements, earlier=first)
     return ReportData(target=params.describe(), caps=caps, first=first, frame=frame, catalog=catalog,
-                      findings=result, interval_s=interval, pgss_reset=pgss_reset)
+                      findings=result, interval_s=interval, pgss_reset=pgss_reset, settings=settings,
+                      session_settings=db.session_settings(limits), own_statements=own_statements)
 
 
 def assemble(d: ReportData, duration_s: float = 0.0) -> Report:
-    sections = (act.server(d), act.connections(d), act.locks(d), act.cache(d), act.statements(d),
+    sections = (act.server(d), act.connections(d), act.pools(d), act.locks(d), act.cache(d), act.statements(d),
                 sto.indexes(d), sto.bloat(d), sto.sequences(d), sto.capacity(d), sto.findings(d))
     ov = d.frame.overview
     server = {"target": d.target, "version": d.caps.version, "version_num": d.caps.version_num,
@@ -69,7 +89,7 @@ def assemble(d: ReportData, duration_s: float = 0.0) -> Report:
 
 
 async def build(params: ConnParams, limits: db.SessionLimits = db.SessionLimits(), interval: float = 1.0,
-                thresholds: Thresholds = Thresholds()) -> Report:
+                thresholds: Thresholds = Thresholds(), own_statements: bool = False) -> Report:
     started = time.perf_counter()
-    data = await measure(params, limits, interval, thresholds)
+    data = await measure(params, limits, interval, thresholds, own_statements)
     return assemble(data, time.perf_counter() - started)

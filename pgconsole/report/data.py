@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..capabilities import Capabilities
@@ -21,6 +21,10 @@ class ReportData:
     findings: FindingsResult
     interval_s: float
     pgss_reset: datetime | None      # when pg_stat_statements was last reset (1.9+)
+    # the server's settings as a plain session of this role and database gets them (or why not)
+    settings: tuple | Unavailable = ()
+    session_settings: dict[str, str] = field(default_factory=dict)   # pgconsole's own overrides
+    own_statements: bool = False     # pgconsole's own statements kept in the tables and findings
 
     def rows(self, query: str) -> tuple:
         r = self.catalog.get(query)

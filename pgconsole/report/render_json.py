@@ -22,7 +22,7 @@ def _plain(v: Any) -> Any:
 
 def finding_json(f: Finding) -> dict:
     return {"check": f.check, "severity": f.severity, "object": f.object, "message": f.message,
-            "evidence": _plain(f.evidence), "remedy": f.remedy}
+            "evidence": _plain(f.evidence), "remedy": f.remedy, "remedy_sql": list(f.sql)}
 
 
 def section_json(s: Section) -> dict:

@@ -73,6 +73,8 @@ def render(report: Report) -> str:
            f"in {report.duration_s:.1f} s", "",
            f"**Findings: {counts}.** Every figure below was measured on this server; each section says when "
            "and how.", ""]
+    if r.blind_summary():
+        out += [f"> **Not a clean bill of health:** {_esc(r.blind_summary())}", ""]
     top = r.at_least("warning")
     if top:
         out += [f"- **{f.severity}** `{f.check}` {f.object}: {_esc(f.message)}" for f in top] + [""]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..findings.model import display_name
-from ..findings.statement_checks import DML, first_word
+from ..findings.statement_checks import DML, first_word, keyed_select
+from ..pools import pools as group_pools
 from ..snapshots import Cache, Connections, Locks, Overview, Statements, Unavailable
 from .data import ReportData, when
 from .model import Fact, Section, col, table
@@ -47,15 +48,40 @@ def server(d: ReportData) -> Section:
     if caps.pgss_schema:
         facts.append(Fact("pg_stat_statements", "pg_stat_statements",
                           f"{caps.pgss_version} in schema {caps.pgss_schema}"))
-    settings = d.rows("report_settings")
-    # values this session set itself (statement_timeout, lock_timeout...) are not the server's
-    rows = [(s.name, s.value, s.source, s.pending_restart,
-             "pgconsole's own session value" if s.source in ("client", "session") else None) for s in settings]
-    tables = [table("settings", "Settings", [col("name"), col("value"), col("source"),
-                                             col("pending_restart", "restart pending", "bool"), col("note")], rows)]
+    tables, unavailable = _settings(d)
     return Section("server", "Server and settings", ctx.sampled_at if ctx else d.frame.sampled_at,
-                   "pg_settings, version functions and pg_stat_database; " + _two_samples(d),
-                   tuple(facts), tuple(tables), unavailable=_unavailable(ov) + tuple(d.refused("report_settings")))
+                   "pg_settings read on a session that sets nothing of its own (the values any session of this "
+                   "role and database starts with: configuration file, ALTER SYSTEM, database and role defaults), "
+                   "version functions and pg_stat_database; " + _two_samples(d),
+                   tuple(facts), tuple(tables), unavailable=_unavailable(ov) + unavailable)
+
+
+def _settings(d: ReportData) -> tuple[list, tuple[str, ...]]:
+    """The server's configured values, and apart from them pgconsole's own session overrides."""
+    cols = [col("name"), col("value"), col("source"), col("pending_restart", "restart pending", "bool"),
+            col("note")]
+    own = d.session_settings
+    unavailable: tuple[str, ...] = ()
+    if isinstance(d.settings, tuple) and d.settings:
+        server = {s.name: s for s in d.settings}
+        rows = [(s.name, s.value, s.source, s.pending_restart, None) for s in d.settings]
+    else:
+        # no plain session: the monitoring session's values, its own overrides marked unknown
+        why = d.settings.line() if isinstance(d.settings, Unavailable) else "not read"
+        unavailable = (f"server settings: {why}; the monitoring session's values are shown, "
+                       "without those pgconsole sets itself",)
+        server = {}
+        rows = [(s.name, None if s.name in own else s.value, s.source, s.pending_restart,
+                 "set by pgconsole for its own session: the server's value could not be read" if s.name in own
+                 else None) for s in d.rows("report_settings")]
+    tables = [table("settings", "Settings (the server's, as any session of this role and database gets them)",
+                    cols, rows)]
+    tables.append(table(
+        "pgconsole_session", "pgconsole's own session settings (not the server's)",
+        [col("name"), col("pgconsole_value", "pgconsole's value"), col("server_value", "the server's value")],
+        [(name, value, server[name].value if name in server else None) for name, value in own.items()],
+        note="pgconsole bounds its monitoring sessions with these; they change nothing for other sessions"))
+    return tables, unavailable
 
 
 def connections(d: ReportData) -> Section:
@@ -66,18 +92,20 @@ def connections(d: ReportData) -> Section:
         facts += [Fact("connections_used", "client connections", r.connections_used, "int"),
                   Fact("max_connections", "max_connections", r.max_connections, "int"),
                   Fact("reserved", "reserved for superusers", r.reserved_connections, "int"),
+                  Fact("usable_connections", "usable slots (max_connections less the reserved)",
+                       ov.usable_connections, "int"),
                   Fact("connection_use", "share of usable slots taken", ov.connection_use, "ratio")]
     if isinstance(c, Connections):
         for state, n in sorted(c.counts_by_state.items()):
             facts.append(Fact(f"state_{state.replace(' ', '_').replace('(', '').replace(')', '')}",
                               f"sessions {state}", n, "int"))
-        clients = [b for b in c.backends if b.backend_type in (None, "client backend") and not b.is_self]
+        clients = [b for b in c.backends if b.is_client and not b.is_self]
         clients.sort(key=lambda b: -(b.xact_age_s or b.query_age_s or 0))
-        rows = [(b.pid, b.usename, b.datname, b.application_name, b.state,
+        rows = [(str(b.pid), b.usename, b.datname, b.application_name, b.state,
                  f"{b.wait_event_type}:{b.wait_event}" if b.wait_event_type else None,
                  b.xact_age_s, b.query_age_s, b.query) for b in clients]
         tables.append(table("sessions", "Client sessions, oldest transaction first",
-                            [col("pid", kind="int"), col("user"), col("database"), col("application"),
+                            [col("pid"), col("user"), col("database"), col("application"),
                              col("state"), col("wait"), col("xact_age_s", "transaction age", "s"),
                              col("query_age_s", "statement age", "s"), col("query", kind="code")], rows, TOP))
         if c.limited:
@@ -89,9 +117,39 @@ def connections(d: ReportData) -> Section:
                    ("connection_saturation", "idle_in_transaction", "long_running_query"))
 
 
+def pools(d: ReportData) -> Section:
+    c, early = d.frame.connections, d.first.connections
+    facts, tables, notes = [], [], []
+    if isinstance(c, Connections):
+        th = d.findings.thresholds
+        found = group_pools(c, [early] if isinstance(early, Connections) else [], idle_s=th.pool_idle_s)
+        facts += [Fact("pools", "clients (application, user, address)", len(found), "int"),
+                  Fact("sessions", "their sessions", sum(p.sessions for p in found), "int"),
+                  Fact("idle", "idle", sum(p.idle for p in found), "int")]
+        tables.append(table(
+            "pools", "Client sessions by application, user and address (most sessions first)",
+            [col("application"), col("user"), col("client"), col("sessions", kind="int"),
+             col("active", kind="int"), col("idle", kind="int"),
+             col("idle_in_transaction", "idle in transaction", "int"),
+             col("peak_busy", "most busy at once", "int"), col("longest_idle_s", "longest idle", "s"),
+             col("longest_idle_in_transaction_s", "longest idle in transaction", "s")],
+            [(p.application or None, p.user, p.client, p.sessions, p.active, p.idle, p.idle_in_transaction,
+              p.peak_busy, p.longest_idle_s, p.longest_idle_in_transaction_s) for p in found], TOP,
+            note=(f"'most busy at once': active or in a transaction, the busiest of {found[0].samples if found else 1}"
+                  f" samples {d.interval_s:g} s apart; a pooler such as PgBouncer is seen here as one client")))
+        if not c.all_sessions:
+            notes.append("idle sessions were not read: the pools are incomplete")
+        if c.limited:
+            notes.append("other roles' sessions are not grouped: " + c.limited)
+    return Section("pools", "Connection pools", d.frame.sampled_at,
+                   "client sessions of pg_stat_activity (every database) grouped by application_name, user and "
+                   f"client address, in two samples {d.interval_s:g} s apart",
+                   tuple(facts), tuple(tables), tuple(notes), _unavailable(c), ("oversized_pool",))
+
+
 def locks(d: ReportData) -> Section:
     lk = d.frame.locks
-    facts, tables = [], []
+    facts, tables, notes = [], [], []
     if isinstance(lk, Locks):
         facts += [Fact("waiting", "sessions waiting on a lock", lk.waiting_count, "int"),
                   Fact("root_blockers", "sessions at the root of a wait", len(lk.roots), "int")]
@@ -102,10 +160,13 @@ def locks(d: ReportData) -> Section:
                             [col("pid"), col("depth", kind="int"), col("mode"), col("relation"),
                              col("wait_s", "waiting", "s"), col("blocks", kind="int"), col("state"),
                              col("query", kind="code")], rows, 50))
+        if lk.limited:
+            notes.append("this role cannot see every session: \"no waiting session\" covers only those it sees; "
+                         + lk.limited)
     return Section("locks", "Locks", d.frame.sampled_at,
                    f"pg_blocking_pids() for sessions waiting on a lock (pg_stat_activity), sampled at "
                    f"{when(d.frame.sampled_at)}; a wait shorter than the sample is not seen",
-                   tuple(facts), tuple(tables), (), _unavailable(lk), ("blocking_lock",))
+                   tuple(facts), tuple(tables), tuple(notes), _unavailable(lk), ("blocking_lock",))
 
 
 def cache(d: ReportData) -> Section:
@@ -143,13 +204,19 @@ def statements(d: ReportData) -> Section:
     facts, tables, notes = [], [], []
     db = d.caps.current_database
     if isinstance(st, Statements):
-        mine = [s for s in st.statements if s.row.datname == db and s.row.toplevel]
-        total = sum(s.row.total_exec_ms for s in mine)
+        here = [s for s in st.statements if s.row.datname == db and s.row.toplevel]
+        own = [s for s in here if s.own]
+        hidden = [s for s in here if s.hidden]
+        mine = [s for s in here if not s.hidden and (d.own_statements or not s.own)]
+        total = sum(s.row.total_exec_ms for s in here)
         facts += [Fact("extension", "pg_stat_statements", f"{st.ext_version} in schema {st.ext_schema}"),
                   Fact("statements", "statements recorded for this database", len(mine), "int"),
-                  Fact("total_exec_ms", "their total execution time", total, "ms"),
-                  Fact("reset_at", "counting since (last reset)", d.pgss_reset, "ts")]
-        cols = [col("queryid", kind="text"), col("calls", kind="int"), col("total_ms", "total", "ms"),
+                  Fact("total_exec_ms", "total execution time (every statement of this database)", total, "ms"),
+                  Fact("reset_at", "counting since (last reset)", d.pgss_reset, "ts"),
+                  Fact("own_statements", "pgconsole's own statements" + (" (shown)" if d.own_statements else
+                                                                         " (left out; --show-own shows them)"),
+                       len(own), "int")]
+        cols = [col("queryid"), col("calls", kind="int"), col("total_ms", "total", "ms"),
                 col("mean_ms", "mean", "ms"), col("rows_per_call", "rows/call", "num"),
                 col("share", "share of time", "ratio"), col("interval_calls", "calls in interval", "int"),
                 col("query", kind="code")]
@@ -164,11 +231,21 @@ def statements(d: ReportData) -> Section:
         tables.append(table("by_mean", "By mean time (data statements called 2+ times)", cols,
                             [row(s) for s in sorted((s for s in dml if s.row.calls >= 2),
                                                     key=lambda s: -s.row.mean_exec_ms)], 10))
-        lookups = [s for s in dml if first_word(s.query) in ("select", "with") and "$1" in (s.query or "")
-                   and s.row.calls and s.row.rows / s.row.calls <= d.findings.thresholds.n_plus_one_max_rows]
-        tables.append(table("n_plus_one_candidates", "One-row lookups by calls (N+1 candidates)", cols,
+        th = d.findings.thresholds
+        lookups = [s for s in dml if keyed_select(s) and s.row.calls
+                   and s.row.rows / s.row.calls <= th.n_plus_one_max_rows]
+        tables.append(table("n_plus_one_candidates", "Lookups by key by calls (N+1 candidates)", cols,
                             [row(s) for s in sorted(lookups, key=lambda s: -s.row.calls)], 10,
-                            note="a finding is raised only for those far busier than any other statement"))
+                            note=f"a finding is raised only for those called {th.n_plus_one_ratio:g}x as often as the "
+                                 "busiest other statement of their role, cheap and a few rows a call"))
+        if hidden:
+            r = [(h.row.usename, h.hidden_entries, h.row.calls, h.row.total_exec_ms,
+                  h.row.total_exec_ms / total if total else None) for h in hidden]
+            tables.append(table("other_roles", "Other roles' statements (hidden from this role)",
+                                [col("user"), col("entries", kind="int"), col("calls", kind="int"),
+                                 col("total_ms", "total", "ms"), col("share", "share of time", "ratio")], r,
+                                note="no queryid and no text: they cannot be told apart or matched between samples, "
+                                     "so they have no interval figures and no finding judges them"))
         if st.limited:
             notes.append(st.limited)
     return Section("statements", "Slow queries and N+1 patterns", d.frame.sampled_at,
@@ -176,4 +253,3 @@ def statements(d: ReportData) -> Section:
                    f"'calls in interval' over the {d.interval_s:g} s between two samples",
                    tuple(facts), tuple(tables), tuple(notes), _unavailable(st),
                    ("slow_query", "n_plus_one", "pg_stat_statements_missing"))
-

@@ -184,11 +184,15 @@ def findings(d: ReportData) -> Section:
     facts = [Fact(f"{s}_count", f"{s} findings", len(r.by_severity(s)), "int") for s in reversed(SEVERITIES)]
     facts.append(Fact("checks_run", "checks run", sum(1 for s in r.checks if s.ran), "int"))
     facts.append(Fact("checks_unavailable", "checks unavailable", sum(1 for s in r.checks if not s.ran), "int"))
+    facts.append(Fact("checks_blind", "checks refused some or all of what they check (no finding there proves "
+                                      "nothing)", len(r.blind()), "int"))
     tables = (
         table("checks", "Checks",
-              [col("check"), col("reads"), col("ran", kind="bool"), col("findings", kind="int"), col("note")],
-              [(s.check, s.source, s.ran, s.count if s.ran else None,
-                (s.reason or "") + (f" — {s.hint}" if s.hint else "") or None) for s in r.checks]),
+              [col("check"), col("reads"), col("status"), col("ran", kind="bool"), col("findings", kind="int"),
+               col("note")],
+              [(s.check, s.source, s.state, s.ran, s.count if s.ran else None,
+                (s.reason or "") + (f" — {s.hint}" if s.hint else "") or None) for s in r.checks],
+              note="partial: it ran on what this role can see and says what it could not; not run: why, and the fix"),
         table("thresholds", "Thresholds used",
               [col("name"), col("value", kind="num"), col("unit"), col("meaning")],
               [(name, value, unit, doc) for name, value, unit, doc in r.thresholds.describe()],

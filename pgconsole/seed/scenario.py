@@ -7,11 +7,13 @@ The format is documented in the README (section "seed").
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import did_you_mean
 from .fields import COMMON_KEYS, FieldSpec, ScenarioError, Where, check_keys, check_num, parse_field
 from .pgtypes import INTEGER, TIMES, PgType, parse_type
 
@@ -77,8 +79,15 @@ class ScenarioInfo:
 # -- finding scenarios ---------------------------------------------------------
 
 def seeds_dir() -> Path:
+    """PGCONSOLE_SEEDS; else the scenarios an installed pgconsole ships as package data
+    (setup.py copies seeds/ there); else seeds/ of the checkout (an editable install)."""
     env = os.environ.get(SEEDS_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "seeds"
+    if env:
+        return Path(env)
+    shipped = importlib.resources.files("pgconsole") / "scenarios"
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "seeds"
 
 
 def list_scenarios() -> list[ScenarioInfo]:
@@ -101,8 +110,9 @@ def find_scenario(name_or_path: str) -> Path:
     cand = seeds_dir() / f"{name_or_path}.toml"
     if cand.is_file():
         return cand
-    names = ", ".join(s.name for s in list_scenarios()) or "none"
-    raise ScenarioError(f"no scenario named {name_or_path!r} in {seeds_dir()} (available: {names})")
+    names = [s.name for s in list_scenarios()]
+    raise ScenarioError(f"no scenario named {name_or_path!r} in {seeds_dir()}"
+                        + (did_you_mean(name_or_path, names, "pgconsole seed --list") if names else " (none there)"))
 
 
 def load_scenario(name_or_path: str) -> Scenario:

@@ -8,6 +8,7 @@ event loop's way: the poll loop and every action run as Textual workers.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -16,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
@@ -24,6 +25,7 @@ from ..snapshots import Frame
 from ..untrusted import visible
 from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
 from .messages import DetailLoaded, FrameReady, Link, LinkChanged
+from .ascii import AsciiGlyphs
 from .palette import palette_commands
 from .poller import FrameSource, Poller, step
 from .server_actions import ServerActions
@@ -32,8 +34,9 @@ from .screens.help import HelpScreen, help_renderable
 from .screens.load import LoadPanel
 from .screens.text import TextScreen
 from .driver import quiet_driver_class
-from .widgets.detail import DetailPanel
-from .widgets.header import ConsoleHeader, utc_now
+from .widgets.detail import DetailPanel, unfold
+from .widgets.footer import ConsoleFooter
+from .widgets.header import ConsoleHeader, seconds, utc_now
 from .widgets.pane import PANES, Pane
 from .widgets.safe import NoControlCharacters, SafeStatic as Static
 from .widgets.panebar import PaneBar
@@ -81,6 +84,7 @@ class ConsoleApp(ServerActions, App):
         self._extra_seq: dict[tuple[str, str, str], int] = {}
         self._extra_timer = None
         self._link_state = "connecting"
+        self._stalled_since: float | None = None
         self._panes: list[Pane] = []
         # the widgets every frame touches, kept at hand (query_one walks the DOM each time)
         self._header = ConsoleHeader(self.target, self.clock, ascii=self.ascii, id="header")
@@ -89,6 +93,8 @@ class ConsoleApp(ServerActions, App):
         self._detail = DetailPanel(id="detail")
         self._pane_by_id: dict[str, Pane] = {}
         self._filters.append(NoControlCharacters())   # the backstop (see widgets/safe.py)
+        if ascii:
+            self._filters.append(AsciiGlyphs())   # every line, whoever drew it (see ascii.py)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
@@ -116,7 +122,7 @@ class ConsoleApp(ServerActions, App):
                 yield pane
         yield self._detail
         yield LoadPanel(ascii=self.ascii, id="load")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self._panebar.set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
@@ -237,6 +243,12 @@ class ConsoleApp(ServerActions, App):
             banner.display = False
             if link.state == "live" and was == "reconnecting":
                 self.notify("reconnected", severity="information", timeout=3)
+            elif was == "stalled" and link.state == "live":
+                waited = time.monotonic() - (self._stalled_since or time.monotonic())
+                self.notify(f"the server answers again (no answer for {seconds(waited)})",
+                            severity="information", timeout=8)
+        if link.state == "stalled":
+            self._stalled_since = link.since
 
     # -- panes and detail --------------------------------------------------------------
     def action_show_pane(self, pane_id: str) -> None:
@@ -380,7 +392,7 @@ class ConsoleApp(ServerActions, App):
 
     def action_zoom(self) -> None:
         pane = self.current_pane
-        body = pane.detail(pane.selected_key)
+        body = unfold(pane.detail(pane.selected_key))
         if body is not None:
             self.push_screen(TextScreen(f"{pane.title}: {visible(pane.selected_key)}", body))
 

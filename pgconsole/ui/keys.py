@@ -73,6 +73,8 @@ KEYS: tuple[Key, ...] = (
     # statements
     Key("statements.interval", "i", "toggle_interval", "Interval",
         "switch between cumulative figures and the last interval", "statements"),
+    Key("statements.own", "o", "toggle_own", "Own", "show or hide pgconsole's own statements (marked "
+        "/* pgconsole */; hidden by default, here and in the findings)", "statements", show=False),
     Key("statements.explain", "e", "explain", "Explain", "EXPLAIN (GENERIC_PLAN) the selected statement (16+)",
         "statements"),
     Key("statements.reset", "R", "reset", "Reset", "reset pg_stat_statements (confirmed)", "statements",

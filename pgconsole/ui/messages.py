@@ -24,10 +24,11 @@ class FrameReady(Message):
 class Link:
     """The monitoring connection's state, for the header and the banner."""
 
-    state: str                  # "connecting" | "live" | "reconnecting"
+    state: str                  # "connecting" | "live" | "stalled" | "reconnecting"
     reason: str = ""
     attempt: int = 0
     retry_in: float | None = None
+    since: float | None = None  # stalled: time.monotonic() when the unanswered poll started
 
 
 class LinkChanged(Message):

@@ -8,6 +8,7 @@ Link state for the banner instead of an exception.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Callable, Protocol
 
@@ -18,6 +19,8 @@ from .messages import Link
 REFRESH_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0)
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 15.0
+STALL_REFRESHES = 3    # a poll unanswered for this many refreshes: the link is "stalled"
+STALL_MIN_S = 3.0      # ... and at least this long (a busy catalog read is not a stall)
 
 
 class FrameSource(Protocol):
@@ -48,6 +51,7 @@ class Poller:
         self.on_frame = on_frame
         self.on_link = on_link
         self.timeout_s = timeout_s
+        self.stall_min_s = STALL_MIN_S
         self.paused = False
         self.link = Link("connecting")
         self.polls = 0
@@ -81,7 +85,7 @@ class Poller:
             force, self._force = frozenset(self._force), set()
             started = time.monotonic()
             try:
-                frame = await asyncio.wait_for(self.source.poll(force=force), self.timeout_s)
+                frame = await self._answer(force, started)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure here means: show it, retry later
@@ -105,6 +109,28 @@ class Poller:
                 if remaining <= 0 and not self.paused:
                     break
                 await self._wait(None if self.paused else remaining)
+
+    def stall_after_s(self) -> float:
+        return max(STALL_REFRESHES * self.refresh_s, self.stall_min_s)
+
+    async def _answer(self, force: frozenset[str], started: float) -> Frame:
+        """One poll, at most timeout_s; overdue by a few refreshes, the link says "stalled"
+        (a frozen server answers nothing and closes nothing: without this it looked live)."""
+        task = asyncio.ensure_future(self.source.poll(force=force))
+        try:
+            stall = min(self.stall_after_s(), self.timeout_s)
+            done, _ = await asyncio.wait({task}, timeout=stall)
+            if not done and stall < self.timeout_s:
+                self._set_link(Link("stalled", "the server has not answered", since=started))
+                done, _ = await asyncio.wait({task}, timeout=self.timeout_s - stall)
+            if not done:
+                raise asyncio.TimeoutError
+            return task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def _wait(self, timeout: float | None) -> None:
         self._wake.clear()

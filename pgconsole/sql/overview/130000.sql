@@ -1,8 +1,12 @@
 -- Server-wide counters for the header; rates come from two samples (pgconsole.derive).
+-- A session of another role shows no type or state to a role without pg_read_all_stats:
+-- one with a database and a user is counted as a client ('hidden'); background
+-- processes have neither (parallel workers of other roles are counted as clients too).
 WITH client_states AS (
-    SELECT coalesce(a.state, a.backend_type, 'unknown') AS state, count(*)::int AS sessions
+    SELECT coalesce(a.state, 'hidden') AS state, count(*)::int AS sessions
     FROM pg_stat_activity a
-    WHERE a.backend_type IS NULL OR a.backend_type = 'client backend'
+    WHERE a.backend_type = 'client backend'
+       OR (a.backend_type IS NULL AND a.datid IS NOT NULL AND a.usesysid IS NOT NULL)
     GROUP BY 1
 )
 SELECT
@@ -14,7 +18,7 @@ SELECT
     current_database() AS current_database,
     current_setting('max_connections')::int AS max_connections,
     current_setting('superuser_reserved_connections')::int AS reserved_connections,
-    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS connections_used,
+    coalesce((SELECT sum(s.sessions) FROM client_states s), 0)::int AS connections_used,
     sum(d.xact_commit)::bigint AS xact_commit,
     sum(d.xact_rollback)::bigint AS xact_rollback,
     sum(d.tup_returned)::bigint AS tup_returned,

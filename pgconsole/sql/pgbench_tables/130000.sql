@@ -2,6 +2,7 @@
 -- visible through search_path count (the same rule as its DROP TABLE IF EXISTS).
 SELECT c.relname::text AS name,
        n.nspname::text AS schema,
+       c.oid::bigint AS relid,
        coalesce(s.n_live_tup, 0)::bigint AS live_rows
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -18,7 +18,7 @@ class FilterScreen(ModalScreen[str | None]):
     FilterScreen > Vertical { height: auto; width: 100%; background: $surface; padding: 0 1;
                               border-top: solid $accent; }
     FilterScreen .filter-hint { color: $text-muted; height: auto; }
-    FilterScreen Input { border: none; height: 1; padding: 0; }
+    FilterScreen Input { padding: 0; }
     """
 
     def __init__(self, pane_title: str, current: str, fields: tuple[str, ...]) -> None:
@@ -32,7 +32,10 @@ class FilterScreen(ModalScreen[str | None]):
             names = " ".join(f"{f}:" for f in self.fields)
             yield Static(f"filter {self.pane_title}: words match anywhere; {names} one field; -word excludes."
                          " Enter applies, empty clears, Esc cancels.", classes="filter-hint")
-            yield Input(value=self.current, placeholder="e.g. db:shop state:idle lock", id="filter-input")
+            # compact: the bordered Input's own focus style wins over a plain `border: none`, and
+            # at height 1 its two border rows left no row for the text
+            yield Input(value=self.current, placeholder="e.g. db:shop state:idle lock", id="filter-input",
+                        compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

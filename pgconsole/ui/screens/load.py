@@ -21,6 +21,7 @@ from ...bench.chart import bars
 from ...conninfo import ConnParams
 from ...db import SessionLimits
 from ...errors import PgConsoleError, describe
+from ..widgets.marked import MarkedCheckbox
 from ..widgets.safe import SafeLabel as Label, SafeStatic as Static
 
 CHART_ROWS = 3
@@ -104,7 +105,7 @@ class LoadPanel(Vertical):
             yield Select([(b, b) for b in BUILTINS], value=BUILTINS[0], allow_blank=False, id="load-builtin",
                          compact=True)
         with Horizontal():
-            yield Checkbox("init tables if missing, scale", True, id="load-init", compact=True)
+            yield MarkedCheckbox("init tables if missing, scale", True, id="load-init", compact=True)
             yield Input("1", id="load-scale", compact=True, restrict=r"\d*")
             yield Button("Start", id="load-start", compact=True, variant="success")
             yield Button("Stop (X)", id="load-stop", compact=True, variant="error")

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, ProgressBar, RadioButton, RadioSet
+from textual.widgets import Button, Input, OptionList, ProgressBar, RadioSet
 from textual.widgets.option_list import Option
 
 from ... import fmt
@@ -27,6 +27,7 @@ from ...seed import (SeedCancelled, SeedOptions, SeedPlan, SeedSummary, TablePro
                      load_scenario, make_plan)
 from ...seed.plan import MODES
 from ...untrusted import one_line
+from ..widgets.marked import MarkedOptionList, MarkedRadioButton
 from ..widgets.safe import SafeLabel as Label, SafeStatic as Static
 
 DEFAULT_SCALE = 0.1   # quick: a few seconds for the shipped scenarios
@@ -61,8 +62,8 @@ class SeedSetupScreen(ModalScreen[SeedPlan | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Seed a scenario (one transaction: all or nothing)", classes="seed-title")
-            yield OptionList(*[Option(Text.assemble((s.name, "bold"), "  ", (s.description, "dim")), id=s.name)
-                               for s in self.scenarios], id="seed-scenario")
+            yield MarkedOptionList(*[Option(Text.assemble((s.name, "bold"), "  ", (s.description, "dim")),
+                                            id=s.name) for s in self.scenarios], id="seed-scenario")
             with Horizontal(classes="seed-row"):
                 yield Label("scale")
                 yield Input(str(DEFAULT_SCALE), id="seed-scale")
@@ -72,7 +73,7 @@ class SeedSetupScreen(ModalScreen[SeedPlan | None]):
                 yield Label("mode")
                 with RadioSet(id="seed-mode"):
                     for m in MODES:
-                        yield RadioButton(m, value=m == "new", id=f"seed-mode-{m}")
+                        yield MarkedRadioButton(m, value=m == "new", id=f"seed-mode-{m}")
             yield Static("new refuses tables that have rows · truncate empties them first · append adds rows",
                          classes="seed-hint")
             yield Static("", id="seed-error")

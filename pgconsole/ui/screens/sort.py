@@ -11,6 +11,8 @@ from textual.widgets import OptionList
 from ..widgets.safe import SafeStatic as Static
 from textual.widgets.option_list import Option
 
+from ..widgets.marked import MarkedOptionList
+
 
 class SortScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="sort.cancel")]
@@ -18,7 +20,7 @@ class SortScreen(ModalScreen[str | None]):
     SortScreen { align: center middle; }
     SortScreen > Vertical { width: 50; max-width: 95%; height: auto; max-height: 90%;
                             border: thick $accent; background: $surface; padding: 0 1; }
-    SortScreen OptionList { height: auto; max-height: 18; border: none; }
+    SortScreen OptionList { height: auto; max-height: 18; }
     """
 
     def __init__(self, pane_title: str, options: dict[str, str], current: str | None) -> None:
@@ -30,13 +32,13 @@ class SortScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Sort {self.pane_title} by (S reverses)")
-            yield OptionList(*[Option(label, id=key) for key, label in self.options.items()])
+            yield MarkedOptionList(*[Option(f"{label}{'  (now)' if key == self.current else ''}", id=key)
+                                     for key, label in self.options.items()], compact=True)
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
         keys = list(self.options)
-        if self.current in keys:
-            ol.highlighted = keys.index(self.current)
+        ol.highlighted = keys.index(self.current) if self.current in keys else 0
         ol.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

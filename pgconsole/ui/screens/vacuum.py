@@ -32,7 +32,7 @@ def result_line(r: VacuumTableResult) -> Text:
     t = Text()
     ok = r.status == "done"
     t.append("done  " if ok else f"{r.status:<6}", style="green" if ok else "bold red")
-    t.append(f"{one_line(r.table)} ", style="bold")
+    t.append(f"{one_line(r.table.display)} ", style="bold")
     if r.before is not None and r.after is not None:
         t.append(f"dead {fmt.num(r.before.dead_tuples)} → {fmt.num(r.after.dead_tuples)}  "
                  f"size {fmt.bytes_(r.before.table_bytes)} → {fmt.bytes_(r.after.table_bytes)}  ")

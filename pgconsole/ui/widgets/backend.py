@@ -13,6 +13,7 @@ from ... import fmt
 from ...collectors.activity import locks_held
 from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
 from ...untrusted import one_line
+from .detail import query_parts
 
 if TYPE_CHECKING:
     from ..app import ConsoleApp
@@ -161,9 +162,7 @@ def _query_lines(b: Backend) -> list[RenderableType]:
     parts: list[RenderableType] = []
     if b.leader_pid and b.leader_pid != b.pid:
         parts.append(Text(f"parallel worker of {b.leader_pid}", style="dim"))
-    parts.append(Text("query", style="dim underline"))
-    parts.append(Text(b.query or "(no query text: none yet, or hidden from this role)",
-                      style="" if b.query else "dim"))
+    parts.extend(query_parts("query", b.query, "(no query text: none yet, or hidden from this role)"))
     return parts
 
 

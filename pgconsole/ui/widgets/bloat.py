@@ -144,10 +144,12 @@ class BloatPane(Pane):
         total = sum(r.est_bloat_bytes or 0 for r in rows)
         t = Text()
         t.append(f"{len(rows)} {self.mode}, ~{fmt.bytes_(total)} est. waste", style="bold")
-        t.append(" (catalog estimate, as of the last ANALYZE; e: exact)", style="dim")
-        notes = ["t: " + ("tables" if self.mode == "indexes" else "indexes")] + self.extra_status()
-        t.append(" · " + " · ".join(notes), style="dim")
-        return t
+        t.append(" (catalog estimate, as of the last ANALYZE)", style="dim")
+        notes = self.extra_status()
+        if notes:
+            t.append(" · " + " · ".join(notes), style="dim")
+        # one line at 80 columns: the keys are in the footer too
+        return self.fit_status(t, ["e: exact", "t: " + ("tables" if self.mode == "indexes" else "indexes")])
 
     def detail(self, key: str | None):
         r = self._objects.get(key) if key else None

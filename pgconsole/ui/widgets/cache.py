@@ -107,21 +107,22 @@ class CachePane(Pane):
 
     def status_line(self, view: Cache, frame: Frame) -> Text:
         t = Text()
-        ov = frame.overview
-        if isinstance(ov, Overview):
-            t.append("server ", style="dim")
-            t.append(fmt.pct(ov.hit_ratio_interval if ov.hit_ratio_interval is not None else ov.hit_ratio),
-                     style=_ratio_style(ov.hit_ratio_interval or ov.hit_ratio) or "bold")
-            t.append(" · ")
         t.append("db heap ", style="dim")
         t.append(fmt.pct(view.heap_ratio), style=_ratio_style(view.heap_ratio) or "bold")
         t.append(f" (last {fmt.pct(view.heap_ratio_interval)})", style="dim")
         t.append(" idx ", style="dim")
         t.append(fmt.pct(view.idx_ratio), style=_ratio_style(view.idx_ratio) or "bold")
         t.append(f" · {fmt.num(view.blks_read_per_s)} read, {fmt.num(view.blks_hit_per_s)} hit blk/s")
-        notes = ["t: " + ("tables" if self.mode == "indexes" else "indexes")] + self.extra_status()
-        t.append(" · " + " · ".join(notes), style="dim")
-        return t
+        notes = self.extra_status()
+        if notes:
+            t.append(" · " + " · ".join(notes), style="dim")
+        # one line at 80 columns: the server-wide ratio is the header's `hit` too, and t is in the footer
+        optional = ["t: " + ("tables" if self.mode == "indexes" else "indexes")]
+        ov = frame.overview
+        if isinstance(ov, Overview):
+            optional.insert(0, "server " + fmt.pct(ov.hit_ratio_interval if ov.hit_ratio_interval is not None
+                                                   else ov.hit_ratio))
+        return self.fit_status(t, optional)
 
     def detail(self, key: str | None):
         c = self._objects.get(key) if key else None

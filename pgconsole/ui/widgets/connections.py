@@ -19,6 +19,11 @@ from .table import Col
 ALWAYS_SHOWN_TYPES = ("autovacuum worker", "parallel worker", "walsender")
 
 
+def shown_age(b: Backend) -> float | None:
+    """The age column: how long the statement has run if active, else how long in this state."""
+    return b.query_age_s if b.state == "active" else b.state_age_s
+
+
 @register_pane
 class ConnectionsPane(Pane):
     pane_id = "connections"
@@ -29,7 +34,8 @@ class ConnectionsPane(Pane):
     BINDINGS = keys.bindings("pane") + keys.bindings("connections")
     COLUMNS = [
         Col("pid", "pid", 8),
-        Col("db", "db", 9),
+        Col("db", "db", 9, max_table=99),
+        Col("db", "db", 16, min_table=100),   # a demo's or an app's database name, whole
         Col("user", "user", 10, min_table=100),
         Col("app", "app", 12, min_table=140),
         Col("client", "client", 15, min_table=150),
@@ -50,8 +56,7 @@ class ConnectionsPane(Pane):
         "wait": Sort("wait event", lambda b: wait_label(b) or None, descending=False),
         "sw": Sort("wait event, then state", lambda b: wait_label(b) or b.state, descending=False),
         "xact": Sort("transaction age", lambda b: b.xact_age_s),
-        "age": Sort("query age (active) / state age", lambda b: b.query_age_s if b.state == "active"
-                    else None),
+        "age": Sort("query age (active) / state age", lambda b: shown_age(b)),
         "query": Sort("query text", lambda b: b.query, descending=False),
     }
     DEFAULT_SORT = "xact"
@@ -83,7 +88,7 @@ class ConnectionsPane(Pane):
         # (text, style) pairs: every row changes every second (its ages), no Text needed
         style = row_style(b)
         own = b.is_self or b.pid in self._own
-        age = b.query_age_s if b.state == "active" else b.state_age_s
+        age = shown_age(b)
         wait = wait_label(b)
         state = state_label(b)
         wait_style = "bold red" if b.waiting_on_lock else style

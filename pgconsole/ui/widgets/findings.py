@@ -40,6 +40,7 @@ TARGETS: dict[str, tuple[str, str | None]] = {
     "idle_in_transaction": ("connections", "pid"),
     "long_running_query": ("connections", "pid"),
     "connection_saturation": ("connections", None),
+    "oversized_pool": ("connections", None),
     "low_cache_hit_ratio": ("cache", None),
     "seq_scan_heavy": ("cache", "relid"),
     "table_bloat": ("bloat", "relid"),
@@ -109,8 +110,15 @@ class FindingsPane(Pane):
             self._evaluate(frame)            # hidden: often enough for the pane bar's badge
         self._maybe_load_catalog()
 
+    def _own_statements(self) -> bool:
+        """The Slow queries pane's `o`: pgconsole's own statements judged too, or not (the default)."""
+        pane = next((p for p in self.console.panes if p.pane_id == "statements"), None)
+        return bool(getattr(pane, "show_own", False))
+
     def _evaluate(self, frame: Frame) -> None:
-        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds)
+        earlier = self._evaluated if self._evaluated is not None and self._evaluated.seq != frame.seq else None
+        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds,
+                               own_statements=self._own_statements(), earlier=earlier)
         self._evaluated = frame
 
     def redraw(self) -> None:
@@ -181,6 +189,9 @@ class FindingsPane(Pane):
             t.append(f"{len(r.by_severity(sev))} {sev}  ", style=STYLE[sev])
         ran = sum(1 for s in r.checks if s.ran)
         t.append(f"· {ran}/{len(r.checks)} checks ran", style="dim")
+        blind = r.blind()
+        if blind:   # silence from these proves nothing: say so where the counts are
+            t.append(f" · {len(blind)} blind (see the group rows' detail)", style="yellow")
         if self._loading and self.catalog is None:
             t.append(" · reading the catalog…", style="dim")
         elif self.catalog_error:
@@ -230,11 +241,7 @@ class FindingsPane(Pane):
         t = Text()
         t.append("checks\n", style="dim underline")
         for s in self.result.checks if self.result else ():
-            if s.ran:
-                t.append(f"  {s.check}: {s.count} finding(s)" + (f" ({s.reason})" if s.reason else "") + "\n")
-            else:
-                t.append(f"  {s.check}: not run: {s.reason}" + (f" — {s.hint}" if s.hint else "") + "\n",
-                         style="yellow")
+            t.append(f"  {s.check}: {s.line()}\n", style="" if s.state == "ran" else "yellow")
         return t
 
     # -- keys ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from datetime import datetime, timezone
@@ -27,6 +28,40 @@ def _uptime(s: float) -> str:
     if s < 3600:
         return f"{int(s // 60)}m"
     return fmt.duration(s)
+
+
+def seconds(s: float) -> str:
+    """A wait in whole seconds (a stall counts up once a second: tenths would flicker)."""
+    return f"{int(s)}s" if s < 60 else fmt.duration(s)
+
+
+TARGET = re.compile(r"^(?P<user>.*?)@(?P<host>.*):(?P<port>\d+)/(?P<db>.*)$", re.S)
+
+
+def _cut(s: str, width: int, keep_end: bool = False) -> str:
+    """s in `width` characters, `…` where it was cut (at the start when keep_end)."""
+    if len(s) <= width:
+        return s
+    if width <= 1:
+        return "…"[:width]
+    return "…" + s[1 - width:] if keep_end else s[:width - 1] + "…"
+
+
+def fit_target(target: str, width: int) -> str:
+    """user@host:port/db in `width` cells: the database name is kept longest; the host (a
+    socket directory keeps its end) goes first, then the user, then the port."""
+    target = fmt.one_line(target)
+    m = TARGET.match(target)
+    if len(target) <= width or m is None:
+        return _cut(target, width)
+    user, host, port, db = m["user"], m["host"], m["port"], m["db"]
+    over = len(target) - width
+    short_host = _cut(host, max(len(host) - over, 1), keep_end=host.startswith("/"))
+    over -= len(host) - len(short_host)
+    short_user = _cut(user, max(len(user) - over, 1)) if over > 0 else user
+    over -= len(user) - len(short_user)
+    tail = f"/{db}" if over > 0 else f":{port}/{db}"
+    return _cut(f"{short_user}@{short_host}{tail}", width)
 
 
 def _short_version(version: str) -> str:
@@ -88,7 +123,7 @@ class ConsoleHeader(TextLines):
     # -- drawing ------------------------------------------------------------
     def tick(self) -> None:
         """The 1 s timer: keep the data age moving between frames, not on top of them."""
-        if time.monotonic() - self._drawn_at >= 1.5:
+        if time.monotonic() - self._drawn_at >= 1.5 or self.link.state == "stalled":
             self.redraw()
 
     def redraw(self) -> None:
@@ -100,6 +135,13 @@ class ConsoleHeader(TextLines):
 
     def _status(self) -> Text:
         t = Text()
+        if self.link.state == "stalled":
+            # no frame arrives to age: what the user must know, in words, instead of LIVE and an age
+            waited = time.monotonic() - (self.link.since or time.monotonic())
+            t.append(f" STALLED {seconds(waited)}: {self.link.reason} ", style="bold white on red")
+            if self.read_only:
+                t.append(" RO", style="bold cyan")
+            return t
         if self.link.state == "reconnecting":
             t.append(" RECONNECTING… ", style="bold black on yellow")
         elif self.link.state == "connecting":
@@ -126,11 +168,12 @@ class ConsoleHeader(TextLines):
             left.append(f"PG {_short_version(r.version)}", style="bold")
             if r.is_standby:
                 left.append(" standby", style="bold magenta")
-            room = width - status.cell_len - len(left.plain) - 16
-            left.append(" " + fmt.one_line(self.target, max(room, 12)))
-            left.append(f" up {_uptime(ov.uptime_s)}")
+            up = f" up {_uptime(ov.uptime_s)}"
+            room = width - status.cell_len - len(left.plain) - len(up) - 2
+            left.append(" " + fit_target(self.target, max(room, 12)))
+            left.append(up)
         else:
-            left.append(fmt.one_line(self.target, max(width - status.cell_len - 2, 12)), style="bold")
+            left.append(fit_target(self.target, max(width - status.cell_len - 2, 12)), style="bold")
         pad = width - left.cell_len - status.cell_len
         return Text.assemble(left, " " * max(pad, 1), status)
 
@@ -142,12 +185,13 @@ class ConsoleHeader(TextLines):
         r = ov.row
         use = ov.connection_use
         conn_style = "bold red" if use >= 0.95 else "bold yellow" if use >= 0.8 else "bold"
-        usable = max(r.max_connections - r.reserved_connections, 1)
+        usable = ov.usable_connections
         hit = ov.hit_ratio_interval if ov.hit_ratio_interval is not None else ov.hit_ratio
         hit_style = "bold red" if hit is not None and hit < 0.9 else "bold yellow" if (
             hit is not None and hit < 0.99) else "bold"
         conns = self.frame.connections
         act = conns.counts_by_state.get("active", 0) if isinstance(conns, Connections) else None
+        hidden = conns.counts_by_state.get("hidden", 0) if isinstance(conns, Connections) else 0
         cache = self.frame.cache
         idx = getattr(cache, "idx_ratio_interval", None)
         if idx is None:
@@ -155,7 +199,8 @@ class ConsoleHeader(TextLines):
         recent_dl = (self.deadlock_seen_at is not None and self.frame is not None
                      and (self.frame.sampled_at - self.deadlock_seen_at).total_seconds() < 300)
         parts: list[tuple[str, str, str | None]] = [  # (label, value, spark key)
-            ("conns ", f"{r.connections_used}/{usable}", None),
+            # other roles' sessions are counted but their state is hidden from this role: say so
+            ("conns ", f"{r.connections_used}/{usable}" + (f" ({hidden} hidden)" if hidden else ""), None),
             ("tps ", fmt.num(ov.tps), "tps"),
             ("act ", fmt.num(act), "act"),
             ("hit ", fmt.pct(hit, 1), "hit"),

@@ -74,7 +74,10 @@ class LocksPane(Pane):
     def status_line(self, view: Locks, frame: Frame) -> Text:
         t = Text()
         if not view.nodes:
-            t.append("no session is waiting on a lock", style="green")
+            if view.limited:   # blind to other roles' waits: not a clean bill of health
+                t.append("no waiting session among those this role can see", style="yellow")
+            else:
+                t.append("no session is waiting on a lock", style="green")
         else:
             longest = max((n.wait_s or 0.0 for n in view.nodes), default=0.0)
             t.append(f"{view.waiting_count} waiting", style="bold red")
@@ -83,6 +86,8 @@ class LocksPane(Pane):
         notes = self.extra_status()
         if notes:
             t.append(" · " + " · ".join(notes), style="dim")
+        if view.limited:
+            t.append("\n" + view.limited, style="yellow")
         return t
 
     def badge(self, frame: Frame) -> tuple[str, str] | None:

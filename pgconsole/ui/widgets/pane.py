@@ -193,6 +193,16 @@ class Pane(SolidLines, Vertical, can_focus=False):
     def column_label(self, c: Col) -> str:
         return c.label
 
+    def fit_status(self, t: Text, optional: list[str]) -> Text:
+        """Append the optional notes (key hints the footer also shows) while the status
+        line still fits on one line; the first ones first."""
+        width = self._status_line.size.width or max(self.app.size.width - 2, 20)
+        for note in optional:
+            if t.cell_len + 3 + len(note) > width:
+                break
+            t.append(" · " + note, style="dim")
+        return t
+
     def extra_status(self) -> list[str]:
         """Filter, sort and row-limit notes for the status line."""
         out = []

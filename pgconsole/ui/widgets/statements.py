@@ -12,6 +12,7 @@ from ... import derive, fmt
 from ...actions import explain_unavailable_reason
 from ...snapshots import Frame, Statement, Statements
 from .. import keys
+from .detail import query_parts
 from .pane import Pane, Sort, register_pane
 from .table import Col
 
@@ -27,6 +28,13 @@ LABELS = {  # column key: (cumulative, last interval)
 def _key(s: Statement) -> str:
     r = s.row
     return f"{r.userid}:{r.dbid}:{r.queryid}:{int(r.toplevel)}"
+
+
+def _no_text(s: Statement) -> str:
+    if s.hidden:
+        return (f"(other role's statements: {s.hidden_entries} hidden entr{'y' if s.hidden_entries == 1 else 'ies'}, "
+                "no interval figures)")
+    return f"(queryid {s.row.queryid}: no text)"
 
 
 def _per_s(v: float | int | None, secs: float | None) -> float | None:
@@ -67,12 +75,14 @@ class StatementsPane(Pane):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.interval = False
+        self.show_own = False   # pgconsole's own statements (sqlfiles.MARKER): hidden unless asked
 
     def rows(self, view: Statements, frame: Frame) -> list[tuple[str, Any]]:
         by = self.sort_key if self.sort_key in derive.TOP_BY else "total"
         # all of them, in order: the filter must search every statement, not the top N
         # (the pane shows the first ROW_LIMIT of what matches)
-        return [(_key(s), s) for s in derive.top_statements(view, by, self.interval, len(view.statements))]
+        return [(_key(s), s) for s in derive.top_statements(view, by, self.interval, len(view.statements),
+                                                            own=self.show_own)]
 
     def cells(self, s: Statement, frame: Frame) -> dict:
         r = s.row
@@ -99,7 +109,7 @@ class StatementsPane(Pane):
             "hit": Text(fmt.pct(s.hit_ratio, 0) if s.hit_ratio is not None else "", style=hit_style),
             "db": Text(r.datname or ""),
             "user": Text(r.usename or ""),
-            "query": Text(s.query or f"(queryid {r.queryid}: no text)", style="" if s.query else "dim"),
+            "query": Text(s.query or _no_text(s), style="" if s.query else "dim"),
         })
         return out
 
@@ -121,7 +131,9 @@ class StatementsPane(Pane):
                 t.append(f" ({fmt.duration(view.interval_s)})")
         t.append(f" · {len(view.statements):,} statements, {fmt.ms(view.total_exec_ms)} in all")
         t.append(f" · pgss {view.ext_version}", style="dim")
-        notes = ["i: " + ("cumulative" if self.interval else "interval")] + self.extra_status()
+        own = sum(1 for s in view.statements if s.own)
+        notes = ["i: " + ("cumulative" if self.interval else "interval"),
+                 f"o: {'hide' if self.show_own else 'show'} pgconsole's own ({own})"] + self.extra_status()
         t.append(" · " + " · ".join(notes), style="dim")
         if view.limited:
             t.append("\n" + view.limited, style="yellow")
@@ -135,7 +147,10 @@ class StatementsPane(Pane):
         st = self.frame.statements if self.frame else None
         share = r.total_exec_ms / st.total_exec_ms if isinstance(st, Statements) and st.total_exec_ms else None
         t = Text()
-        t.append(f"queryid {r.queryid}  db {r.datname or '-'}  user {r.usename or '-'}"
+        if s.hidden:
+            t.append(f"{s.hidden_entries} statement(s) of role {r.usename or r.userid} folded together: this role "
+                     "may not see their queryid or text, so no interval figures\n", style="yellow")
+        t.append(f"queryid {r.queryid if r.queryid is not None else 'hidden'}  db {r.datname or '-'}  user {r.usename or '-'}"
                  f"{'' if r.toplevel else '  (nested)'}\n", style="bold")
         t.append(f"calls {fmt.num(r.calls)}  total {fmt.ms(r.total_exec_ms)} ({fmt.pct(share)} of all)  "
                  f"mean {fmt.ms(r.mean_exec_ms)}  max {fmt.ms(r.max_exec_ms)}  "
@@ -147,12 +162,17 @@ class StatementsPane(Pane):
         if s.d_calls is not None:
             t.append(f"last interval: {fmt.num(s.d_calls)} calls, {fmt.ms(s.d_total_ms)}, "
                      f"mean {fmt.ms(s.d_mean_ms)}, {fmt.num(s.d_rows)} rows\n", style="cyan")
-        return Group(t, Text("normalized query", style="dim underline"),
-                     Text(s.query or "(no text: evicted, or hidden from this role)"))
+        return Group(t, *query_parts("normalized query", s.query, "(no text: evicted, or hidden from this role)"))
 
     # -- keys ------------------------------------------------------------------------
     def action_toggle_interval(self) -> None:
         self.interval = not self.interval
+        self.redraw()
+
+    def action_toggle_own(self) -> None:
+        self.show_own = not self.show_own
+        self.notify("pgconsole's own statements " + ("shown" if self.show_own else "hidden")
+                    + " (the Findings pane follows)", timeout=3)
         self.redraw()
 
     def action_explain(self) -> None:
