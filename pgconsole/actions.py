@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from . import db, sqlfiles
+from . import db, explain_guard, sqlfiles
 from .capabilities import Capabilities
 from .conninfo import ConnParams
 from .errors import PgConsoleError, describe
@@ -22,10 +22,12 @@ from .errors import PgConsoleError, describe
 TERMINATE_WAIT_MS = 2000
 
 GENERIC_PLAN_LIMITS = (
-    "GENERIC_PLAN plans the normalized text with its $n placeholders unbound: nothing is executed "
-    "(no EXPLAIN ANALYZE, so no actual rows or timings); placeholder types are inferred and some "
-    "statements cannot be planned that way; the plan uses this session's search_path, settings and "
-    "current statistics, which may differ from those of the session that ran the statement.")
+    "GENERIC_PLAN plans the normalized text with its $n placeholders unbound: the statement is not "
+    "executed (no EXPLAIN ANALYZE, so no actual rows or timings); planning runs functions, so it was "
+    "planned only after a check that every function it could reach is built in or a superuser's (or "
+    "yours); placeholder types are inferred and some statements cannot be planned that way; the plan "
+    "uses this session's search_path, settings and current statistics, which may differ from those "
+    "of the session that ran the statement.")
 
 
 @dataclass(frozen=True)
@@ -44,29 +46,6 @@ def dollar_tag(text: str, base: str) -> str:
         if tag not in text:
             return tag
         n += 1
-
-
-EXPLAINABLE = ("select", "insert", "update", "delete", "merge", "values", "with", "table")
-
-
-def first_keyword(text: str) -> str:
-    """The statement's first word, past leading comments and parentheses."""
-    t = text.lstrip()
-    while True:
-        if t.startswith("--"):
-            t = t.split("\n", 1)[1].lstrip() if "\n" in t else ""
-        elif t.startswith("/*"):
-            t = t.split("*/", 1)[1].lstrip() if "*/" in t else ""
-        elif t.startswith("("):
-            t = t[1:].lstrip()
-        else:
-            break
-    word = ""
-    for ch in t:
-        if not (ch.isalpha() or ch == "_"):
-            break
-        word += ch
-    return word.lower()
 
 
 def explain_unavailable_reason(version_num: int) -> str | None:
@@ -186,10 +165,7 @@ class ActionSession:
         text = (statement or "").strip().rstrip(";").strip()
         if not text:
             raise PgConsoleError("no statement text to explain (the role cannot read it, or it was evicted)")
-        kw = first_keyword(text)
-        if kw not in EXPLAINABLE:
-            raise PgConsoleError(f"EXPLAIN plans SELECT, INSERT, UPDATE, DELETE, MERGE and VALUES; "
-                                 f"this statement is {kw.upper() or 'not one of them'}")
+        names = explain_guard.names_in(text)   # one explainable statement, or refused
         outer = dollar_tag(text, "pgc_explain")
         inner = dollar_tag(text + outer, "pgc_stmt")
         sql = (sqlfiles.load("explain_generic", caps.version_num)
@@ -203,8 +179,10 @@ class ActionSession:
 
             conn.add_log_listener(listen)
             try:
-                # READ ONLY: EXPLAIN without ANALYZE runs nothing, and this makes sure of it
+                # READ ONLY does not stop a function body; the guard, in this same transaction
+                # (so with this session's search_path), refuses what could run one
                 async with conn.transaction(readonly=True):
+                    await explain_guard.check(conn, names, caps.version_num)
                     await conn.execute(sql)
             finally:
                 conn.remove_log_listener(listen)

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from .errors import PgConsoleError, scrub
+from .untrusted import one_line, say
 
 SUBCOMMANDS = {
     "snapshot": "sample every view twice and print them (tables or JSON)",
@@ -27,17 +28,25 @@ def _command_module(name: str):
     return importlib.import_module(f"pgconsole.commands.{name}")
 
 
+class Parser(argparse.ArgumentParser):
+    """Bad arguments are bad input like any other: one line on stderr, exit status 2."""
+
+    def error(self, message: str):
+        message = message.removeprefix("argument ")   # "--top: must be 1 or more, got '-5'"
+        self.exit(2, f"pgconsole: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser(name: str | None) -> argparse.ArgumentParser:
     if name is None:
         mod = _command_module("console")
         epilog = "commands:\n" + "\n".join(f"  {k:<10}{v}" for k, v in SUBCOMMANDS.items())
         epilog += "\n\nRun 'pgconsole COMMAND --help' for a command's options."
-        p = argparse.ArgumentParser(prog="pgconsole", description="A live PostgreSQL console for the terminal.",
+        p = Parser(prog="pgconsole", description="A live PostgreSQL console for the terminal.",
                                     epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
                                     add_help=False)
     else:
         mod = _command_module(name)
-        p = argparse.ArgumentParser(prog=f"pgconsole {name}", description=SUBCOMMANDS[name], add_help=False)
+        p = Parser(prog=f"pgconsole {name}", description=SUBCOMMANDS[name], add_help=False)
     # -h is --host, as in psql; help is --help (or -?)
     p.add_argument("--help", "-?", action="help", help="show this help and exit")
     mod.add_arguments(p)
@@ -52,14 +61,17 @@ def main(argv: list[str] | None = None) -> int:
         argv = argv[1:]
     if argv[:1] == ["--version"]:
         from . import __version__
-        print(f"pgconsole {__version__}")
+        say(f"pgconsole {__version__}")
         return 0
     parser = build_parser(name)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:   # --help (0) or bad arguments (2, one line already printed)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args._module.run(args) or 0)
     except PgConsoleError as exc:
-        print(f"pgconsole: error: {scrub(str(exc))}", file=sys.stderr)
+        print(one_line(f"pgconsole: error: {scrub(str(exc))}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pgconsole: interrupted", file=sys.stderr)

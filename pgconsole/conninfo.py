@@ -29,6 +29,7 @@ from typing import Mapping
 from urllib.parse import quote, unquote_to_bytes
 
 from .errors import PgConsoleError, scrub
+from .untrusted import say
 
 _warned: set[str] = set()  # password files already warned about, once per process as libpq
 
@@ -403,8 +404,8 @@ def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, us
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):  # libpq ignores it too, with this warning
             if passfile not in _warned:
                 _warned.add(passfile)
-                print(f'pgconsole: warning: password file "{passfile}" has group or world access; '
-                      'permissions should be u=rw (0600) or less: it is ignored', file=sys.stderr)
+                say(f'pgconsole: warning: password file "{passfile}" has group or world access; '
+                    'permissions should be u=rw (0600) or less: it is ignored', file=sys.stderr)
             return None
         text = Path(passfile).read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -131,7 +131,7 @@ def test_successful_write_replaces_the_file_keeping_its_mode(planted, tmp_path):
     (["--threshold", "bloat_pct=lots"], "needs a number"),
     (["--threshold", "bloat_pct"], "expected NAME=VALUE"),
     (["--threshold", "bloat_pct=-1"], "must not be negative"),
-    (["--interval", "-1"], "--interval must not be negative"),
+    (["--interval", "-1"], "--interval: must not be negative"),
 ])
 def test_bad_options_are_one_clear_line(planted, capsys, bad, message):
     assert report(planted, *bad) == 2

@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -18,7 +18,8 @@ from ..bench.chart import bars
 from ..bench.parse import InitProgress, ProgressSample
 from ..bench.run import BenchLog, BenchPhase, BenchResult
 from ..errors import PgConsoleError
-from .common import add_conn_args, interactive, limits_from_args, params_from_args
+from ..untrusted import SafeConsole, say
+from .common import add_conn_args, interactive, limits_from_args, params_from_args, positive_float, positive_int
 
 
 def add_arguments(p) -> None:
@@ -29,13 +30,13 @@ def add_arguments(p) -> None:
                    help="create the pgbench tables first (pgbench -i); refuses to drop existing ones without --force")
     p.add_argument("--init-only", action="store_true", help="only create the tables, run nothing")
     p.add_argument("--force", action="store_true", help="let --init drop and re-create existing pgbench_* tables")
-    p.add_argument("--scale", "-s", type=int, metavar="N", help="scale for --init: N x 100,000 accounts (default 1)")
-    p.add_argument("--clients", "-c", type=int, default=1, metavar="N", help="concurrent sessions (default 1)")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="pgbench worker threads (default 1)")
+    p.add_argument("--scale", "-s", type=positive_int, metavar="N", help="scale for --init: N x 100,000 accounts (default 1)")
+    p.add_argument("--clients", "-c", type=positive_int, default=1, metavar="N", help="concurrent sessions (default 1)")
+    p.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N", help="pgbench worker threads (default 1)")
     span = p.add_mutually_exclusive_group()
-    span.add_argument("--duration", "-T", type=int, metavar="S", help="run for S seconds (default 10)")
-    span.add_argument("--transactions", "-t", type=int, metavar="N", help="run N transactions per client")
-    p.add_argument("--rate", "-R", type=float, metavar="TPS", help="throttle to TPS transactions per second in all")
+    span.add_argument("--duration", "-T", type=positive_int, metavar="S", help="run for S seconds (default 10)")
+    span.add_argument("--transactions", "-t", type=positive_int, metavar="N", help="run N transactions per client")
+    p.add_argument("--rate", "-R", type=positive_float, metavar="TPS", help="throttle to TPS transactions per second in all")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--builtin", "-b", choices=BUILTINS, help="builtin script (default tpcb-like)")
     what.add_argument("--script", "-f", action="append", metavar="FILE[@W]", help="custom script file (repeatable)")
@@ -84,7 +85,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
-        Console(highlight=False).print(render_result(result))
+        SafeConsole(highlight=False).print(render_result(result))
     if result.status == "failed":
         raise PgConsoleError(f"pgbench failed: {result.error}")
     if result.status == "interrupted":
@@ -106,7 +107,7 @@ async def _main(params, limits, cfg: BenchConfig, pgbench_path, live: bool, quie
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, on_signal)
     try:
-        err = Console(stderr=True, highlight=False)
+        err = SafeConsole(stderr=True, highlight=False)
         view = LiveView(bench, cfg, ascii_only=not err.encoding.lower().startswith("utf"))
         if bench.note and not quiet:
             err.print(f"note: {bench.note}")
@@ -120,7 +121,7 @@ async def _main(params, limits, cfg: BenchConfig, pgbench_path, live: bool, quie
                 if not quiet:
                     line = view.plain_line(ev)
                     if line:
-                        print(line, file=sys.stderr, flush=True)
+                        say(line, file=sys.stderr, flush=True)
         return await bench.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

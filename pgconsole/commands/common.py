@@ -1,16 +1,93 @@
-"""Connection options shared by every command, spelled as psql spells them."""
+"""Connection options shared by every command, spelled as psql spells them, and the
+argument types every command checks its numbers and names with."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import math
 import os
 import sys
 
 from ..conninfo import ConnParams, resolve
 from ..db import SessionLimits
 from ..errors import PgConsoleError
+
+MAX_TIMEOUT_S = 2_147_483   # PostgreSQL's timeouts are int milliseconds
+
+
+# -- argument types: a value that is not a number, or not a sensible one, is refused by argparse
+# with one line and exit status 2 (cli.Parser), before anything connects or runs
+
+def _number(text: str, kind=float) -> float:
+    try:
+        value = kind(text.strip())
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (seconds, rates, scales)."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
+    return value
+
+
+def nonnegative_float(text: str) -> float:
+    """A finite number, 0 or more."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    return value
+
+
+def interval_seconds(text: str) -> float:
+    """Seconds between two samples: 0 up to an hour."""
+    value = nonnegative_float(text)
+    if value > 3600:
+        raise argparse.ArgumentTypeError(f"must be at most 3600 seconds, got {text!r}")
+    return value
+
+
+def timeout_seconds(text: str) -> float:
+    """statement_timeout, lock_timeout: above 0, at most what PostgreSQL takes (int milliseconds)."""
+    value = positive_float(text)
+    if value > MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT_S:,} seconds, got {text!r}")
+    return value
+
+
+def port(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port is 1 to 65535, got {text!r}")
+    return value
+
+
+def non_empty(text: str) -> str:
+    """A name or a word that must say something (a table, a schema)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
 
 
 def add_conn_args(p: argparse.ArgumentParser, positional: bool = True) -> None:
@@ -29,9 +106,9 @@ def add_conn_args(p: argparse.ArgumentParser, positional: bool = True) -> None:
                     help="prompt for a password")
     pw.add_argument("-w", "--no-password", dest="no_password", action="store_true",
                     help="never prompt for a password")
-    g.add_argument("--statement-timeout", type=float, default=5.0, metavar="SECS",
+    g.add_argument("--statement-timeout", type=timeout_seconds, default=5.0, metavar="SECS",
                    help="statement_timeout of pgconsole's own sessions (default 5)")
-    g.add_argument("--lock-timeout", type=float, default=1.0, metavar="SECS",
+    g.add_argument("--lock-timeout", type=timeout_seconds, default=1.0, metavar="SECS",
                    help="lock_timeout of pgconsole's own sessions (default 1)")
     g.add_argument("--embedded", action="store_true",
                    help="connect to the embedded server (pgconsole server start)")
@@ -83,9 +160,11 @@ def _needs_password(params: ConnParams, limits: SessionLimits) -> bool:
 def limits_from_args(args: argparse.Namespace) -> SessionLimits:
     st = getattr(args, "statement_timeout", 5.0)
     lt = getattr(args, "lock_timeout", 1.0)
-    if st <= 0 or lt <= 0:
-        raise PgConsoleError("--statement-timeout and --lock-timeout must be positive")
-    return SessionLimits(statement_timeout_ms=int(st * 1000), lock_timeout_ms=int(lt * 1000))
+    for flag, value in (("--statement-timeout", st), ("--lock-timeout", lt)):
+        if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
+            raise PgConsoleError(f"{flag} must be more than 0 and at most {MAX_TIMEOUT_S:,} seconds")
+    # at least 1 ms: 0 would switch the timeout off
+    return SessionLimits(statement_timeout_ms=max(1, round(st * 1000)), lock_timeout_ms=max(1, round(lt * 1000)))
 
 
 def interactive() -> bool:

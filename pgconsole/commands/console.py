@@ -7,11 +7,11 @@ import os
 import sys
 
 from ..errors import PgConsoleError
-from .common import add_conn_args, limits_from_args, params_from_args
+from .common import add_conn_args, limits_from_args, params_from_args, positive_float
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--refresh", type=float, default=2.0, metavar="SECS",
+    p.add_argument("--refresh", type=positive_float, default=2.0, metavar="SECS",
                    help="seconds between refreshes (default 2; + and - change it live)")
     p.add_argument("--read-only", action="store_true",
                    help="disable every action that changes the server (cancel, terminate, reset, VACUUM)")

@@ -10,20 +10,22 @@ import asyncio
 import sys
 
 from ..errors import PgConsoleError
+from ..untrusted import say
+from .common import non_empty, nonnegative_int, positive_float
 from .console import add_mouse_arg
 
 DEMO_DB = "pgconsole_demo"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--refresh", type=float, default=2.0, metavar="SECS",
+    p.add_argument("--refresh", type=positive_float, default=2.0, metavar="SECS",
                    help="seconds between refreshes (default 2)")
     p.add_argument("--read-only", action="store_true", help="disable actions that change the server")
     p.add_argument("--no-load", action="store_true", help="do not run the background load")
-    p.add_argument("--scenario", default="saas", metavar="NAME",
+    p.add_argument("--scenario", type=non_empty, default="saas", metavar="NAME",
                    help="seed scenario added in schema saas (default saas; 'none' skips it)")
-    p.add_argument("--scale", type=float, default=0.2, help="scale of the seeded scenario (default 0.2)")
-    p.add_argument("--workers", type=int, default=4, metavar="N", help="application sessions of the load (default 4)")
+    p.add_argument("--scale", type=positive_float, default=0.2, help="scale of the seeded scenario (default 0.2)")
+    p.add_argument("--workers", type=nonnegative_int, default=4, metavar="N", help="application sessions of the load (default 4)")
     p.add_argument("--keep-server", action="store_true",
                    help="leave the embedded server running after quitting")
     p.add_argument("--ascii", action="store_true", help="ASCII sparklines and tree lines")
@@ -46,23 +48,23 @@ def run(args) -> int:
         raise PgConsoleError("the demo opens the console and needs a terminal")
     cluster = LocalCluster(embedded_root())
     was_running = cluster.is_running()
-    print("pgconsole demo: " + ("using the running embedded server" if was_running
-                                else "starting the embedded server…"), flush=True)
+    say("pgconsole demo: " + ("using the running embedded server" if was_running
+                              else "starting the embedded server…"), flush=True)
     cluster.start()
     load = None
     try:
         admin = embedded_params("postgres", cluster.root)   # follows the server across restarts
         params = admin.with_database(DEMO_DB)
-        print(f"pgconsole demo: preparing database {DEMO_DB}…", flush=True)
+        say(f"pgconsole demo: preparing database {DEMO_DB}…", flush=True)
         if asyncio.run(prepare_demo_db(admin, DEMO_DB)):
-            print("pgconsole demo: created customers, accounts, orders, events", flush=True)
+            say("pgconsole demo: created customers, accounts, orders, events", flush=True)
         if args.scenario != "none":
             try:
                 asyncio.run(seed_scenario(params, args.scenario, args.scale,
-                                          say=lambda m: print(f"pgconsole demo: {m}", flush=True)))
+                                          say=lambda m: say(f"pgconsole demo: {m}", flush=True)))
             except (PgConsoleError, ImportError, OSError) as exc:
                 # the scenario adds realism; the built-in tables and the load are enough to go on
-                print(f"pgconsole demo: scenario {args.scenario!r} not seeded: {exc}", flush=True)
+                say(f"pgconsole demo: scenario {args.scenario!r} not seeded: {exc}", flush=True)
         if not args.no_load:
             demo = DemoLoad(params, workers=args.workers)
             load = LoadThread(demo.run).start()
@@ -72,5 +74,5 @@ def run(args) -> int:
         if load is not None:
             load.stop()
         if not was_running and not args.keep_server:
-            print("pgconsole demo: stopping the embedded server", flush=True)
+            say("pgconsole demo: stopping the embedded server", flush=True)
             cluster.stop()

@@ -8,6 +8,7 @@ a half-written report (an existing file stays as it was).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 import tempfile
@@ -16,7 +17,8 @@ from pathlib import Path
 from ..errors import PgConsoleError
 from ..findings.model import SEVERITY_RANK, Thresholds, parse_overrides
 from ..report import FORMATS, build, render
-from .common import add_conn_args, limits_from_args, params_from_args
+from ..untrusted import say
+from .common import add_conn_args, interval_seconds, limits_from_args, params_from_args
 
 EXIT_FINDINGS = 1  # --fail-on matched (errors exit 2)
 EXIT_BLIND = 3     # --fail-on found nothing, but some checks could not see what they check
@@ -33,7 +35,7 @@ def add_arguments(p) -> None:
     p.add_argument("--show-own", action="store_true",
                    help="keep pgconsole's own statements (marked /* pgconsole */) in the statement tables and "
                         "the findings")
-    p.add_argument("--interval", type=float, default=2.0, metavar="SECS",
+    p.add_argument("--interval", type=interval_seconds, default=2.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 2)")
     p.add_argument("--threshold", action="append", metavar="NAME=VALUE", default=[],
                    help="override a finding threshold (repeatable); the report lists every name and value")
@@ -89,12 +91,14 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def run(args) -> int:
-    if args.interval < 0:
-        raise PgConsoleError("--interval must not be negative")
     try:
-        thresholds = Thresholds().with_overrides(parse_overrides(args.threshold))
+        overrides = parse_overrides(args.threshold)
+        thresholds = Thresholds().with_overrides(overrides)
     except ValueError as exc:
         raise PgConsoleError(f"--threshold: {exc}") from None
+    for name in overrides:
+        if not math.isfinite(getattr(thresholds, name)):
+            raise PgConsoleError(f"--threshold: threshold {name} needs a finite number, got {overrides[name]!r}")
     fmt = _format(args)  # before connecting: a wrong name fails at once
     report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
                                thresholds, own_statements=args.show_own))
@@ -102,7 +106,7 @@ def run(args) -> int:
     if args.output:
         write_atomically(args.output, text)
         r = report.findings
-        print(f"pgconsole: wrote {args.output} ({fmt}): " + ", ".join(
+        say(f"pgconsole: wrote {args.output} ({fmt}): " + ", ".join(
             f"{len(r.by_severity(s))} {s}" for s in ("critical", "warning", "info")) + " findings",
             file=sys.stderr)
     else:
@@ -113,7 +117,7 @@ def run(args) -> int:
             return EXIT_FINDINGS
         blind = report.findings.blind()
         if blind:
-            print(f"pgconsole: --fail-on {args.fail_on}: no such finding, but the report is partly blind: "
-                  + report.findings.blind_summary(), file=sys.stderr)
+            say(f"pgconsole: --fail-on {args.fail_on}: no such finding, but the report is partly blind: "
+                + report.findings.blind_summary(), file=sys.stderr)
             return EXIT_BLIND
     return 0

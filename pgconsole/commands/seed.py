@@ -6,7 +6,6 @@ import asyncio
 import re
 import signal
 
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
@@ -14,7 +13,9 @@ from .. import fmt
 from ..errors import PgConsoleError
 from ..seed import (SeedCancelled, SeedOptions, check_seed, list_scenarios, load_scenario, make_plan,
                     run_seed)
-from .common import add_conn_args, interactive, limits_from_args, params_from_args
+from ..untrusted import SafeConsole
+from .common import (add_conn_args, interactive, limits_from_args, non_empty, nonnegative_int, params_from_args,
+                     positive_float)
 
 _COUNT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 
@@ -26,17 +27,17 @@ def add_arguments(p) -> None:
     p.add_argument("--infer", action="store_true",
                    help="no scenario: fill the existing tables of --schema, guessing values from names, "
                         "types and constraints")
-    p.add_argument("--scale", type=float, default=1.0, metavar="N",
+    p.add_argument("--scale", type=positive_float, default=1.0, metavar="N",
                    help="multiply the scenario's row counts (default 1; --infer: N x 1000 rows a table)")
     p.add_argument("--rows", action="append", default=[], metavar="TABLE=N",
                    help="rows for one table, overriding --scale (repeatable; 50k and 2M are understood)")
     p.add_argument("--seed", type=int, default=1, metavar="N",
                    help="random seed: the same seed gives byte-identical data (default 1)")
-    p.add_argument("--schema", default="public", metavar="NAME", help="schema to fill (default public)")
+    p.add_argument("--schema", type=non_empty, default="public", metavar="NAME", help="schema to fill (default public)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--truncate", action="store_true", help="replace the rows of tables that have some")
     mode.add_argument("--append", action="store_true", help="add rows to tables that have some")
-    p.add_argument("--jobs", type=int, metavar="N",
+    p.add_argument("--jobs", type=nonnegative_int, metavar="N",
                    help="generator processes; 0: a thread of this process (default: a thread on 1-2 "
                         "CPUs or for small seeds, else CPUs - 2 processes, at most 4)")
     p.add_argument("--no-analyze", action="store_true", help="skip ANALYZE after the load")
@@ -79,7 +80,7 @@ def run(args) -> int:
     try:
         return asyncio.run(_main(params, limits, plan, opts, args.dry_run))
     except SeedCancelled as exc:
-        Console(stderr=True, highlight=False).print(f"pgconsole: {exc}")
+        SafeConsole(stderr=True, highlight=False).print(f"pgconsole: {exc}")
         return 130
 
 
@@ -87,7 +88,7 @@ async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool) -> int:
     if plan is None:   # --infer
         from ..seed.infer import infer_scenario
         plan = make_plan(await infer_scenario(params, opts.schema, limits), opts, existing_schema=True)
-    out = Console(highlight=False)
+    out = SafeConsole(highlight=False)
     if dry_run:
         out.print(render_check(plan, await check_seed(params, plan, limits)))
         return 0
@@ -102,7 +103,7 @@ async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
-    err = Console(stderr=True, highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     try:
         if interactive():
             bars = _Bars(err, plan)
@@ -122,12 +123,13 @@ async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool) -> int:
 class _Bars:
     """One rich progress bar per table: rows, rows/s, ETA, then the index build."""
 
-    def __init__(self, console: Console, plan):
+    def __init__(self, console: SafeConsole, plan):
         width = max((len(tp.name) for tp in plan.tables), default=5)
-        self.progress = Progress(
-            TextColumn(f"{{task.description:<{width}}}"), BarColumn(bar_width=None), TaskProgressColumn(),
-            TextColumn("{task.fields[rows]}", justify="right"), TextColumn("{task.fields[rate]}", justify="right"),
-            TextColumn("{task.fields[eta]}"), console=console, transient=False, refresh_per_second=8)
+        self.progress = Progress(   # markup=False: a table name is text, not markup
+            TextColumn(f"{{task.description:<{width}}}", markup=False), BarColumn(bar_width=None),
+            TaskProgressColumn(), TextColumn("{task.fields[rows]}", justify="right", markup=False),
+            TextColumn("{task.fields[rate]}", justify="right", markup=False),
+            TextColumn("{task.fields[eta]}", markup=False), console=console, transient=False, refresh_per_second=8)
         self.tasks = {tp.name: self.progress.add_task(tp.name, total=max(tp.rows, 1), rows="", rate="", eta="waiting")
                       for tp in plan.tables}
 
@@ -179,7 +181,7 @@ def render_check(plan, chk) -> Table:
 
 def _print_list() -> int:
     scenarios = list_scenarios()
-    out = Console(highlight=False)
+    out = SafeConsole(highlight=False)
     if not scenarios:
         raise PgConsoleError("no scenarios found (set PGCONSOLE_SEEDS to a folder of .toml files)")
     t = Table(pad_edge=False, show_edge=False, box=None)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from ..cluster import LocalCluster, default_data_root, embedded_root
 from ..errors import PgConsoleError
+from ..untrusted import say
+from .common import port
 
 
 def add_arguments(p) -> None:
@@ -14,7 +16,7 @@ def add_arguments(p) -> None:
     p.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                    help=f"where the server keeps its data (default $PGCONSOLE_SERVER_DIR, else "
                         f"{default_data_root()})")
-    p.add_argument("--port", type=int, default=None, help="TCP port on 127.0.0.1 (default: a free one, kept)")
+    p.add_argument("--port", type=port, default=None, help="TCP port on 127.0.0.1 (default: a free one, kept)")
     p.add_argument("--tcp", action="store_true", help="with url: the 127.0.0.1 URI instead of the socket one "
                                                      "(needs the password: see status)")
 
@@ -28,22 +30,22 @@ def run(args) -> int:
     if args.action == "start":
         was_running = cluster.is_running()
         cluster.start(port=args.port)
-        print(("already running: " if was_running else "started: ") + cluster.dsn())
+        say(("already running: " if was_running else "started: ") + cluster.dsn())
         return 0
     if args.action == "stop":
-        print("stopped" if cluster.stop() else "not running")
+        say("stopped" if cluster.stop() else "not running")
         return 0
     running = cluster.is_running()
     if args.action == "url":
         if not running:
             raise PgConsoleError("the embedded server is not running: pgconsole server start")
-        print(cluster.dsn(tcp=args.tcp))
+        say(cluster.dsn(tcp=args.tcp))
         return 0
     st = cluster.state()
-    print(f"data directory: {cluster.data_dir}")
-    print(f"binaries:       {cluster.bin_dir}")
-    print(f"status:         {'running' if running else 'stopped'}")
+    say(f"data directory: {cluster.data_dir}")
+    say(f"binaries:       {cluster.bin_dir}")
+    say(f"status:         {'running' if running else 'stopped'}")
     if st and running:
-        print(f"socket URI:     {cluster.dsn()}")
-        print(f"TCP URI:        {cluster.dsn(tcp=True)}  (password in {cluster.state_file}, mode 0600)")
+        say(f"socket URI:     {cluster.dsn()}")
+        say(f"TCP URI:        {cluster.dsn(tcp=True)}  (password in {cluster.state_file}, mode 0600)")
     return 0 if running else 3

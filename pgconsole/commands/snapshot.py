@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -15,33 +15,31 @@ from .. import derive, fmt
 from ..monitor import VIEWS, Monitor
 from ..serialize import frame_json
 from ..snapshots import Bloat, Cache, Connections, Frame, Locks, Overview, Statements, Unavailable
-from .common import add_conn_args, limits_from_args, params_from_args
+from ..untrusted import SafeConsole, one_line
+from .common import add_conn_args, interval_seconds, limits_from_args, non_empty, params_from_args, positive_int
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--interval", type=float, default=1.0, metavar="SECS",
+    p.add_argument("--interval", type=interval_seconds, default=1.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
                                                       "cache, statements, bloat)")
-    p.add_argument("--top", type=int, default=15, metavar="N", help="rows per table view (default 15)")
+    p.add_argument("--top", type=positive_int, default=15, metavar="N", help="rows per table view (default 15)")
     p.add_argument("--show-own", action="store_true",
                    help="include pgconsole's own statements (marked /* pgconsole */) among the slow queries")
-    p.add_argument("--exact-bloat", metavar="TABLE",
+    p.add_argument("--exact-bloat", type=non_empty, metavar="TABLE",
                    help="instead: exact figures for one table from pgstattuple (reads the whole table)")
     add_conn_args(p)
 
 
 def run(args) -> int:
-    if args.interval < 0:
-        from ..errors import PgConsoleError
-        raise PgConsoleError("--interval must not be negative")
     if args.exact_bloat:
         return _exact(args)
     frame = asyncio.run(sample(params_from_args(args, prompt=False), limits_from_args(args), args.interval))
     if args.json:
         print(json.dumps(frame_json(frame, top=max(args.top, 50), own=args.show_own), indent=2, default=str))
     else:
-        Console(width=output_width()).print(render(frame, args.top, own=args.show_own))
+        SafeConsole(width=output_width()).print(render(frame, args.top, own=args.show_own))
     return 0
 
 
@@ -77,14 +75,14 @@ def _exact(args) -> int:
         print(json.dumps({"table": str(ref), **plain(ex)}, indent=2))
         return 0
     t = Table.grid(padding=(0, 2))
-    t.add_row(Text(f"pgstattuple {ref}", style="bold"), "")
+    t.add_row(Text(f"pgstattuple {one_line(ref)}", style="bold"), "")
     for label, value in (("size", fmt.bytes_(ex.table_len)), ("live tuples", fmt.num(ex.tuple_count)),
                          ("live bytes", f"{fmt.bytes_(ex.tuple_len)} ({ex.tuple_percent:.1f}%)"),
                          ("dead tuples", fmt.num(ex.dead_tuple_count)),
                          ("dead bytes", f"{fmt.bytes_(ex.dead_tuple_len)} ({ex.dead_tuple_percent:.1f}%)"),
                          ("free space", f"{fmt.bytes_(ex.free_space)} ({ex.free_percent:.1f}%)")):
         t.add_row(label, value)
-    Console().print(t)
+    SafeConsole().print(t)
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 import signal
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -16,7 +16,8 @@ from .. import fmt
 from ..errors import PgConsoleError
 from ..maintenance import (TableStarted, VacuumMessage, VacuumOptions, VacuumProgress, VacuumReport, VacuumRun,
                            VacuumTableResult)
-from .common import add_conn_args, interactive, limits_from_args, params_from_args
+from ..untrusted import SafeConsole, one_line
+from .common import add_conn_args, interactive, limits_from_args, non_empty, nonnegative_float, params_from_args
 
 
 def add_arguments(p) -> None:
@@ -24,12 +25,12 @@ def add_arguments(p) -> None:
                    help="database (name, URI or conninfo, as psql's DBNAME) then tables; with -d every "
                         "word is a table. schema.table, \"Mixed Case\" and unicode names are read as SQL "
                         "reads them. No table: every table this role may vacuum")
-    p.add_argument("--table", "-t", dest="tables", action="append", default=[], metavar="TABLE",
+    p.add_argument("--table", "-t", dest="tables", action="append", default=[], type=non_empty, metavar="TABLE",
                    help="a table to process (repeatable), as vacuumdb spells it")
     p.add_argument("--analyze-only", action="store_true", help="ANALYZE only, no VACUUM")
     p.add_argument("--no-analyze", action="store_true", help="plain VACUUM, without ANALYZE")
     p.add_argument("--verbose", action="store_true", help="VERBOSE: print the server's report for each table")
-    p.add_argument("--cost-delay", type=float, metavar="MS",
+    p.add_argument("--cost-delay", type=nonnegative_float, metavar="MS",
                    help="throttle like autovacuum: sleep MS ms per vacuum_cost_limit of work (default: none)")
     p.add_argument("--json", action="store_true", help="print the report as JSON, no live view")
     add_conn_args(p, positional=False)
@@ -59,7 +60,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
     else:
-        Console(highlight=False).print(render_report(report))
+        SafeConsole(highlight=False).print(render_report(report))
     if report.failed:
         first = report.failed[0].error
         more = f" (and {len(report.failed) - 1} more failed)" if len(report.failed) > 1 else ""
@@ -73,7 +74,7 @@ async def _main(params, limits, tables, opts: VacuumOptions, live: bool, quiet: 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, run.stop)
-    err = Console(stderr=True, highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     view = ProgressView(ascii_only=not err.encoding.lower().startswith("utf"))
     try:
         if live:
@@ -119,7 +120,7 @@ class ProgressView:
         if self.started is None:
             return Text("")
         s, p = self.started, self.progress
-        head = Text.assemble((f"[{s.index}/{s.count}] ", "dim"), (s.command, "bold"))
+        head = Text.assemble((f"[{s.index}/{s.count}] ", "dim"), (one_line(s.command), "bold"))
         if p is None:
             return Group(head, Text("starting…", style="dim"))
         frac = p.fraction
@@ -154,7 +155,7 @@ def _bar(frac: float, width: int, ascii_only: bool) -> str:
 
 def result_line(r: VacuumTableResult) -> Text:
     style = {"done": "green", "failed": "red", "skipped": "yellow", "cancelled": "yellow"}.get(r.status, "")
-    t = Text.assemble((f"{r.status:<9}", style), f" {r.table.display}  ")
+    t = Text.assemble((f"{r.status:<9}", style), f" {one_line(r.table.display)}  ")
     if r.before is not None and r.after is not None:
         t.append(f"dead {r.before.dead_tuples:,} → {r.after.dead_tuples:,}  "
                  f"size {fmt.bytes_(r.before.total_bytes)} → {fmt.bytes_(r.after.total_bytes)}  ")
@@ -167,7 +168,7 @@ def result_line(r: VacuumTableResult) -> Text:
 def render_report(rep: VacuumReport):
     verb = "ANALYZE" if rep.options.analyze_only else ("VACUUM (ANALYZE)" if rep.options.analyze else "VACUUM")
     if not rep.results:
-        return Text(f"{verb}: no tables to process in {rep.database} (none that this role may vacuum)")
+        return Text(f"{verb}: no tables to process in {one_line(rep.database)} (none that this role may vacuum)")
     return _Summary(rep, verb)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..untrusted import visible
 from .build import assemble, build, measure
 from .model import Report
 
@@ -17,7 +18,10 @@ def render(report: Report, fmt: str) -> str:
         from .render_html import render as r
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    return r(report)
+    text = r(report)
+    # names, statements and messages came from the server: in a document read on a terminal or in a
+    # browser no control character may act (JSON escapes them itself and keeps the exact values)
+    return text if fmt == "json" else visible(text, multiline=True)
 
 
 __all__ = ["FORMATS", "Report", "assemble", "build", "measure", "render"]

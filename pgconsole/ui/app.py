@@ -17,11 +17,12 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
 from ..snapshots import Frame
+from ..untrusted import visible
 from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
 from .messages import DetailLoaded, FrameReady, Link, LinkChanged
 from .ascii import AsciiGlyphs
@@ -37,6 +38,7 @@ from .widgets.detail import DetailPanel, unfold
 from .widgets.footer import ConsoleFooter
 from .widgets.header import ConsoleHeader, seconds, utc_now
 from .widgets.pane import PANES, Pane
+from .widgets.safe import NoControlCharacters, SafeStatic as Static
 from .widgets.panebar import PaneBar
 from .widgets.styled import SolidLines
 from .widgets.table import KeyedTable
@@ -90,8 +92,16 @@ class ConsoleApp(ServerActions, App):
         self._switcher = PaneSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
         self._detail = DetailPanel(id="detail")
         self._pane_by_id: dict[str, Pane] = {}
+        self._filters.append(NoControlCharacters())   # the backstop (see widgets/safe.py)
         if ascii:
             self._filters.append(AsciiGlyphs())   # every line, whoever drew it (see ascii.py)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification of the console: its text may quote the server (a table name, an
+        error), so it is never read as markup and shows control characters as escapes."""
+        super().notify(visible(message, multiline=True), title=visible(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def get_driver_class(self):
         # Textual's Linux driver polls the keyboard ten times a second; ours sleeps until a key
@@ -384,7 +394,7 @@ class ConsoleApp(ServerActions, App):
         pane = self.current_pane
         body = unfold(pane.detail(pane.selected_key))
         if body is not None:
-            self.push_screen(TextScreen(f"{pane.title}: {pane.selected_key}", body))
+            self.push_screen(TextScreen(f"{pane.title}: {visible(pane.selected_key)}", body))
 
     def action_help(self) -> None:
         body = help_renderable([(p.pane_id, p.title) for p in PANES], self.read_only, number_keys())

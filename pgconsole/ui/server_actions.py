@@ -11,6 +11,8 @@ from rich.text import Text
 
 from ..actions import ActionSession
 from ..errors import PgConsoleError, describe
+from ..explain_guard import ExplainRefused
+from ..untrusted import one_line
 from .screens.confirm import ConfirmScreen
 from .screens.text import TextScreen
 
@@ -60,6 +62,10 @@ class ServerActions:
         started = time.monotonic()
         try:
             res = await self.actions.explain(statement, database, self.caps)
+        except ExplainRefused as exc:
+            self.notify(str(exc).removeprefix("EXPLAIN refused: "), title="EXPLAIN refused", severity="warning",
+                        timeout=15)
+            return
         except PgConsoleError as exc:
             self.notify(str(exc), title="EXPLAIN failed", severity="error", timeout=10)
             return
@@ -75,7 +81,7 @@ class ServerActions:
         if self.actions is None:
             self.notify("VACUUM: no action session here", severity="warning")
             return
-        body = Text(f"VACUUM (ANALYZE) {label}?\n\n", style="bold")
+        body = Text(f"VACUUM (ANALYZE) {one_line(label)}?\n\n", style="bold")
         if dead is not None:
             body.append(f"{dead:,} dead tuples now. ")
         body.append("VACUUM takes a SHARE UPDATE EXCLUSIVE lock (reads and writes go on; DDL and other "

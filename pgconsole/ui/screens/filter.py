@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input
+
+from ..widgets.safe import SafeStatic as Static
 
 
 class FilterScreen(ModalScreen[str | None]):

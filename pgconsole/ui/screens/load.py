@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Select
 
 from ...bench import BUILTINS, BenchConfig, BenchLog, BenchPhase, BenchRun, InitProgress, ProgressSample
 from ...bench.chart import bars
@@ -22,6 +22,7 @@ from ...conninfo import ConnParams
 from ...db import SessionLimits
 from ...errors import PgConsoleError, describe
 from ..widgets.marked import MarkedCheckbox
+from ..widgets.safe import SafeLabel as Label, SafeStatic as Static
 
 CHART_ROWS = 3
 

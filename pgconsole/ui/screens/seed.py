@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, ProgressBar, RadioSet, Static
+from textual.widgets import Button, Input, OptionList, ProgressBar, RadioSet
 from textual.widgets.option_list import Option
 
 from ... import fmt
@@ -26,7 +26,9 @@ from ...errors import PgConsoleError, describe
 from ...seed import (SeedCancelled, SeedOptions, SeedPlan, SeedSummary, TableProgress, list_scenarios,
                      load_scenario, make_plan)
 from ...seed.plan import MODES
+from ...untrusted import one_line
 from ..widgets.marked import MarkedOptionList, MarkedRadioButton
+from ..widgets.safe import SafeLabel as Label, SafeStatic as Static
 
 DEFAULT_SCALE = 0.1   # quick: a few seconds for the shipped scenarios
 
@@ -144,7 +146,7 @@ def progress_line(p: TableProgress) -> str:
 
 
 def summary_text(s: SeedSummary) -> Text:
-    t = Text(f"seeded {s.scenario} into schema {s.schema}: {s.rows:,} rows, {fmt.bytes_(s.bytes)} "
+    t = Text(f"seeded {s.scenario} into schema {one_line(s.schema)}: {s.rows:,} rows, {fmt.bytes_(s.bytes)} "
              f"in {fmt.duration(s.seconds)}", style="bold green")
     t.append(f"\nload {fmt.duration(s.load_seconds)} ({s.rows_per_s:,.0f} rows/s), keys+indexes+ANALYZE "
              f"{fmt.duration(s.index_seconds)}, {len(s.built)} constraints and indexes built", style="")
@@ -185,13 +187,13 @@ class SeedScreen(ModalScreen[SeedSummary | None]):
     def compose(self) -> ComposeResult:
         o = self.plan.options
         with Vertical():
-            yield Static(f"Seeding {self.plan.scenario.name} (scale {o.scale:g}, schema {o.schema}, mode {o.mode}, "
+            yield Static(f"Seeding {self.plan.scenario.name} (scale {o.scale:g}, schema {one_line(o.schema)}, mode {o.mode}, "
                          f"{self.plan.total_rows:,} rows)", classes="seed-title")
             yield Static("connecting…", classes="seed-now")
             with VerticalScroll():
                 for i, tp in enumerate(self.plan.tables):
                     with Horizontal(classes="seed-table"):
-                        yield Static(tp.name, classes="seed-name")
+                        yield Static(one_line(tp.name), classes="seed-name")
                         yield ProgressBar(total=max(tp.rows, 1), show_eta=False, show_percentage=False,
                                           id=f"seed-bar-{i}")
                         yield Static("waiting", classes="seed-stat", id=f"seed-stat-{i}")

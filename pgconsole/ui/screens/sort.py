@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
+
+from ..widgets.safe import SafeStatic as Static
 from textual.widgets.option_list import Option
 
 from ..widgets.marked import MarkedOptionList

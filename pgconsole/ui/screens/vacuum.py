@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import ProgressBar, Static
+from textual.widgets import ProgressBar
 
 from ... import fmt
 from ...conninfo import ConnParams
@@ -24,13 +24,15 @@ from ...errors import PgConsoleError
 from ...maintenance import (
     TableStarted, VacuumMessage, VacuumOptions, VacuumProgress, VacuumReport, VacuumRun, VacuumTableResult,
 )
+from ...untrusted import one_line
+from ..widgets.safe import SafeStatic as Static
 
 
 def result_line(r: VacuumTableResult) -> Text:
     t = Text()
     ok = r.status == "done"
     t.append("done  " if ok else f"{r.status:<6}", style="green" if ok else "bold red")
-    t.append(f"{r.table.display} ", style="bold")
+    t.append(f"{one_line(r.table.display)} ", style="bold")
     if r.before is not None and r.after is not None:
         t.append(f"dead {fmt.num(r.before.dead_tuples)} → {fmt.num(r.after.dead_tuples)}  "
                  f"size {fmt.bytes_(r.before.table_bytes)} → {fmt.bytes_(r.after.table_bytes)}  ")
@@ -69,7 +71,7 @@ class VacuumScreen(ModalScreen[VacuumReport | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"VACUUM (ANALYZE) {self.what}", classes="vac-title")
+            yield Static(f"VACUUM (ANALYZE) {one_line(self.what)}", classes="vac-title")
             yield Static("connecting…", classes="vac-now")
             yield ProgressBar(total=100, show_eta=False, id="vac-progress")
             with VerticalScroll():
@@ -91,18 +93,18 @@ class VacuumScreen(ModalScreen[VacuumReport | None]):
             await run.start()
             async for ev in run.events():
                 if isinstance(ev, TableStarted):
-                    now.update(Text(f"[{ev.index}/{ev.count}] {ev.command}", style="bold"))
+                    now.update(Text(f"[{ev.index}/{ev.count}] {one_line(ev.command)}", style="bold"))
                     bar.update(total=100, progress=0)
                 elif isinstance(ev, VacuumProgress):
                     frac = ev.fraction
                     extra = f" · blocked by {', '.join(map(str, ev.blocked_by))}" if ev.blocked_by else ""
-                    now.update(Text(f"{ev.table}: {ev.phase}"
+                    now.update(Text(f"{one_line(ev.table)}: {ev.phase}"
                                     f"{'' if frac is None else f' {frac * 100:.0f}%'}"
                                     f" · dead items {fmt.num(ev.dead_items)} · {fmt.duration(ev.running_s)}{extra}"))
                     if frac is not None:
                         bar.update(progress=frac * 100)
                 elif isinstance(ev, VacuumMessage) and ev.severity.upper() == "WARNING":
-                    lines.append(Text(f"{ev.table}: {ev.text}", style="yellow"))
+                    lines.append(Text(f"{one_line(ev.table)}: {ev.text}", style="yellow"))
                 elif isinstance(ev, VacuumTableResult):
                     lines.append(result_line(ev))
                     bar.update(progress=100)

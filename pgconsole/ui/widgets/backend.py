@@ -12,6 +12,7 @@ from rich.text import Text
 from ... import fmt
 from ...collectors.activity import locks_held
 from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
+from ...untrusted import one_line
 from .detail import query_parts
 
 if TYPE_CHECKING:
@@ -223,7 +224,8 @@ def confirm_signal(app: "ConsoleApp", b: Backend | None, pid: int, terminate: bo
     body = Text()
     body.append(f"{what} backend {pid}?\n\n", style="bold")
     if b is not None:
-        body.append(f"user {b.usename or '-'}  db {b.datname or '-'}  app {b.application_name or '-'}\n")
+        body.append(f"user {one_line(b.usename or '-')}  db {one_line(b.datname or '-')}  "
+                    f"app {one_line(b.application_name or '-')}\n")
         body.append(f"state {b.state or '-'}  xact {fmt.duration(b.xact_age_s)}  "
                     f"query {fmt.duration(b.query_age_s)}\n\n")
         body.append(fmt.one_line(b.query, 300) or "(no query text)", style="dim")

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 
+from ...untrusted import safe_text, visible
 from .styled import DirectLines
 
 
@@ -132,7 +133,9 @@ def render_lines(console: Console, renderable: RenderableType, width: int,
     word-wrapping machinery, about 2 ms a call for a header that fits its width anyway."""
     parts = _parts(renderable)
     if not all(isinstance(p, Text) for p in parts):
-        return console.render_lines(renderable, console.options.update(width=width, height=None), pad=False), {}
+        lines = console.render_lines(renderable, console.options.update(width=width, height=None), pad=False)
+        return [[seg if seg.control else Segment(visible(seg.text), seg.style) for seg in line]
+                for line in lines], {}
     out: Lines = []
     rendered: dict[tuple, Lines] = {}
     for part in parts:
@@ -147,6 +150,7 @@ def render_lines(console: Console, renderable: RenderableType, width: int,
 
 def _render_text(console: Console, part: Text, width: int) -> Lines:
     get_style = console.get_style
+    part = safe_text(part)   # server text: control characters shown, never sent (newlines kept)
     out: Lines = []
     for line in part.split("\n", allow_blank=True):
         pieces = [line]

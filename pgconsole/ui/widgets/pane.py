@@ -19,12 +19,12 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from ...snapshots import Frame, Unavailable
 from .. import keys
 from ..filtering import EMPTY, Filter, parse
 from .lines import TextLines
+from .safe import SafeStatic as Static
 from .styled import SolidLines
 from .table import Cells, Col, KeyedTable
 

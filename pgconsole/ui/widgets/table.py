@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ... import fmt
+from ...untrusted import safe_text, visible
 from .lines import fit_strip, text_segments
 from .styled import DirectLines
 
@@ -402,6 +403,7 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
             w = self._flex_width if col.flex else col.width
             if isinstance(cell, tuple):
                 plain, cell_style = cell
+                plain = visible(plain)   # server text: control characters shown, never sent
                 n = cell_len(plain)
                 if n > w:
                     plain, n = set_cell_size(plain, w - 1) + "…", w
@@ -414,7 +416,7 @@ class KeyedTable(DirectLines, ScrollView, can_focus=True):
                     text, style = piece, piece_style
             else:
                 segments.append(Segment(text, style))
-                cell = cell.copy()
+                cell = safe_text(cell, multiline=False).copy()
                 cell.no_wrap, cell.end = True, ""
                 n = cell.cell_len
                 if n > w:
