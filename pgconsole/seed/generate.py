@@ -8,7 +8,6 @@ process makes it and in whatever order: --jobs changes speed, never data.
 from __future__ import annotations
 
 import hashlib
-import signal
 from dataclasses import dataclass
 
 from . import columns as C
@@ -244,19 +243,3 @@ class Generator:
             tg = self.table(name)
             for col in tg.order:
                 tg.gen(col)
-
-
-# -- process pool entry points (top-level functions: picklable) ----------------------
-
-_GEN: Generator | None = None
-
-
-def worker_init(job: GenJob) -> None:
-    # Ctrl-C reaches the whole process group; the parent alone decides what happens
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _GEN
-    _GEN = Generator(job)
-
-
-def worker_chunk(table: str, index: int, names: tuple[str, ...]) -> bytes:
-    return _GEN.chunk(table, index, names)

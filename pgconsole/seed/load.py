@@ -28,6 +28,7 @@ from .generate import GenJob, emit_order
 from .plan import CHUNK_ROWS, SeedPlan, default_jobs
 from .progress import SeedSummary, TableProgress, Tracker
 from .runner import ChunkRunner, Feed
+from .workers import WorkerError
 from .target import Target, check, load_order, read_catalog, shown, version_num, with_row_state
 
 APP_NAME = "pgconsole seed"
@@ -306,8 +307,9 @@ class _Run:
         except (PgConsoleError, asyncio.CancelledError):
             raise
         except Exception as exc:   # a generator failed in a worker: say where, not a traceback
+            kind = exc.kind if isinstance(exc, WorkerError) else type(exc).__name__
             raise PgConsoleError(f"table {shown(self.schema, name)}: generating rows failed: "
-                                 f"{type(exc).__name__}: {exc}; nothing was committed") from exc
+                                 f"{kind}: {exc}; nothing was committed") from exc
         if tracker:
             tracker.finish_load()
 
