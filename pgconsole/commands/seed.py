@@ -159,6 +159,8 @@ def render_summary(s) -> Table:
               f"{s.rows_per_s:,.0f}" if s.rows_per_s else "-", fmt.duration(s.index_seconds))
     t.caption = (f"{fmt.duration(s.seconds)} in all; built {len(s.built)} constraints and indexes after the load"
                  if s.built else f"{fmt.duration(s.seconds)} in all")
+    if s.note:
+        t.caption += f"\n{s.note}"
     t.caption_justify = "left"
     return t
 

@@ -4,7 +4,9 @@ The whole run is one transaction on one session: a failure, a cancel or Ctrl-C (
 a killed client) leaves every table as it was, and tables the run created do not
 exist. Inside it, tables the run created or truncated are loaded with COPY FREEZE,
 then primary keys, unique and check constraints, indexes and foreign keys are built
-(and so validated) over the loaded rows, and the tables analyzed.
+(and so validated) over the loaded rows. The tables are analyzed after the commit: an
+ANALYZE inside the transaction is followed by the transaction's own row counts, and the
+seeded tables would look as if never analyzed (n_mod_since_analyze = their rows).
 """
 
 from __future__ import annotations
@@ -149,6 +151,11 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
         load_s, index_s, built = await run.execute(order, deferred, deferrable, feed)
         await tx.commit()
         committed = True
+        t = time.perf_counter()
+        note = await run.analyze(order) if plan.options.analyze else ""
+        index_s += time.perf_counter() - t
+        for name in order:
+            trackers[name].set_phase("done")
     except asyncpg.PostgresError as exc:
         raise PgConsoleError(describe(exc) + "; nothing was committed") from None
     finally:
@@ -158,7 +165,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     tables = tuple(trackers[tp.name].snapshot() for tp in plan.tables)
     return SeedSummary(plan.scenario.name, plan.options.schema, plan.options.seed, tables,
                        sum(t.rows_done for t in tables), sum(t.bytes for t in tables), load_s, index_s,
-                       time.perf_counter() - t0, tuple(built))
+                       time.perf_counter() - t0, tuple(built), note)
 
 
 SEND_BUFFER = 4 << 20
@@ -230,6 +237,7 @@ class _Run:
         self.trackers, self.cancel = trackers, cancel
         self.schema = plan.options.schema
         self.dropped: set[str] = set()
+        self.spent: dict[str, float] = {}
 
     def feed(self, order, deferred) -> Feed:
         """Chunks of every table in load order; generation starts at once, ahead of the COPY."""
@@ -271,8 +279,6 @@ class _Run:
         t_index = time.perf_counter()
         built = await self._build(order)
         await self._sequences(order)
-        for name in order:
-            self.trackers[name].set_phase("done")
         return load_s, time.perf_counter() - t_index, built
 
     def _check_cancel(self) -> None:
@@ -381,16 +387,30 @@ class _Run:
             taken.add(step.name)
             built.append(step.name)
             self.trackers[step.table].set_phase("indexing", spent[step.table])
-        if plan.options.analyze:
-            for name in order:
-                if plan.table(name).rows == 0:
-                    continue
-                self._check_cancel()
-                t = time.perf_counter()
-                await conn.execute(f"ANALYZE {qualified(schema, name)}")
-                spent[name] += time.perf_counter() - t
-                self.trackers[name].set_phase("indexing", spent[name])
+        self.spent = spent
         return built
+
+    async def analyze(self, order) -> str:
+        """ANALYZE the seeded tables, after the commit and once the session's row counts have
+        reached the statistics. The data is committed: a problem here is a note, not an error."""
+        names = [n for n in order if self.plan.table(n).rows > 0]
+        tables = [qualified(self.schema, n) for n in names]
+        rows = [self.plan.table(n).rows for n in names]
+        flushed = sqlfiles.load("seed_stats_flushed", version_num(self.conn))
+        try:
+            deadline = time.monotonic() + 3
+            while not (await self.conn.fetchrow(flushed, tables, rows))["flushed"] and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            for name, tab in zip(names, tables):
+                if self.cancel is not None and self.cancel.is_set():
+                    return "committed; ANALYZE was skipped (cancelled): run ANALYZE on the seeded tables"
+                t = time.perf_counter()
+                await self.conn.execute(f"ANALYZE {tab}")
+                self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - t
+                self.trackers[name].set_phase("indexing", self.spent[name])
+        except asyncpg.PostgresError as exc:
+            return f"committed; ANALYZE failed ({exc}): run ANALYZE on the seeded tables"
+        return ""
 
     async def _sequences(self, order) -> None:
         """Identity and serial sequences continue after the keys the seed wrote."""
