@@ -105,11 +105,12 @@ class UrnGen(Gen):
     """Draws from 65,536 slots of final outputs: pools, choices, booleans, skewed numbers."""
 
     def __init__(self, family: str, values: list, weights: list[float] | None, *, null: float = 0.0,
-                 cells: bool = False, scale: int = 2):
-        """values are in the family's domain; cells=True: emit framed cells (NULLs folded in)."""
+                 cells: bool = False, scale: int = 2, raw: bool = False):
+        """values are in the family's domain; cells=True: emit framed cells (NULLs folded in);
+        raw=True: always the values (another column is computed from them)."""
         values, weights = _merge(values, weights)
         self.family, self.values, self.weights, self.scale = family, values, weights, scale
-        self.cells = cells or family not in FIXED
+        self.cells = (cells or family not in FIXED) and not raw
         if family == JSON:
             self.cells = False
         if self.cells:
@@ -185,6 +186,30 @@ class NumberGen(Gen):
             return "values", (list(map(b"%d".__mod__, vals)) if self.family == JSON else vals)
         vals = D.uniform_floats(rng, float(self.lo), float(self.hi), c.n)
         return "values", to_family(vals, self.family, self.scale, self.decimals)
+
+
+class AboveGen(Gen):
+    """Another number column of the row plus a gap drawn in [lo, hi], kept in [min, max]:
+    `hi > lo` holds on every row (a CHECK (lo < hi) that --infer respects)."""
+
+    def __init__(self, family: str, base: str, lo, hi, vmin, vmax, scale: int = 2, decimals: int | None = None):
+        self.family, self.base = family, base
+        self.gap = NumberGen(family, lo, hi, scale, decimals)
+        it = iter(to_family([x for x in (vmin, vmax) if x is not None], family, scale))
+        self.vmin = next(it) if vmin is not None else None
+        self.vmax = next(it) if vmax is not None else None
+        if family in INTEGER:
+            lo_t, hi_t = INT_RANGE[family]
+            self.vmin = lo_t if self.vmin is None else max(self.vmin, lo_t)
+            self.vmax = hi_t if self.vmax is None else min(self.vmax, hi_t)
+
+    def produce(self, c, key):
+        out = list(map(add, c.values[self.base], self.gap.produce(c, key)[1]))
+        if self.vmax is not None:
+            out = list(map(min, out, repeat(self.vmax)))
+        if self.vmin is not None:
+            out = list(map(max, out, repeat(self.vmin)))
+        return "values", out
 
 
 # -- time ------------------------------------------------------------------------

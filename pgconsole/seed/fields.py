@@ -15,7 +15,8 @@ from .pgtypes import INTEGER, NUMBERS, TIMES, PgType
 
 COMMON_KEYS = {"type", "gen", "null", "unique", "nullable", "default"}
 FIELD_KEYS = {"gen", "null", "omit"}
-SHORTHANDS = {"faker": "faker", "choice": "choice", "ref": "ref", "json": "json", "value": "const"}
+SHORTHANDS = {"faker": "faker", "choice": "choice", "ref": "ref", "json": "json", "value": "const",
+              "above": "above"}
 _ANY = None   # a generator that can fill any family (checked against the values later)
 _TIMEKEYS = {"start", "end", "mode", "jitter", "power", "after", "min_delay", "max_delay"}
 # gen -> (families it can fill (None: any), required fields, optional fields)
@@ -32,9 +33,10 @@ GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
     "list": (("array",), {"item"}, {"min", "max"}),
     "const": (_ANY, {"value"}, set()),
     "ipv4": (("inet", "text"), set(), set()),
+    "above": (NUMBERS, {"above"}, {"gap", "min", "max", "decimals"}),   # another column of the row + a gap
     **{name: (NUMBERS, req, opt | {"decimals"}) for name, (req, opt) in D.NUMERIC.items()},
 }
-JSON_GENS = set(GENS) - {"ref"}
+JSON_GENS = set(GENS) - {"ref", "above"}
 TIME_MODES = ("uniform", "sequential", "recent")
 
 
@@ -187,6 +189,16 @@ def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
             w.fail("dist", f"unknown {dist!r} (one of {', '.join(D.REF_DISTS)})")
         if "s" in p:
             check_num(w, p, "s", 0.01, 10)
+    elif gen == "above":
+        if not isinstance(p["above"], str):
+            w.fail("above", "must be the name of another number column of the table")
+        gap = p.get("gap", [1, 100])
+        if (not isinstance(gap, list) or len(gap) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float))
+                                                              for x in gap) or not 0 <= gap[0] <= gap[1]):
+            w.fail("gap", "must be [smallest, largest] distance above that column, 0 <= smallest <= largest")
+        for k in ("min", "max"):
+            if k in p:
+                check_num(w, p, k)
     elif gen == "list":
         for k in ("min", "max"):
             if k in p:

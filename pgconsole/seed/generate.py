@@ -14,12 +14,12 @@ from . import columns as C
 from . import distributions as D
 from . import keys as K
 from . import structured as S
-from .encode import assemble, frame_split, pack_fixed
+from .encode import NULL, assemble, frame_split, pack_fixed
 from .fields import time_range_us
 from .pgtypes import FIXED, PgType
 from .plan import CHUNK_ROWS, SeedPlan, TablePlan
 from .pools import PoolKey, build_pool
-from .scenario import ColumnSpec, FieldSpec
+from .scenario import ColumnSpec, FieldSpec, row_deps
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,14 @@ def emit_order(tp: TablePlan, names) -> list[str]:
     """Fixed-width columns first (they are packed column-wise), in the order given."""
     cols = {c.name: c for c in tp.spec.columns}
     names = list(names)
-    fixed = [n for n in names if _is_fixed(cols[n])]
+    fixed = [n for n in names if _is_fixed(cols[n], tp.name)]
     return fixed + [n for n in names if n not in fixed]
 
 
-def _is_fixed(c: ColumnSpec) -> bool:
-    return c.type.family in FIXED and c.spec.null == 0
+def _is_fixed(c: ColumnSpec, table: str) -> bool:
+    # (a nullable self-reference's first row is NULL: no earlier row to point at)
+    self_ref = c.spec.gen == "ref" and c.nullable and c.spec.params["ref"].split(".")[0] == table
+    return c.type.family in FIXED and c.spec.null == 0 and not self_ref
 
 
 class TableGen:
@@ -54,8 +56,10 @@ class TableGen:
         self.gens: dict[str, C.Gen] = {}
         self._combo_of = {m: group for group in tp.combos for m in group}
         self._compiling: set[str] = set()
-        self.after = {c.name: c.spec.params.get("after") for c in tp.spec.columns}
-        self.order = _after_order(self.after)
+        self.deps = {c.name: row_deps(c.spec) for c in tp.spec.columns}
+        self.order = _dep_order(self.deps)
+        # columns another one adds to: their urns give plain values, NULLs applied when encoding
+        self.raw = {c.spec.params["above"] for c in tp.spec.columns if c.spec.gen == "above"}
 
     def gen(self, name: str) -> C.Gen:
         """A column's generator, compiled when first needed (a parent's key alone, for a child)."""
@@ -83,7 +87,9 @@ class TableGen:
         top = path == col.name
         unique = top and col.name in tp.unique
         # a top-level column's NULLs go into its urn, when it has one
-        urn = dict(null=s.null if top else 0.0, cells=top and not _is_fixed(col), scale=scale)
+        raw = top and col.name in self.raw
+        urn = dict(null=0.0 if raw else s.null if top else 0.0, cells=top and not _is_fixed(col, tp.name) and not raw,
+                   raw=raw, scale=scale)
         g = s.gen
         if g == "serial":
             return K.SerialGen(family, self.offset, p.get("start", 1), p.get("step", 1), p.get("format"), scale)
@@ -124,6 +130,9 @@ class TableGen:
             return C.Ipv4Gen(family)
         if g == "uniform":
             return C.NumberGen(family, p["min"], p["max"], scale, p.get("decimals"))
+        if g == "above":
+            lo, hi = p.get("gap", [1, 100])
+            return C.AboveGen(family, p["above"], lo, hi, p.get("min"), p.get("max"), scale, p.get("decimals"))
         # skewed numbers: an urn of the distribution's quantiles
         values = C.to_family(D.quantile_table(g, p), family, scale, p.get("decimals"))
         return C.UrnGen(family, values, None, **urn)
@@ -168,11 +177,12 @@ class TableGen:
         lo = index * CHUNK_ROWS
         n = min(CHUNK_ROWS, self.rows - lo)
         ctx = C.Chunk(self.g.job.plan.options.seed, self.tp.name, self.offset, index, lo, n)
-        wanted = set(names)
-        for name in names:   # and what they are computed from
-            while self.after.get(name):
-                name = self.after[name]
-                wanted.add(name)
+        wanted, todo = set(names), list(names)
+        while todo:   # and what they are computed from
+            for d in self.deps.get(todo.pop(), ()):
+                if d not in wanted:
+                    wanted.add(d)
+                    todo.append(d)
         out: dict[str, tuple[str, object]] = {}
         for name in self.order:
             if name not in wanted:
@@ -186,26 +196,30 @@ class TableGen:
             col = self.tp.spec.column(name)
             kind, data = out[name]
             fam = col.type.family
-            if _is_fixed(col):
+            if _is_fixed(col, self.tp.name):
                 fixed.append((FIXED[fam][1], data if kind == "blob" else pack_fixed(fam, data)))
                 continue
             scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
-            nulls = col.spec.null > 0 and not self.gen(name).folded
-            if kind == "values" and fam not in FIXED and fam != "numeric" and not nulls:
+            gen = self.gen(name)
+            nulls = col.spec.null > 0 and not gen.folded
+            root = isinstance(gen, K.RefGen) and gen.self_ref and ctx.lo == 0 and col.nullable
+            if kind == "values" and fam not in FIXED and fam != "numeric" and not nulls and not root:
                 var.append(frame_split(data))     # payloads: frame without copying them
                 continue
             cells = C.encode_cells(fam, kind, data, scale)
             if nulls:
                 cells = C.with_nulls(cells, ctx.rng(name + ":null"), col.spec.null)
+            if root:   # the first row has no earlier row to point at: a root, not its own parent
+                cells[0] = NULL
             var.append(cells)
         return assemble(n, fixed, var)
 
-def _after_order(after: dict[str, str | None]) -> list[str]:
-    """Columns in an order where each comes after the column its times are computed from."""
+def _dep_order(deps: dict[str, list[str]]) -> list[str]:
+    """Columns in an order where each comes after the columns it is computed from."""
     order: list[str] = []
-    pending = list(after)
+    pending = list(deps)
     while pending:
-        ready = [n for n in pending if not after[n] or after[n] in order]
+        ready = [n for n in pending if all(d in order for d in deps[n])]
         order += ready or pending          # a loop was refused when the scenario was read
         pending = [n for n in pending if n not in order]
     return order

@@ -22,7 +22,7 @@ import asyncpg
 from .. import sqlfiles
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
-from ..errors import PgConsoleError, describe
+from ..errors import PgConsoleError, describe, scrub
 from ..quoting import qualified, quote_ident
 from . import ddl
 from .encode import HEADER, TRAILER
@@ -157,7 +157,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
         for name in order:
             trackers[name].set_phase("done")
     except asyncpg.PostgresError as exc:
-        raise PgConsoleError(describe(exc) + "; nothing was committed") from None
+        raise PgConsoleError(pg_message(exc) + "; nothing was committed") from None
     finally:
         if runner is not None:
             await runner.close(ok=committed)
@@ -218,6 +218,14 @@ async def _end(conn, tx, committed: bool) -> None:
         conn.terminate()
 
 
+def pg_message(exc: asyncpg.PostgresError) -> str:
+    """The server's message, then its DETAIL once, on one line (str() of an asyncpg error
+    already appends 'DETAIL:' and 'HINT:' on lines of their own)."""
+    msg = exc.args[0] if exc.args else str(exc)
+    detail = getattr(exc, "detail", None)
+    return scrub(f"{msg} ({detail})" if detail else msg)
+
+
 _COLUMN_RE = re.compile(r"column (\"(?:[^\"]|\"\")+\"|\S+?)(?::|$)")
 
 
@@ -226,8 +234,7 @@ def copy_error(exc: asyncpg.PostgresError, schema: str, table: str) -> str:
     ctx = getattr(exc, "context", None) or ""
     m = _COLUMN_RE.search(ctx)
     col = f", column {m.group(1)}" if m else ""
-    detail = getattr(exc, "detail", None)
-    return (f"table {shown(schema, table)}{col}: {exc}{' (' + detail + ')' if detail else ''}"
+    return (f"table {shown(schema, table)}{col}: {pg_message(exc)}"
             f"; nothing was committed")
 
 
@@ -342,7 +349,7 @@ class _Run:
             await self.conn.execute(f"UPDATE {qualified(self.schema, table)} t SET {quote_ident(col)} = "
                                     f"f.{quote_ident(col)} FROM pg_temp.{tmp} f WHERE {on}")
         except asyncpg.PostgresError as exc:
-            raise PgConsoleError(f"table {shown(self.schema, table)}, column {col}: {exc}; "
+            raise PgConsoleError(f"table {shown(self.schema, table)}, column {col}: {pg_message(exc)}; "
                                  f"nothing was committed") from None
         await self.conn.execute(f"DROP TABLE pg_temp.{tmp}")
 
@@ -381,7 +388,7 @@ class _Run:
                 await conn.execute(step.mark())
             except asyncpg.PostgresError as exc:
                 raise PgConsoleError(f"table {shown(schema, step.table)}: building {step.kind} {step.name}: "
-                                     f"{exc}{' (' + exc.detail + ')' if getattr(exc, 'detail', None) else ''}"
+                                     f"{pg_message(exc)}"
                                      f"; nothing was committed") from None
             spent[step.table] += time.perf_counter() - t
             taken.add(step.name)
@@ -409,7 +416,7 @@ class _Run:
                 self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - t
                 self.trackers[name].set_phase("indexing", self.spent[name])
         except asyncpg.PostgresError as exc:
-            return f"committed; ANALYZE failed ({exc}): run ANALYZE on the seeded tables"
+            return f"committed; ANALYZE failed ({pg_message(exc)}): run ANALYZE on the seeded tables"
         return ""
 
     async def _sequences(self, order) -> None:

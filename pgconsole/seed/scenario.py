@@ -217,19 +217,54 @@ def _parse_column(w: Where, name: str, spec) -> ColumnSpec:
     return ColumnSpec(name, ptype, fs, unique, nullable, default)
 
 
+def row_deps(spec: FieldSpec) -> list[str]:
+    """Columns of the same row a column is computed from (generated before it)."""
+    p = spec.params
+    if spec.gen == "timestamp" and "after" in p:
+        return [p["after"]]
+    if spec.gen == "above":
+        return [p["above"]]
+    return []
+
+
+def _check_row_deps(w: Where, t: TableSpec) -> None:
+    for c in t.columns:
+        s = c.spec
+        if s.gen == "timestamp" and "after" in s.params:
+            other = t.column(s.params["after"])
+            if other is None or other.type.family not in TIMES or other.name == c.name:
+                w.at(t.name, c.name).fail("after", f"no other timestamp column {s.params['after']!r}")
+        if s.gen == "above":
+            other = t.column(s.params["above"])
+            if other is None or other.name == c.name or not _same_number_kind(other.type, c.type):
+                w.at(t.name, c.name).fail("above", f"no other column {s.params['above']!r} of a number type like "
+                                                   f"{c.type.sql}")
+    deps = {c.name: row_deps(c.spec) for c in t.columns}
+    for c in t.columns:   # a after b after a: no
+        seen, todo = set(), list(deps[c.name])
+        while todo:
+            d = todo.pop()
+            if d == c.name:
+                field = "after" if c.spec.gen == "timestamp" else c.spec.gen
+                w.at(t.name, c.name).fail(field, "columns cannot be computed from each other in a loop")
+            if d not in seen:
+                seen.add(d)
+                todo.extend(deps.get(d, ()))
+
+
+def _same_number_kind(a: PgType, b: PgType) -> bool:
+    if a.family in INTEGER and b.family in INTEGER:
+        return True
+    if a.family == b.family == "numeric":
+        return (a.scale if a.scale is not None else 2) == (b.scale if b.scale is not None else 2)
+    return a.family == b.family and a.family in ("float4", "float8")
+
+
 def _check_refs(w: Where, scen: Scenario) -> None:
     for t in scen.tables:
+        _check_row_deps(w, t)
         for c in t.columns:
             s = c.spec
-            if s.gen == "timestamp" and "after" in s.params:
-                other, seen = t.column(s.params["after"]), {c.name}
-                if other is None or other.type.family not in TIMES or other.name == c.name:
-                    w.at(t.name, c.name).fail("after", f"no other timestamp column {s.params['after']!r}")
-                while other is not None and "after" in other.spec.params:   # a after b after a: no
-                    if other.name in seen:
-                        w.at(t.name, c.name).fail("after", "columns cannot come after each other in a loop")
-                    seen.add(other.name)
-                    other = t.column(other.spec.params["after"])
             if s.gen != "ref":
                 continue
             wt = w.at(t.name, c.name)
