@@ -102,3 +102,29 @@ async def test_infer_refuses_tables_with_rows_and_missing_schemas(fresh_db):
             await infer_scenario(fresh_db, "nope")
     finally:
         await conn.close()
+
+
+async def test_infer_keeps_facts_across_tables(fresh_db):
+    conn = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    try:
+        await conn.execute("""
+            CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL);
+            CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers,
+                                 created_at timestamptz NOT NULL);
+            CREATE TABLE order_items (id bigserial PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders,
+                                      customer_id bigint NOT NULL REFERENCES customers, qty int NOT NULL,
+                                      created_at timestamptz NOT NULL)""")
+        scen = await infer_scenario(fresh_db, "public")
+        items = scen.table("order_items")
+        assert items.column("customer_id").spec.params == {"same_as": "order_id.customer_id"}
+        await run_seed(fresh_db, make_plan(scen, SeedOptions(rows={"customers": 200, "orders": 1000,
+                                                                  "order_items": 3000}), existing_schema=True))
+        r = await conn.fetchrow("""
+            SELECT (SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id
+                    WHERE i.customer_id <> o.customer_id OR i.created_at < o.created_at) AS items,
+                   (SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id
+                    WHERE o.created_at < c.created_at) AS orders,
+                   (SELECT count(DISTINCT customer_id) FROM order_items) AS customers""")
+        assert (r["items"], r["orders"]) == (0, 0) and r["customers"] > 50
+    finally:
+        await conn.close()

@@ -35,6 +35,8 @@ class Chunk:
     def __init__(self, seed: int, table: str, offset: int, index: int, lo: int, n: int):
         self.seed, self.table, self.offset, self.index, self.lo, self.n = seed, table, offset, index, lo, n
         self.values: dict[str, list] = {}
+        self.rows: dict[str, list[int]] = {}     # foreign keys: the parent row of each row
+        self.memo: dict = {}                     # lookups through those (related.py)
 
     def rng(self, key: str) -> random.Random:
         # str seeds are hashed with SHA-512: the same in every process and run
@@ -237,7 +239,9 @@ class TimeGen(Gen):
             us = list(map(add, base, D.draw(rng, self.delays, c.n)))
         elif self.mode == "sequential":
             step = (self.end - self.start) / max(self.rows, 1)
-            us = D.sequential_times(rng, self.start, step, self.jitter, self.offset + c.lo, c.n)
+            # (--append continues past end, as a log does)
+            us = D.sequential_times(rng, self.start, step, self.jitter, self.offset + c.lo, c.n,
+                                    None if self.offset else self.end)
         elif self.mode == "recent":
             us = D.recent_times(rng, self.coarse, self.width, self.offset + c.lo, c.n)
         else:

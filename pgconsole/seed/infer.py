@@ -17,6 +17,7 @@ from ..db import SessionLimits, connect
 from ..errors import PgConsoleError
 from .checks import parse_checks
 from .pgtypes import INT_RANGE, INTEGER, PgType, parse_type
+from .relate import relate
 from .scenario import ColumnSpec, FieldSpec, Scenario, TableSpec
 from .target import Constraint, ExistingColumn, Target, read_catalog, shown
 
@@ -88,6 +89,7 @@ async def infer_scenario(params: ConnParams, schema: str, limits: SessionLimits 
 
 def scenario_from_catalog(target: Target) -> Scenario:
     tables = tuple(_table(target, name) for name in sorted(target.tables))
+    tables = relate(target, tables, CREATED, END)    # facts across tables (relate.py)
     return Scenario(name="infer", description=f"inferred from schema {target.schema}", tables=tables,
                     path=f"--infer ({target.schema})")
 
