@@ -199,8 +199,8 @@ async def test_cross_table_facts_hold_and_jobs_do_not_change_the_data(fresh_db, 
     from test_seed_safety import digest
     plans = {}
     for jobs in (1, 2):
-        plan = make_plan(load_scenario(name), SeedOptions(scale=0.02, seed=5, jobs=jobs, schema=f"j{jobs}",
-                                                          analyze=False))
+        opts = SeedOptions(scale=0.02, seed=5, jobs=jobs, schema=f"j{jobs}", analyze=False)
+        plan = make_plan(load_scenario(name), opts)
         await run_seed(fresh_db, plan)
         plans[jobs] = plan
     assert await digest(fresh_db, "j1") == await digest(fresh_db, "j2")

@@ -216,7 +216,7 @@ at = { type = "timestamptz", AT }
 
 
 def test_cross_table_paths_are_checked():
-    with pytest.raises(ScenarioError, match=r"table a, column at: is computed from itself through a.at -> b.at -> a.at"):
+    with pytest.raises(ScenarioError, match=r"table a, column at: is computed from itself through a.at -> b.at -> a"):
         parse_scenario(tomllib.loads(TWO.replace("AT", 'after = "a_id.at"')), "t", "seeds/t.toml")
     with pytest.raises(ScenarioError, match=r"column at: field 'mode': .sequential. needs b_id"):
         parse_scenario(tomllib.loads(TWO.replace('after = "b_id.at"', 'after = "b_id.at", mode = "sequential"')

@@ -28,7 +28,7 @@ NUMERIC = {
     "exponential": ({"mean"}, {"min", "max"}),
     "zipf": ({"min", "max"}, {"s"}),
 }
-REF_DISTS = ("uniform", "zipf", "sequential", "even", "unique")
+REF_DISTS = ("uniform", "zipf", "sequential", "even", "unique", "shaped")
 URN_SIZE = 1 << 16      # slots of a sampling urn: one random 16-bit index picks a slot
 _U64 = "Q" if array("Q").itemsize == 8 else "L"
 

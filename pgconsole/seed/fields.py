@@ -18,6 +18,7 @@ FIELD_KEYS = {"gen", "null", "omit"}
 SHORTHANDS = {"faker": "faker", "choice": "choice", "ref": "ref", "json": "json", "value": "const",
               "above": "above", "same_as": "same_as"}
 _ANY = None   # a generator that can fill any family (checked against the values later)
+SHAPE_KEYS = {"mcv", "histogram", "n_distinct", "order"}
 _TIMEKEYS = {"start", "end", "mode", "jitter", "power", "after", "min_delay", "max_delay", "between"}
 # gen -> (families it can fill (None: any), required fields, optional fields)
 GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
@@ -28,16 +29,18 @@ GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
     "choice": (_ANY, {"choice"}, {"weights"}),
     "bool": (("bool",), set(), {"p"}),
     "timestamp": (TIMES, set(), _TIMEKEYS),
-    "ref": (_ANY, {"ref"}, {"dist", "s"}),
+    "ref": (_ANY, {"ref"}, {"dist", "s"} | SHAPE_KEYS),
     "json": (("json", "jsonb"), {"json"}, set()),
     "list": (("array",), {"item"}, {"min", "max"}),
     "const": (_ANY, {"value"}, set()),
     "ipv4": (("inet", "text"), set(), set()),
     "above": (NUMBERS, {"above"}, {"gap", "min", "max", "decimals"}),   # another column of the row + a gap
     "same_as": (_ANY, {"same_as"}, set()),      # the parent row's value, through a foreign key
+    # like a production column's statistics (seed --like): see shaped.py
+    "shaped": (NUMBERS + TIMES + ("text", "bool"), set(), SHAPE_KEYS | {"mcv_freqs", "faker", "args", "length"}),
     **{name: (NUMBERS, req, opt | {"decimals"}) for name, (req, opt) in D.NUMERIC.items()},
 }
-JSON_GENS = set(GENS) - {"ref", "above", "same_as"}
+JSON_GENS = set(GENS) - {"ref", "above", "same_as", "shaped"}
 TIME_MODES = ("uniform", "sequential", "recent")
 
 
@@ -190,6 +193,12 @@ def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
             w.fail("dist", f"unknown {dist!r} (one of {', '.join(D.REF_DISTS)})")
         if "s" in p:
             check_num(w, p, "s", 0.01, 10)
+        if dist == "shaped":
+            _check_shape(w, p)
+        elif SHAPE_KEYS & set(p):
+            w.fail(sorted(SHAPE_KEYS & set(p))[0], "only with dist = \"shaped\"")
+    elif gen == "shaped":
+        _check_shape(w, p)
     elif gen == "same_as":
         if not isinstance(p["same_as"], str) or p["same_as"].count(".") != 1:
             w.fail("same_as", "must be \"fk_column.parent_column\": a foreign key column of this table, then a "
@@ -210,6 +219,29 @@ def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
                 check_num(w, p, k, 0, 1000, integer=True)
         if p.get("min", 0) > p.get("max", 3):
             w.fail("max", "must not be below min")
+
+
+def _check_shape(w: Where, p: dict) -> None:
+    mcv = p.get("mcv", [])
+    if not isinstance(mcv, list) or any(not isinstance(x, list) or len(x) != 2 or isinstance(x[1], bool)
+                                        or not isinstance(x[1], (int, float)) or not 0 <= x[1] <= 1 for x in mcv):
+        w.fail("mcv", "must be a list of [value, frequency] pairs, frequencies between 0 and 1")
+    freqs = p.get("mcv_freqs", [])
+    if not isinstance(freqs, list) or any(isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x <= 1
+                                          for x in freqs):
+        w.fail("mcv_freqs", "must be a list of frequencies between 0 and 1")
+    if sum(f for _, f in mcv) + sum(freqs) > 1.0001:
+        w.fail("mcv", "frequencies must not add up to more than 1")
+    if "histogram" in p and (not isinstance(p["histogram"], list) or len(p["histogram"]) < 2):
+        w.fail("histogram", "must be a list of at least 2 bounds")
+    if "n_distinct" in p:
+        check_num(w, p, "n_distinct", -1, None)
+        if p["n_distinct"] == 0:
+            w.fail("n_distinct", "must not be 0 (a count, or minus a share of the rows)")
+    if "order" in p:
+        check_num(w, p, "order", -1, 1)
+    if "length" in p:
+        check_num(w, p, "length", 1, 10000, integer=True)
 
 
 def _check_choice(w: Where, p: dict) -> None:

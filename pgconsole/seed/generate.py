@@ -14,6 +14,7 @@ from . import columns as C
 from . import distributions as D
 from . import keys as K
 from . import related as R
+from . import shaped as Sh
 from . import structured as S
 from .encode import NULL, assemble, frame_split, pack_fixed
 from .fields import time_bound, time_range_us
@@ -124,8 +125,15 @@ class TableGen:
         if g == "ref":
             parent_name, parent_col = p["ref"].split(".")
             parent = self.g.table(parent_name) if parent_name != tp.name else self
-            return K.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
-                            float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
+            ref = K.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
+                           float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
+            if ref.dist == "shaped":
+                ref.shaped = Sh.ShapedRows(p, s.null, parent.rows, self.rows, salt(seed, tp.name, path))
+            return ref
+        if g == "shaped":
+            pool = _text_pool(job.plan.scenario.locale, p, ptype, self.rows) if family == "text" else None
+            return Sh.ShapedGen(family, ptype, p, s.null, self.rows, self.offset, salt(seed, tp.name, path), scale,
+                                pool)
         if g == "json":
             fields = [(k, self._compile(col, f"{path}.{k}", sub, C.JSON, None), sub.null, sub.omit)
                       for k, sub in s.fields]
@@ -289,6 +297,19 @@ class TableGen:
             delay = (D.duration_us(p.get("min_delay", 0)), D.duration_us(p.get("max_delay", "30d")))
             return R.RelTimeGen(col.type.family, lo, None, delay, positions)
         return R.RelTimeGen(col.type.family, lo, self._time_source(srcs[1], col.type.family), None, positions)
+
+
+def _text_pool(locale: str, p: dict, ptype: PgType, rows: int) -> list[bytes]:
+    """Distinct generated text for a shaped column: its Faker provider, or letters of its length."""
+    from .encode import encode_value
+    from .pools import make_key
+    provider, args, length = p.get("faker"), p.get("args") or {}, p.get("length", None if p.get("faker") else 8)
+    size = max(200, min(5000, Sh.distinct(float(p.get("n_distinct", -1)), rows)))
+    pool = build_pool(make_key(locale, provider, args, size)) if provider else []
+    mean = sum(map(len, map(str, pool))) / len(pool) if pool else 0
+    if length and (not pool or abs(mean - length) > max(3, 0.3 * length)):   # similar length, or letters
+        pool = build_pool(make_key(locale, "lexify", {"text": "?" * int(length)}, size))
+    return list(dict.fromkeys(encode_value(ptype, v) for v in pool))
 
 
 def _dep_order(deps: dict[str, list[str]]) -> list[str]:

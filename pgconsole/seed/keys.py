@@ -201,6 +201,7 @@ class RefGen(Gen):
         self.zipf = D.ZipfIndex(count, s) if dist == "zipf" else None
         self._keys: list | None = None
         self._urn: list | None = None
+        self.shaped = None      # dist "shaped": a shaped.ShapedRows
 
     def _rank_to_row(self, ranks: list[int]) -> list[int]:
         return D.scramble(ranks, self.count, self.salt) if self.dist == "zipf" else ranks
@@ -221,6 +222,8 @@ class RefGen(Gen):
 
     def rows(self, c: Chunk, key: str) -> list[int]:
         """The parent row number of each row of the chunk."""
+        if self.shaped is not None:
+            return self.shaped.rows(c.rng(key), c.lo, c.n)
         if self.zipf is not None and not self.group and self.count <= self.KEY_CACHE:
             return D.draw_wide(c.rng(key), self._row_urn(), c.n)
         return self._rank_to_row(self.indices(c, key))

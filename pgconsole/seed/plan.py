@@ -31,6 +31,7 @@ class SeedOptions:
     mode: str = "new"          # new: refuse tables with rows; truncate; append
     jobs: int | None = None    # generator processes; None: one per CPU; 0: in this process
     analyze: bool = True
+    vacuum: bool = False       # VACUUM (ANALYZE) after the commit: a visibility map as a vacuumed table's
 
 
 @dataclass(frozen=True)

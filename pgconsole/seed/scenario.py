@@ -294,7 +294,8 @@ def _check_path(w: Where, field: str, scen: Scenario, t: TableSpec, c: ColumnSpe
             w.fail(field, f"{ptable.name}.{pcol_name} is {pc.type.sql}, this column is {c.type.sql}")
         if pc.nullable and not c.nullable:
             w.fail(field, f"{ptable.name}.{pcol_name} can be NULL: this column needs nullable = true")
-    if c.spec.params.get("mode") == "sequential" and fk.spec.params.get("dist", "uniform") not in ("sequential", "even"):
+    placed = fk.spec.params.get("dist", "uniform") in ("sequential", "even")
+    if c.spec.params.get("mode") == "sequential" and not placed:
         w.fail("mode", f"\"sequential\" needs {fk_name} to place a parent's rows in order "
                        f"(dist = \"sequential\" or \"even\")")
 
