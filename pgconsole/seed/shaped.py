@@ -71,12 +71,18 @@ class Shape:
 
     def place(self, first: int, n: int) -> tuple[list[int], list[int]]:
         """(bucket, index of the value inside the bucket) of the rest value of each row."""
-        i = range(first, first + n)
         ordered = abs(self.order) >= ORDERED
-        u = map(mod, i, repeat(self.rows)) if ordered else \
-            map(mod, map(add, map(mul, i, repeat(self.a)), repeat(self.b)), repeat(self.rows))
-        if ordered and self.order < 0:
-            u = map(sub, repeat(self.rows - 1), u)
+        if ordered:
+            u = map(mod, range(first, first + n), repeat(self.rows))
+            if self.order < 0:
+                u = map(sub, repeat(self.rows - 1), u)
+        else:
+            a = self.a
+            u = map(mod, range(first * a + self.b, (first + n) * a + self.b, a), repeat(self.rows))
+        if self.nb == 1:   # one bucket (text): no bucket arithmetic
+            c = self.count[0]
+            k = map(floordiv, map(mul, u, repeat(c)), repeat(self.span[0])) if ordered else map(mod, u, repeat(c))
+            return [0] * n, list(k)
         u = list(u)
         bucket = list(map(floordiv, map(mul, u, repeat(self.nb)), repeat(self.rows)))
         v = map(sub, u, map(self.start.__getitem__, bucket))
@@ -147,6 +153,7 @@ class ShapedGen(Gen):
         self.ints = family not in ("float4", "float8")
         self.max_len = getattr(ptype, "max_len", None)
         bounds = None
+        self.table = None
         if pool is not None:   # text: generated values, the first len(freqs) for the MCVs
             self.pool = pool
             self.mcvs = [self._text(k) for k in range(len(freqs))] if not mcv else \
@@ -160,6 +167,8 @@ class ShapedGen(Gen):
             bounds = sorted(python_values(family, hist, ptype, scale))
         self.shape = Shape(freqs, null, float(p.get("n_distinct", -1)), float(p.get("order", 0)), rows, salt,
                            bounds, self.ints)
+        if pool is not None and self.shape.count[0] <= D.URN_SIZE:   # few enough: list them once
+            self.table = self._texts(list(range(self.shape.count[0])))
 
     def _text(self, k: int) -> bytes:
         n = len(self.pool)
@@ -169,8 +178,13 @@ class ShapedGen(Gen):
     def rest_values(self, first: int, n: int) -> list:
         if self.pool is None:
             return self.shape.values(first, n, self.ints)
+        k = self.shape.place(first, n)[1]
+        return list(map(self.table.__getitem__, k)) if self.table is not None else self._texts(k)
+
+    def _texts(self, ranks: list[int]) -> list[bytes]:
+        """The rest's text values of these ranks: pool values after the MCVs', made distinct."""
         k, size = len(self.mcvs), len(self.pool)
-        idx = list(map(add, self.shape.place(first, n)[1], repeat(k)))   # after the MCVs' values
+        idx = list(map(add, ranks, repeat(k)))
         base = list(map(self.pool.__getitem__, map(mod, idx, repeat(size))))
         over = list(map(floordiv, idx, repeat(size)))
         if max(over, default=0) > 0:
