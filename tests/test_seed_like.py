@@ -159,3 +159,22 @@ async def test_command_line_prints_the_proof_and_nothing_from_the_source(seeded,
     out = r.stdout + r.stderr
     assert not any(s in out for s in secrets if len(s) > 3), "a source value was printed"
     assert (tmp / "cli.toml").exists()
+
+
+async def test_unreadable_statistics_fall_back_and_are_named(seeded, make_role):
+    from findings_support import connect
+    from pgconsole.seed.like import derive
+    source = seeded[0]
+    reader = make_role("like_reader", database=source.database)
+    conn = await connect(source)
+    try:   # every column of customers, and of orders all but the note
+        await conn.execute("GRANT SELECT ON customers TO like_reader; "
+                           "GRANT SELECT (id, customer_id, status, amount, created_at) ON orders TO like_reader")
+        derived = await derive(reader, "public")
+    finally:
+        await conn.execute("REVOKE ALL ON customers, orders FROM like_reader")
+        await conn.close()
+    assert [name for name, _ in derived.fallback] == ["orders.note"]
+    assert "not readable" in derived.fallback[0][1]
+    assert derived.scenario.table("orders").column("note").spec.gen != "shaped"
+    assert derived.scenario.table("orders").column("status").spec.gen == "shaped"
