@@ -85,6 +85,10 @@ def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[
             if why:
                 fallback.append((f"{t.name}.{c.name}", why))
             cols.append(new)
+        for name, ec in target.tables[t.name].columns.items():
+            if t.column(name) is None:   # --infer leaves out what it cannot generate (and may default)
+                fallback.append((f"{t.name}.{name}", "generated column: left out" if ec.generated
+                                 else f"type {ec.type} not supported: left out of the target"))
         cons = [c for c in target.constraints if c.table_name == t.name and c.table_schema == target.schema]
         table_checks = tuple(_check_body(c.definition) for c in cons if c.type == "c")
         idx = tuple(_index(ix) for ix in indexes if ix["table_oid"] == target.tables[t.name].oid)
