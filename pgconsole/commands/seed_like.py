@@ -6,6 +6,7 @@ Figures, table and column names and plan node types only: no value of the source
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text     # names and queries as plain text, never markup
 
 
 async def print_like(out, like, params, derived, opts, limits) -> None:
@@ -17,10 +18,10 @@ async def print_like(out, like, params, derived, opts, limits) -> None:
         t.add_column("column")
         t.add_column("why", overflow="fold")
         for name, why in derived.fallback:
-            t.add_row(name, why)
+            t.add_row(Text(name), Text(why))
         out.print(t)
     if written:
-        out.print(f"wrote the scenario to {written}")
+        out.print(Text(f"wrote the scenario to {written}"))
     if not opts.analyze:
         out.print("no comparison with the source: --no-analyze left the target without statistics")
         return
@@ -32,7 +33,7 @@ async def print_like(out, like, params, derived, opts, limits) -> None:
     for col in ("column", "measure", "source", "target", ""):
         t.add_column(col, overflow="fold")
     for c in sorted(cmp.stats, key=lambda c: c.ok):
-        t.add_row(f"{c.table}.{c.column}", c.measure, c.source, c.target, "ok" if c.ok else "OFF")
+        t.add_row(Text(f"{c.table}.{c.column}"), c.measure, c.source, c.target, "ok" if c.ok else "OFF")
     out.print(t)
     same = sum(p.ok for p in cmp.plans)
     t = Table(title=f"plans: {same} of {len(cmp.plans)} queries have the same shape on both", title_justify="left",
@@ -40,5 +41,5 @@ async def print_like(out, like, params, derived, opts, limits) -> None:
     for col in ("query", "source plan", "target plan", ""):
         t.add_column(col, overflow="fold")
     for p in cmp.plans:
-        t.add_row(p.query, p.source, p.target if not p.ok else "(same)", "ok" if p.ok else "DIFFERS")
+        t.add_row(Text(p.query), Text(p.source), Text(p.target if not p.ok else "(same)"), "ok" if p.ok else "DIFFERS")
     out.print(t)
