@@ -8,6 +8,7 @@ process makes it and in whatever order: --jobs changes speed, never data.
 from __future__ import annotations
 
 import hashlib
+from itertools import repeat
 from dataclasses import dataclass
 
 from . import columns as C
@@ -63,6 +64,7 @@ class TableGen:
         # columns another one adds to: their urns give plain values, NULLs applied when encoding
         self.raw = {c.spec.params["above"] for c in tp.spec.columns if c.spec.gen == "above"}
         self._exports: dict[tuple[str, str], R.ParentColumn] | None = None
+        self.path_fks = {fk for c in tp.spec.columns for fk, _ in paths(c.spec)}   # their rows are looked up
         self._columns: dict[tuple[str, str], R.ParentColumn] = {}
 
     def gen(self, name: str) -> C.Gen:
@@ -129,6 +131,7 @@ class TableGen:
                            float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
             if ref.dist == "shaped":
                 ref.shaped = Sh.ShapedRows(p, s.null, parent.rows, self.rows, salt(seed, tp.name, path))
+            ref.need_rows = col.name in self.path_fks
             return ref
         if g == "shaped":
             pool = _text_pool(job.plan.scenario.locale, p, ptype, self.rows) if family == "text" else None
@@ -241,10 +244,14 @@ class TableGen:
             fam = col.type.family
             if _is_fixed(col, self.tp.name):
                 fixed.append((FIXED[fam][1], data if kind == "blob" else pack_fixed(fam, data)))
+            elif (name, "cells") in self.exports:   # the same cells for the COPY and for the children
+                cells = self._cells(name, kind, data, ctx)
+                self.exports[(name, "cells")].put(index, cells)
+                var.append(cells)
             else:
                 var.append(self._cells(name, kind, data, ctx, split=True))
         for (name, kind), pc in self.exports.items():   # children of this table look these up
-            if name in out:
+            if name in out and (kind == "time" or _is_fixed(self.tp.spec.column(name), self.tp.name)):
                 pc.put(index, self._export(name, kind, out[name], ctx))
         return assemble(ctx.n, fixed, var)
 
@@ -262,7 +269,7 @@ class TableGen:
             def compute(index: int, name=name, kind=kind):
                 ctx = self._context(index)
                 return self._export(name, kind, self._produce(ctx, [name])[name], ctx)
-            pc = self._columns[key] = R.ParentColumn(compute, kind)
+            pc = self._columns[key] = R.ParentColumn(compute, kind, self.rows)
         return pc
 
     def _export(self, name: str, kind: str, output, ctx: C.Chunk):
@@ -274,7 +281,7 @@ class TableGen:
         """A chunk -> µs callable for a 'after'/'between' source: column, fk.col or a date."""
         lit = time_bound(src) if not isinstance(src, str) or "." not in src else None
         if lit is not None:
-            return lambda c: [lit] * c.n
+            return lambda c: repeat(lit, c.n)
         if "." not in src:
             fam = self.tp.spec.column(src).type.family
             return lambda c: R.to_us(fam, c.values[src])

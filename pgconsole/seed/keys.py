@@ -201,7 +201,9 @@ class RefGen(Gen):
         self.zipf = D.ZipfIndex(count, s) if dist == "zipf" else None
         self._keys: list | None = None
         self._urn: list | None = None
+        self._key_urn: list | None = None
         self.shaped = None      # dist "shaped": a shaped.ShapedRows
+        self.need_rows = True   # False: no column looks up the parent row, keys straight from an urn
 
     def _rank_to_row(self, ranks: list[int]) -> list[int]:
         return D.scramble(ranks, self.count, self.salt) if self.dist == "zipf" else ranks
@@ -217,7 +219,8 @@ class RefGen(Gen):
         """Parent rows in as many slots as their Zipf share: a skewed pick is one lookup."""
         if self._urn is None:
             size = min(max(1 << (self.count * 2 - 1).bit_length(), D.URN_SIZE), 1 << 20)
-            self._urn = D.scramble(self.zipf.table(size), self.count, self.salt)
+            shared = list(range(self.count))   # slots share one int object per row: less memory to walk
+            self._urn = list(map(shared.__getitem__, D.scramble(self.zipf.table(size), self.count, self.salt)))
         return self._urn
 
     def rows(self, c: Chunk, key: str) -> list[int]:
@@ -236,8 +239,13 @@ class RefGen(Gen):
         return list(map(self._keys.__getitem__, rows))
 
     def produce(self, c, key):
-        rows = c.rows[key] = self.rows(c, key)
-        vals = self.keys(rows)
+        if not self.need_rows and self.zipf is not None and not self.group and self.count <= self.KEY_CACHE:
+            if self._key_urn is None:   # the keys themselves in the urn: one lookup a row
+                self._key_urn = self.keys(self._row_urn())
+            vals = D.draw_wide(c.rng(key), self._key_urn, c.n)
+        else:
+            rows = c.rows[key] = self.rows(c, key)
+            vals = self.keys(rows)
         if self.family == "uuid":
             return "blob", b"".join(vals)
         return "values", vals
