@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
 from .. import fmt
-from ..errors import PgConsoleError
+from ..errors import PgConsoleError, describe
 from ..seed import (SeedCancelled, SeedOptions, check_seed, list_scenarios, load_scenario, make_plan,
                     run_seed)
 from .common import add_conn_args, interactive, limits_from_args, params_from_args
@@ -109,10 +109,17 @@ async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool, like=Non
     if like is not None:
         from ..seed.like_run import plan_like
         from ..seed.toml_out import dumps
-        derived, plan = await plan_like(like[0], params, opts, like[1], limits)
+        import asyncpg
+        try:
+            derived, plan = await plan_like(like[0], params, opts, like[1], limits)
+        except asyncpg.PostgresError as exc:   # reading a catalog or pg_stats: one line, no traceback
+            raise PgConsoleError(f"--like: {describe(exc)}") from None
         if like[2]:
-            with open(like[2], "w", encoding="utf-8") as f:
-                f.write(dumps(derived.scenario))
+            try:
+                with open(like[2], "w", encoding="utf-8") as f:
+                    f.write(dumps(derived.scenario))
+            except OSError as exc:
+                raise PgConsoleError(f"--write-scenario {like[2]}: {exc.strerror or exc}") from None
     elif plan is None:   # --infer
         from ..seed.infer import infer_scenario
         plan = make_plan(await infer_scenario(params, opts.schema, limits), opts, existing_schema=True)

@@ -25,7 +25,13 @@ async def print_like(out, like, params, derived, opts, limits) -> None:
     if not opts.analyze:
         out.print("no comparison with the source: --no-analyze left the target without statistics")
         return
-    cmp = await compare_like(source, params, derived, opts.schema, queries, limits)
+    import asyncpg
+
+    from ..errors import PgConsoleError, describe
+    try:
+        cmp = await compare_like(source, params, derived, opts.schema, queries, limits)
+    except asyncpg.PostgresError as exc:   # a --compare-query that does not parse, say
+        raise PgConsoleError(f"seeded and committed; comparing with the source failed: {describe(exc)}") from None
     bad = [c for c in cmp.stats if not c.ok]
     t = Table(title=f"target vs source statistics: {len(cmp.stats) - len(bad)} of {len(cmp.stats)} within "
                     f"tolerance (n_distinct 10%, null_frac 0.02, MCV freqs 0.02, histogram 1 bucket)",
