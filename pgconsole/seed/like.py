@@ -198,7 +198,7 @@ def _shape_ref(c: ColumnSpec, st: ColumnStats, null: float, shape: Shape, base: 
     parent's key range (the parent's own statistics give the range)."""
     p = c.spec.params
     if p.get("group"):
-        return c, "part of a composite foreign key: --infer's rules"
+        return c, "part of a composite foreign key: --infer's rules (the constraint is not created)"
     ptable, pcol = p["ref"].split(".")
     pst = shape.columns.get((ptable, pcol))
     pt = base.table(ptable).column(pcol).type

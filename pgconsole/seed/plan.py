@@ -188,8 +188,8 @@ def _refs(scen: Scenario, t: TableSpec) -> tuple[tuple[str, str], ...]:
     for c in t.columns:
         target, table, col = None, t, c
         for _ in range(len(scen.tables) + 1):
-            if col.spec.gen == "ref":
-                target = col.spec.params["ref"]
+            if col.spec.gen == "ref":   # (not a composite key's columns: one constraint per column would be wrong)
+                target = None if col.spec.params.get("group") else col.spec.params["ref"]
                 break
             if col.spec.gen != "same_as":
                 break
