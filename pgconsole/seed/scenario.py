@@ -15,7 +15,7 @@ from pathlib import Path
 from .fields import COMMON_KEYS, FieldSpec, ScenarioError, Where, check_keys, check_num, parse_field
 from .pgtypes import INTEGER, TIMES, PgType, parse_type
 
-from .fields import time_bound  # noqa: E402,I001  (a line of its own: the imports above move in other branches)
+from .fields import time_bound  # noqa: E402
 
 __all__ = ["ColumnSpec", "FieldSpec", "IndexSpec", "Scenario", "ScenarioError", "ScenarioInfo", "TableSpec",
            "find_scenario", "list_scenarios", "load_scenario", "parse_scenario", "seeds_dir"]
