@@ -4,13 +4,17 @@
     .venv/bin/python benchmarks/bench_seed.py --dsn URI       # or uses yours (creates a database)
 
 Two table shapes from issue 4: users-like (uuid, unique email, name, phone, city, two
-timestamps, small JSONB) and events-like (bigint id, FK to users skewed, event type,
-timestamp, JSONB payload). For each:
+timestamps, small JSONB) and events-like (bigint id, FK to users skewed, the user's city
+and a time after the user signed up, both through the foreign key (issue 18's cross-table
+columns), event type, JSONB payload). For each:
   seeder   pgconsole seed end to end (generation in worker processes + binary COPY);
            "load" is the COPY phase, "total" adds the primary key, unique and FK builds
   naive    Faker called per cell + asyncpg executemany INSERT, a few thousand rows
   ceiling  the very same rows pre-encoded in memory, binary COPY over two sessions into
            a bare table: the server's limit for these bytes
+Then `seed --like` once: the events database (1M events, 20,000 users) seeded and analyzed
+as a source, shaped into an empty database (derive from pg_stats, create, load, VACUUM
+ANALYZE, compare statistics and plans).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pgconsole.conninfo import ConnParams, resolve  # noqa: E402
 from pgconsole.seed import SeedOptions, make_plan, run_seed  # noqa: E402
 from pgconsole.seed.encode import HEADER, TRAILER  # noqa: E402
 from pgconsole.seed.generate import GenJob, Generator, emit_order  # noqa: E402
+from pgconsole.seed.like_run import compare_like, plan_like  # noqa: E402
 from pgconsole.seed.load import _widen_send_buffer  # noqa: E402
 from pgconsole.seed.plan import CHUNK_ROWS  # noqa: E402
 from pgconsole.seed.scenario import parse_scenario  # noqa: E402
@@ -62,12 +67,14 @@ primary_key = "id"
 id = {{ type = "bigint", gen = "serial" }}
 user_id = {{ type = "uuid", ref = "users.id", dist = "zipf", s = 1.1 }}
 event_type = {{ type = "text", choice = {{ page_view = 50, click = 25, scroll = 10, search = 6, add_to_cart = 4, purchase = 2, error = 3 }} }}
-occurred_at = {{ type = "timestamptz", start = 2024-01-01T00:00:00Z, end = 2025-06-30T00:00:00Z, mode = "recent", power = 2.0 }}
+city = {{ type = "text", same_as = "user_id.city" }}
+occurred_at = {{ type = "timestamptz", between = ["user_id.created_at", 2025-06-30T00:00:00Z] }}
 payload = {{ type = "jsonb", json = {{ path = {{ faker = "uri_path" }}, duration_ms = {{ gen = "lognormal", median = 180, sigma = 1.0, decimals = 0 }}, referrer = {{ choice = ["google", "direct", "newsletter", "twitter"], omit = 0.4 }} }} }}
 """
 USERS_DDL = ("CREATE TABLE users (id uuid, email text, name text, phone text, city text, "
              "created_at timestamptz, updated_at timestamptz, prefs jsonb)")
-EVENTS_DDL = "CREATE TABLE events (id bigint, user_id uuid, event_type text, occurred_at timestamptz, payload jsonb)"
+EVENTS_DDL = ("CREATE TABLE events (id bigint, user_id uuid, event_type text, city text, occurred_at timestamptz, "
+              "payload jsonb)")
 
 
 async def admin(params: ConnParams, sql: str, db: str | None = None) -> None:
@@ -163,15 +170,35 @@ async def naive(params: ConnParams, rows: int) -> dict[str, float]:
         await conn.executemany("INSERT INTO users VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", batch)
         rates["users"] = rows / (time.perf_counter() - t)
         t = time.perf_counter()
-        batch = [(i, rnd.choice(ids), rnd.choice(["page_view", "click", "search"]),
+        batch = [(i, rnd.choice(ids), rnd.choice(["page_view", "click", "search"]), fake.city(),
                   fake.date_time_between("-1y", "now"),
                   json.dumps({"path": fake.uri_path(), "duration_ms": fake.random_int(5, 5000)}))
                  for i in range(1, rows + 1)]
-        await conn.executemany("INSERT INTO events VALUES ($1, $2, $3, $4, $5)", batch)
+        await conn.executemany("INSERT INTO events VALUES ($1, $2, $3, $4, $5, $6)", batch)
         rates["events"] = rows / (time.perf_counter() - t)
     finally:
         await conn.close()
     return rates
+
+
+async def like(params: ConnParams, users: int, events: int, jobs: int | None) -> dict:
+    """seed --like on a source of `events` rows: the source seeded and analyzed first (untimed)."""
+    src = await fresh(params, "bench_like_src")
+    scen = parse_scenario(tomllib.loads(SCENARIO.format(users=users, events=events)), "bench")
+    await run_seed(src, make_plan(scen, SeedOptions(jobs=jobs)))
+    tgt = await fresh(params, "bench_like_tgt")
+    t0 = time.perf_counter()
+    derived, plan = await plan_like(src, tgt, SeedOptions(jobs=jobs))
+    t1 = time.perf_counter()
+    s = await run_seed(tgt, plan)
+    t2 = time.perf_counter()
+    cmp = await compare_like(src, tgt, derived, "public")
+    t3 = time.perf_counter()
+    ev = next(x for x in s.tables if x.table == "events")
+    return {"derive_s": t1 - t0, "rows": s.rows, "events_load": ev.rows_done / ev.seconds, "load_s": s.load_seconds,
+            "keys_s": s.index_seconds, "seed_s": t2 - t1, "compare_s": t3 - t2, "total_s": t3 - t0,
+            "stats": (sum(c.ok for c in cmp.stats), len(cmp.stats)), "plans": (sum(p.ok for p in cmp.plans),
+                                                                             len(cmp.plans))}
 
 
 async def main_async(params: ConnParams, args) -> None:
@@ -208,6 +235,13 @@ async def main_async(params: ConnParams, args) -> None:
               f"{med(s['index_s'] for s in seeds[table]):>7.2f}s  {rounds}")
     print("\nseeder load = rows / COPY phase (generation overlapped); total adds the primary key, unique and "
           "foreign key builds; ceiling = the same pre-encoded bytes, binary COPY over two sessions, bare table.")
+    if args.like:
+        r = await like(params, 20_000, args.like, args.jobs)
+        print(f"\nseed --like, source of {args.like:,} events + 20,000 users: derive {r['derive_s']:.2f}s, "
+              f"load {r['load_s']:.2f}s (events {r['events_load']:,.0f} rows/s), keys + VACUUM ANALYZE "
+              f"{r['keys_s']:.2f}s, seed {r['seed_s']:.2f}s, compare {r['compare_s']:.2f}s, total {r['total_s']:.2f}s; "
+              f"statistics within tolerance {r['stats'][0]}/{r['stats'][1]}, plans alike {r['plans'][0]}/"
+              f"{r['plans'][1]}")
 
 
 def main() -> None:
@@ -217,6 +251,8 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--naive", type=int, default=3_000, help="rows for the naive path (default 3000)")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of seeder and ceiling (default 3)")
+    ap.add_argument("--like", type=int, default=1_000_000, metavar="ROWS",
+                    help="events in the source of the seed --like row (default 1,000,000; 0: skip it)")
     ap.add_argument("--jobs", type=int, default=None,
                     help="seeder generator processes (default: as pgconsole seed picks; 0: a thread)")
     args = ap.parse_args()

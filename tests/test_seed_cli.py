@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -114,5 +115,23 @@ async def test_infer_from_the_command_line(fresh_db):
         r = cli("--infer", fresh_db.uri(), "--rows", "authors=30", "--rows", "books=200")
         assert r.returncode == 0, r.stderr
         assert await conn.fetchval("SELECT count(*) FROM books b JOIN authors a ON a.id = b.author_id") == 200
+    finally:
+        await conn.close()
+
+
+async def test_freshly_seeded_database_is_not_reported_unanalyzed(fresh_db):
+    r = cli("saas", "--scale", "0.05", fresh_db.uri())
+    assert r.returncode == 0, r.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    rep = subprocess.run([sys.executable, "-m", "pgconsole", "report", fresh_db.uri(), "--format", "json",
+                          "--interval", "0.2", "--threshold", "stale_stats_min_changes=500"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert rep.returncode == 0, rep.stderr
+    stale = [f["object"] for f in json.loads(rep.stdout)["findings"] if f["check"] == "stale_statistics"]
+    assert stale == []
+    conn = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
+    try:   # analyzed after the commit: the seed's own rows are not "changed since ANALYZE"
+        assert await conn.fetchval("SELECT max(n_mod_since_analyze) FROM pg_stat_user_tables") < 500
+        assert await conn.fetchval("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL") == 0
     finally:
         await conn.close()

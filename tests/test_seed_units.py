@@ -177,12 +177,60 @@ def _parse(extra: str):
     ('x = { type = "text", faker = "name", colour = "red" }', ["column x", "'colour'", "unknown field"]),
     ('x = { type = "text", null = 1.5, faker = "name" }', ["column x", "'null'"]),
     ('j = { type = "jsonb", json = { k = { gen = "ref", ref = "a.id" } } }', ["column j.k", "'gen'"]),
+    ('u = { type = "bigint", same_as = "id.x" }', ["column u", "'same_as'", "not a foreign key column"]),
+    ('p = { type = "bigint", ref = "a.id" }\nu = { type = "bigint", same_as = "p.x" }', ["'same_as'", "must refer to "
+                                                                                       "another table"]),
+    ('t = { type = "timestamptz", between = ["nope", 2024-01-01] }', ["column t", "'between'", "'nope'"]),
+    ('t = { type = "timestamptz", between = 3 }', ["column t", "'between'", "[from, to]"]),
+    ('t = { type = "timestamptz", after = "x", between = ["a", "b"] }', ["column t", "'between'", "either"]),
+    ('t = { type = "timestamptz", start = 2024-01-01, end = 2024-02-01 }\n'
+     'u = { type = "timestamptz", after = "t", mode = "sequential" }', ["column u", "'mode'", "fk_column"]),
+    ('n = { type = "integer", gen = "uniform", min = 1, max = 5 }\nm = { type = "text", above = "n" }',
+     ["column m", "'gen'"]),
+    ('n = { type = "integer", above = "m" }\nm = { type = "integer", above = "n" }', ["'above'", "loop"]),
 ])
 def test_invalid_scenarios_name_file_table_and_field(extra, words):
     with pytest.raises(ScenarioError) as e:
         _parse(extra)
     for w in words:
         assert w in str(e.value), (w, str(e.value))
+
+
+TWO = """
+description = "t"
+[tables.a]
+rows = 10
+primary_key = "id"
+[tables.a.columns]
+id = { type = "bigint", gen = "serial" }
+b_id = { type = "bigint", ref = "b.id" }
+at = { type = "timestamptz", after = "b_id.at" }
+[tables.b]
+rows = 10
+primary_key = "id"
+[tables.b.columns]
+id = { type = "bigint", gen = "serial" }
+a_id = { type = "bigint", ref = "a.id" }
+at = { type = "timestamptz", AT }
+"""
+
+
+def test_cross_table_paths_are_checked():
+    with pytest.raises(ScenarioError, match=r"table a, column at: is computed from itself through a.at -> b.at -> a"):
+        parse_scenario(tomllib.loads(TWO.replace("AT", 'after = "a_id.at"')), "t", "seeds/t.toml")
+    with pytest.raises(ScenarioError, match=r"column at: field 'mode': .sequential. needs b_id"):
+        parse_scenario(tomllib.loads(TWO.replace('after = "b_id.at"', 'after = "b_id.at", mode = "sequential"')
+                                     .replace("AT", "start = 2024-01-01, end = 2024-02-01")), "t", "seeds/t.toml")
+    ok = parse_scenario(tomllib.loads(TWO.replace("AT", "start = 2024-01-01, end = 2024-02-01")), "t", "t.toml")
+    assert ok.table("a").column("at").spec.params["after"] == "b_id.at"
+    with pytest.raises(ScenarioError, match=r"column at: field 'same_as': b.at can be NULL: .*nullable = true"):
+        parse_scenario(tomllib.loads(TWO.replace("AT", "start = 2024-01-01, end = 2024-02-01, null = 0.5")
+                                     .replace('after = "b_id.at"', 'same_as = "b_id.at"')), "t", "t.toml")
+
+
+def test_sequential_times_stay_inside_start_and_end():
+    seq = D.sequential_times(random.Random(1), 0, 1000.0, D.spread_urn(-5000, 5000), 0, 1000, 999_000)
+    assert min(seq) >= 0 and max(seq) <= 999_000
 
 
 def test_table_level_problems_are_named():

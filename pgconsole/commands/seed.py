@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
 from .. import fmt
-from ..errors import PgConsoleError
+from ..errors import PgConsoleError, describe
 from ..seed import (SeedCancelled, SeedOptions, check_seed, list_scenarios, load_scenario, make_plan,
                     run_seed)
 from ..untrusted import SafeConsole
@@ -27,6 +27,17 @@ def add_arguments(p) -> None:
     p.add_argument("--infer", action="store_true",
                    help="no scenario: fill the existing tables of --schema, guessing values from names, "
                         "types and constraints")
+    p.add_argument("--like", metavar="SOURCE",
+                   help="no scenario: copy the schema and the shape (row counts, NULLs, distinct values, skew, "
+                        "order) of database SOURCE, from its catalog and pg_stats; no row of it is read")
+    p.add_argument("--keep-values", metavar="COLUMN,...", default="",
+                   help="with --like: text columns whose values may be copied (status enums, country codes); "
+                        "the others get generated values at the same frequencies")
+    p.add_argument("--write-scenario", metavar="FILE",
+                   help="with --like: also write the derived scenario to FILE (seed it anywhere later)")
+    p.add_argument("--compare-query", action="append", default=[], metavar="SQL",
+                   help="with --like: a query whose plan must match on source and target (repeatable; "
+                        "{mcv:table.column:0} and {hist:table.column:0.9} stand for each side's values)")
     p.add_argument("--scale", type=positive_float, default=1.0, metavar="N",
                    help="multiply the scenario's row counts (default 1; --infer: N x 1000 rows a table)")
     p.add_argument("--rows", action="append", default=[], metavar="TABLE=N",
@@ -63,29 +74,54 @@ def parse_rows(items: list[str]) -> dict[str, int]:
 def run(args) -> int:
     if args.list:
         return _print_list()
-    if args.infer and args.scenario and not args.conninfo:
-        args.conninfo, args.scenario = args.scenario, None   # `seed --infer mydb`
-    if args.infer and args.scenario:
-        raise PgConsoleError("--infer reads the tables of the database: give no scenario with it")
-    if not args.infer and not args.scenario:
-        raise PgConsoleError("name a scenario (see --list), give a .toml file, or use --infer")
+    derived = bool(args.infer or args.like)
+    if derived and args.scenario and not args.conninfo:
+        args.conninfo, args.scenario = args.scenario, None   # `seed --infer mydb`, `seed --like prod test`
+    if args.infer and args.like:
+        raise PgConsoleError("give --infer or --like, not both")
+    if derived and args.scenario:
+        raise PgConsoleError(f"{'--infer' if args.infer else '--like'} derives the scenario: give no scenario with it")
+    if not derived and not args.scenario:
+        raise PgConsoleError("name a scenario (see --list), give a .toml file, or use --infer or --like")
+    if not args.like and (args.keep_values or args.write_scenario or args.compare_query):
+        raise PgConsoleError("--keep-values, --write-scenario and --compare-query go with --like")
     if args.jobs is not None and args.jobs < 0:
         raise PgConsoleError("--jobs must be 0 or more")
     opts = SeedOptions(scale=args.scale, rows=parse_rows(args.rows), seed=args.seed, schema=args.schema,
                        mode="truncate" if args.truncate else "append" if args.append else "new",
                        jobs=args.jobs, analyze=not args.no_analyze)
     # a bad scenario file fails here, before connecting
-    plan = None if args.infer else make_plan(load_scenario(args.scenario), opts)
+    plan = None if derived else make_plan(load_scenario(args.scenario), opts)
     params, limits = params_from_args(args), limits_from_args(args)
+    like = None
+    if args.like:
+        from ..conninfo import resolve
+        keep = {k.strip() for k in args.keep_values.split(",") if k.strip()}
+        like = (resolve(args.like), keep, args.write_scenario, args.compare_query)
     try:
-        return asyncio.run(_main(params, limits, plan, opts, args.dry_run))
+        return asyncio.run(_main(params, limits, plan, opts, args.dry_run, like))
     except SeedCancelled as exc:
         SafeConsole(stderr=True, highlight=False).print(f"pgconsole: {exc}")
         return 130
 
 
-async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool) -> int:
-    if plan is None:   # --infer
+async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool, like=None) -> int:
+    derived = None
+    if like is not None:
+        from ..seed.like_run import plan_like
+        from ..seed.toml_out import dumps
+        import asyncpg
+        try:
+            derived, plan = await plan_like(like[0], params, opts, like[1], limits)
+        except asyncpg.PostgresError as exc:   # reading a catalog or pg_stats: one line, no traceback
+            raise PgConsoleError(f"--like: {describe(exc)}") from None
+        if like[2]:
+            try:
+                with open(like[2], "w", encoding="utf-8") as f:
+                    f.write(dumps(derived.scenario))
+            except OSError as exc:
+                raise PgConsoleError(f"--write-scenario {like[2]}: {exc.strerror or exc}") from None
+    elif plan is None:   # --infer
         from ..seed.infer import infer_scenario
         plan = make_plan(await infer_scenario(params, opts.schema, limits), opts, existing_schema=True)
     out = SafeConsole(highlight=False)
@@ -117,6 +153,9 @@ async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     out.print(render_summary(summary))
+    if derived is not None:
+        from .seed_like import print_like
+        await print_like(out, like, params, derived, opts, limits)
     return 0
 
 
@@ -161,6 +200,8 @@ def render_summary(s) -> Table:
               f"{s.rows_per_s:,.0f}" if s.rows_per_s else "-", fmt.duration(s.index_seconds))
     t.caption = (f"{fmt.duration(s.seconds)} in all; built {len(s.built)} constraints and indexes after the load"
                  if s.built else f"{fmt.duration(s.seconds)} in all")
+    if s.note:
+        t.caption += f"\n{s.note}"
     t.caption_justify = "left"
     return t
 

@@ -35,6 +35,8 @@ class Chunk:
     def __init__(self, seed: int, table: str, offset: int, index: int, lo: int, n: int):
         self.seed, self.table, self.offset, self.index, self.lo, self.n = seed, table, offset, index, lo, n
         self.values: dict[str, list] = {}
+        self.rows: dict[str, list[int]] = {}     # foreign keys: the parent row of each row
+        self.memo: dict = {}                     # lookups through those (related.py)
 
     def rng(self, key: str) -> random.Random:
         # str seeds are hashed with SHA-512: the same in every process and run
@@ -105,11 +107,12 @@ class UrnGen(Gen):
     """Draws from 65,536 slots of final outputs: pools, choices, booleans, skewed numbers."""
 
     def __init__(self, family: str, values: list, weights: list[float] | None, *, null: float = 0.0,
-                 cells: bool = False, scale: int = 2):
-        """values are in the family's domain; cells=True: emit framed cells (NULLs folded in)."""
+                 cells: bool = False, scale: int = 2, raw: bool = False):
+        """values are in the family's domain; cells=True: emit framed cells (NULLs folded in);
+        raw=True: always the values (another column is computed from them)."""
         values, weights = _merge(values, weights)
         self.family, self.values, self.weights, self.scale = family, values, weights, scale
-        self.cells = cells or family not in FIXED
+        self.cells = (cells or family not in FIXED) and not raw
         if family == JSON:
             self.cells = False
         if self.cells:
@@ -187,6 +190,30 @@ class NumberGen(Gen):
         return "values", to_family(vals, self.family, self.scale, self.decimals)
 
 
+class AboveGen(Gen):
+    """Another number column of the row plus a gap drawn in [lo, hi], kept in [min, max]:
+    `hi > lo` holds on every row (a CHECK (lo < hi) that --infer respects)."""
+
+    def __init__(self, family: str, base: str, lo, hi, vmin, vmax, scale: int = 2, decimals: int | None = None):
+        self.family, self.base = family, base
+        self.gap = NumberGen(family, lo, hi, scale, decimals)
+        it = iter(to_family([x for x in (vmin, vmax) if x is not None], family, scale))
+        self.vmin = next(it) if vmin is not None else None
+        self.vmax = next(it) if vmax is not None else None
+        if family in INTEGER:
+            lo_t, hi_t = INT_RANGE[family]
+            self.vmin = lo_t if self.vmin is None else max(self.vmin, lo_t)
+            self.vmax = hi_t if self.vmax is None else min(self.vmax, hi_t)
+
+    def produce(self, c, key):
+        out = list(map(add, c.values[self.base], self.gap.produce(c, key)[1]))
+        if self.vmax is not None:
+            out = list(map(min, out, repeat(self.vmax)))
+        if self.vmin is not None:
+            out = list(map(max, out, repeat(self.vmin)))
+        return "values", out
+
+
 # -- time ------------------------------------------------------------------------
 
 class TimeGen(Gen):
@@ -212,7 +239,9 @@ class TimeGen(Gen):
             us = list(map(add, base, D.draw(rng, self.delays, c.n)))
         elif self.mode == "sequential":
             step = (self.end - self.start) / max(self.rows, 1)
-            us = D.sequential_times(rng, self.start, step, self.jitter, self.offset + c.lo, c.n)
+            # (--append continues past end, as a log does)
+            us = D.sequential_times(rng, self.start, step, self.jitter, self.offset + c.lo, c.n,
+                                    None if self.offset else self.end)
         elif self.mode == "recent":
             us = D.recent_times(rng, self.coarse, self.width, self.offset + c.lo, c.n)
         else:

@@ -103,12 +103,10 @@ def after_load(schema: str, tp: TablePlan) -> list[Step]:
 def foreign_keys(schema: str, tp: TablePlan) -> list[Step]:
     tab = qualified(schema, tp.name)
     out = []
-    for c in tp.spec.columns:
-        if c.spec.gen != "ref":
-            continue
-        ptable, pcol = c.spec.params["ref"].split(".")
-        name = object_name(tp.name, [c.name], "fkey")
+    for column, ref in tp.refs:
+        ptable, pcol = ref.split(".")
+        name = object_name(tp.name, [column], "fkey")
         out.append(Step(tp.name, name, "foreign key",
-                        f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} FOREIGN KEY ({quote_ident(c.name)}) "
+                        f"ALTER TABLE {tab} ADD CONSTRAINT {quote_ident(name)} FOREIGN KEY ({quote_ident(column)}) "
                         f"REFERENCES {qualified(schema, ptable)} ({quote_ident(pcol)})", schema))
     return out

@@ -28,7 +28,7 @@ NUMERIC = {
     "exponential": ({"mean"}, {"min", "max"}),
     "zipf": ({"min", "max"}, {"s"}),
 }
-REF_DISTS = ("uniform", "zipf", "sequential", "even", "unique")
+REF_DISTS = ("uniform", "zipf", "sequential", "even", "unique", "shaped")
 URN_SIZE = 1 << 16      # slots of a sampling urn: one random 16-bit index picks a slot
 _U64 = "Q" if array("Q").itemsize == 8 else "L"
 
@@ -70,6 +70,11 @@ def urn(values: list, weights: list[float] | None = None) -> list:
     for v, c in zip(values, counts):
         table.extend([v] * c)
     return table
+
+
+def words32(rng, n: int) -> array:
+    """n random 32-bit words."""
+    return _words(rng, "I" if array("I").itemsize == 4 else "L", n)
 
 
 def draw(rng, table: list, n: int) -> list:
@@ -241,13 +246,17 @@ def spread_urn(lo: int, hi: int) -> array:
     return array("q", [lo + (k * span) // (URN_SIZE - 1) for k in range(URN_SIZE)])
 
 
-def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int, n: int) -> list[int]:
-    """Row i at start + i*step, moved by a draw from the jitter urn: a log's timestamps."""
+def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int, n: int,
+                     end: int | None = None) -> list[int]:
+    """Row i at start + i*step, moved by a draw from the jitter urn: a log's timestamps,
+    kept in [start, end] (the jitter of the first and last rows would leave it)."""
     st = max(1, round(step))
     base = range(start + lo * st, start + (lo + n) * st, st)
-    if jitter is None:
+    if jitter is None and (end is None or start + (lo + n - 1) * st <= end):
         return list(base)
-    return list(map(add, base, draw(rng, jitter, n)))
+    out = map(add, base, draw(rng, jitter, n)) if jitter is not None else base
+    out = map(max, out, repeat(start))
+    return list(map(min, out, repeat(end))) if end is not None else list(out)
 
 
 @functools.lru_cache(maxsize=16)

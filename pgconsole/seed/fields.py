@@ -15,9 +15,11 @@ from .pgtypes import INTEGER, NUMBERS, TIMES, PgType
 
 COMMON_KEYS = {"type", "gen", "null", "unique", "nullable", "default"}
 FIELD_KEYS = {"gen", "null", "omit"}
-SHORTHANDS = {"faker": "faker", "choice": "choice", "ref": "ref", "json": "json", "value": "const"}
+SHORTHANDS = {"faker": "faker", "choice": "choice", "ref": "ref", "json": "json", "value": "const",
+              "above": "above", "same_as": "same_as"}
 _ANY = None   # a generator that can fill any family (checked against the values later)
-_TIMEKEYS = {"start", "end", "mode", "jitter", "power", "after", "min_delay", "max_delay"}
+SHAPE_KEYS = {"mcv", "histogram", "n_distinct", "order"}
+_TIMEKEYS = {"start", "end", "mode", "jitter", "power", "after", "min_delay", "max_delay", "between"}
 # gen -> (families it can fill (None: any), required fields, optional fields)
 GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
     "serial": (INTEGER + ("numeric", "text"), set(), {"start", "step", "format"}),
@@ -27,14 +29,18 @@ GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
     "choice": (_ANY, {"choice"}, {"weights"}),
     "bool": (("bool",), set(), {"p"}),
     "timestamp": (TIMES, set(), _TIMEKEYS),
-    "ref": (_ANY, {"ref"}, {"dist", "s"}),
+    "ref": (_ANY, {"ref"}, {"dist", "s"} | SHAPE_KEYS),
     "json": (("json", "jsonb"), {"json"}, set()),
     "list": (("array",), {"item"}, {"min", "max"}),
     "const": (_ANY, {"value"}, set()),
     "ipv4": (("inet", "text"), set(), set()),
+    "above": (NUMBERS, {"above"}, {"gap", "min", "max", "decimals"}),   # another column of the row + a gap
+    "same_as": (_ANY, {"same_as"}, set()),      # the parent row's value, through a foreign key
+    # like a production column's statistics (seed --like): see shaped.py
+    "shaped": (NUMBERS + TIMES + ("text", "bool"), set(), SHAPE_KEYS | {"mcv_freqs", "faker", "args", "length"}),
     **{name: (NUMBERS, req, opt | {"decimals"}) for name, (req, opt) in D.NUMERIC.items()},
 }
-JSON_GENS = set(GENS) - {"ref"}
+JSON_GENS = set(GENS) - {"ref", "above", "same_as", "shaped"}
 TIME_MODES = ("uniform", "sequential", "recent")
 
 
@@ -187,12 +193,55 @@ def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
             w.fail("dist", f"unknown {dist!r} (one of {', '.join(D.REF_DISTS)})")
         if "s" in p:
             check_num(w, p, "s", 0.01, 10)
+        if dist == "shaped":
+            _check_shape(w, p)
+        elif SHAPE_KEYS & set(p):
+            w.fail(sorted(SHAPE_KEYS & set(p))[0], "only with dist = \"shaped\"")
+    elif gen == "shaped":
+        _check_shape(w, p)
+    elif gen == "same_as":
+        if not isinstance(p["same_as"], str) or p["same_as"].count(".") != 1:
+            w.fail("same_as", "must be \"fk_column.parent_column\": a foreign key column of this table, then a "
+                              "column of the table it refers to")
+    elif gen == "above":
+        if not isinstance(p["above"], str):
+            w.fail("above", "must be the name of another number column of the table")
+        gap = p.get("gap", [1, 100])
+        if (not isinstance(gap, list) or len(gap) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float))
+                                                              for x in gap) or not 0 <= gap[0] <= gap[1]):
+            w.fail("gap", "must be [smallest, largest] distance above that column, 0 <= smallest <= largest")
+        for k in ("min", "max"):
+            if k in p:
+                check_num(w, p, k)
     elif gen == "list":
         for k in ("min", "max"):
             if k in p:
                 check_num(w, p, k, 0, 1000, integer=True)
         if p.get("min", 0) > p.get("max", 3):
             w.fail("max", "must not be below min")
+
+
+def _check_shape(w: Where, p: dict) -> None:
+    mcv = p.get("mcv", [])
+    if not isinstance(mcv, list) or any(not isinstance(x, list) or len(x) != 2 or isinstance(x[1], bool)
+                                        or not isinstance(x[1], (int, float)) or not 0 <= x[1] <= 1 for x in mcv):
+        w.fail("mcv", "must be a list of [value, frequency] pairs, frequencies between 0 and 1")
+    freqs = p.get("mcv_freqs", [])
+    if not isinstance(freqs, list) or any(isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x <= 1
+                                          for x in freqs):
+        w.fail("mcv_freqs", "must be a list of frequencies between 0 and 1")
+    if sum(f for _, f in mcv) + sum(freqs) > 1.0001:
+        w.fail("mcv", "frequencies must not add up to more than 1")
+    if "histogram" in p and (not isinstance(p["histogram"], list) or len(p["histogram"]) < 2):
+        w.fail("histogram", "must be a list of at least 2 bounds")
+    if "n_distinct" in p:
+        check_num(w, p, "n_distinct", -1, None)
+        if p["n_distinct"] == 0:
+            w.fail("n_distinct", "must not be 0 (a count, or minus a share of the rows)")
+    if "order" in p:
+        check_num(w, p, "order", -1, 1)
+    if "length" in p:
+        check_num(w, p, "length", 1, 10000, integer=True)
 
 
 def _check_choice(w: Where, p: dict) -> None:
@@ -237,14 +286,26 @@ def _check_time(w: Where, p: dict, fam: str | None) -> None:
     mode = p.get("mode", "uniform")
     if mode not in TIME_MODES:
         w.fail("mode", f"unknown {mode!r} (one of {', '.join(TIME_MODES)})")
-    if "after" in p:
-        if not isinstance(p["after"], str):
-            w.fail("after", "must be the name of another timestamp column")
+    if "after" in p and "between" in p:
+        w.fail("between", "give either 'after' or 'between'")
+    if "after" in p or "between" in p:
+        key = "after" if "after" in p else "between"
+        if key == "after" and not isinstance(p["after"], str):
+            w.fail("after", "must be another timestamp column, or \"fk_column.parent_column\"")
+        if key == "between":
+            b = p["between"]
+            if not isinstance(b, list) or len(b) != 2 or not all(isinstance(x, (str, dt.date)) for x in b):
+                w.fail("between", "must be [from, to]: each a timestamp column, \"fk_column.parent_column\" or a date")
         if fam is None:
-            w.fail("after", "not available inside a JSON column")
-        for k in ("start", "end", "mode", "jitter", "power"):
+            w.fail(key, "not available inside a JSON column")
+        for k in ("start", "end", "jitter", "power") + (("min_delay", "max_delay") if key == "between" else ()):
             if k in p:
-                w.fail(k, "not used with 'after' (use min_delay and max_delay)")
+                w.fail(k, f"not used with '{key}'" + (" (use min_delay and max_delay)" if key == "after" else ""))
+        if mode not in ("uniform", "sequential"):
+            w.fail("mode", f"with '{key}': \"uniform\" or \"sequential\" (in row order within each parent)")
+        if mode == "sequential" and not any(isinstance(x, str) and "." in x
+                                            for x in ([p[key]] if key == "after" else p[key])):
+            w.fail("mode", "\"sequential\" orders the rows of each parent: it needs a \"fk_column.parent_column\"")
     else:
         for k in ("start", "end"):
             if k not in p:
@@ -262,6 +323,19 @@ def _check_time(w: Where, p: dict, fam: str | None) -> None:
         w.fail("max_delay", "must not be below min_delay")
     if "power" in p:
         check_num(w, p, "power", 0.01, 100)
+
+
+def time_bound(v):
+    """A 'between' bound: None for a column path, else microseconds since 2000-01-01."""
+    from .encode import timestamp_us
+    if isinstance(v, str):
+        try:
+            v = dt.datetime.fromisoformat(v)
+        except ValueError:
+            return None
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        v = dt.datetime(v.year, v.month, v.day)
+    return timestamp_us(v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc))
 
 
 def time_range_us(p: dict) -> tuple[int, int]:

@@ -8,19 +8,21 @@ process makes it and in whatever order: --jobs changes speed, never data.
 from __future__ import annotations
 
 import hashlib
-import signal
+from itertools import repeat
 from dataclasses import dataclass
 
 from . import columns as C
 from . import distributions as D
 from . import keys as K
+from . import related as R
+from . import shaped as Sh
 from . import structured as S
-from .encode import assemble, frame_split, pack_fixed
-from .fields import time_range_us
+from .encode import NULL, assemble, frame_split, pack_fixed
+from .fields import time_bound, time_range_us
 from .pgtypes import FIXED, PgType
 from .plan import CHUNK_ROWS, SeedPlan, TablePlan
 from .pools import PoolKey, build_pool
-from .scenario import ColumnSpec, FieldSpec
+from .scenario import ColumnSpec, FieldSpec, paths, row_deps
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,14 @@ def emit_order(tp: TablePlan, names) -> list[str]:
     """Fixed-width columns first (they are packed column-wise), in the order given."""
     cols = {c.name: c for c in tp.spec.columns}
     names = list(names)
-    fixed = [n for n in names if _is_fixed(cols[n])]
+    fixed = [n for n in names if _is_fixed(cols[n], tp.name)]
     return fixed + [n for n in names if n not in fixed]
 
 
-def _is_fixed(c: ColumnSpec) -> bool:
-    return c.type.family in FIXED and c.spec.null == 0
+def _is_fixed(c: ColumnSpec, table: str) -> bool:
+    # (a nullable self-reference's first row is NULL: no earlier row to point at)
+    self_ref = c.spec.gen == "ref" and c.nullable and c.spec.params["ref"].split(".")[0] == table
+    return c.type.family in FIXED and c.spec.null == 0 and not self_ref and c.spec.gen != "same_as"
 
 
 class TableGen:
@@ -55,8 +59,13 @@ class TableGen:
         self.gens: dict[str, C.Gen] = {}
         self._combo_of = {m: group for group in tp.combos for m in group}
         self._compiling: set[str] = set()
-        self.after = {c.name: c.spec.params.get("after") for c in tp.spec.columns}
-        self.order = _after_order(self.after)
+        self.deps = {c.name: row_deps(c.spec) for c in tp.spec.columns}
+        self.order = _dep_order(self.deps)
+        # columns another one adds to: their urns give plain values, NULLs applied when encoding
+        self.raw = {c.spec.params["above"] for c in tp.spec.columns if c.spec.gen == "above"}
+        self._exports: dict[tuple[str, str], R.ParentColumn] | None = None
+        self.path_fks = {fk for c in tp.spec.columns for fk, _ in paths(c.spec)}   # their rows are looked up
+        self._columns: dict[tuple[str, str], R.ParentColumn] = {}
 
     def gen(self, name: str) -> C.Gen:
         """A column's generator, compiled when first needed (a parent's key alone, for a child)."""
@@ -84,7 +93,9 @@ class TableGen:
         top = path == col.name
         unique = top and col.name in tp.unique
         # a top-level column's NULLs go into its urn, when it has one
-        urn = dict(null=s.null if top else 0.0, cells=top and not _is_fixed(col), scale=scale)
+        raw = top and col.name in self.raw
+        urn = dict(null=0.0 if raw else s.null if top else 0.0, cells=top and not _is_fixed(col, tp.name) and not raw,
+                   raw=raw, scale=scale)
         g = s.gen
         if g == "serial":
             return K.SerialGen(family, self.offset, p.get("start", 1), p.get("step", 1), p.get("format"), scale)
@@ -105,14 +116,27 @@ class TableGen:
         if g == "bool":
             pt = float(p.get("p", 0.5))
             return C.UrnGen(family, [b"true", b"false"] if family == C.JSON else [1, 0], [pt, 1 - pt], **urn)
+        if g == "timestamp" and top and ("between" in p or "." in p.get("after", "")):
+            return self._related_time(col, p)
+        if g == "same_as":
+            fk, pcol = p["same_as"].split(".")
+            return R.SameAsGen(family, fk, self._parent(fk).parent_column(pcol, "cells"))
         if g == "timestamp":
             start, end = (0, 0) if "after" in p else time_range_us(p)
             return C.TimeGen(family, p, self.rows, self.offset, start, end)
         if g == "ref":
             parent_name, parent_col = p["ref"].split(".")
             parent = self.g.table(parent_name) if parent_name != tp.name else self
-            return K.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
-                            float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
+            ref = K.RefGen(family, parent.key_gen(parent_col), parent.rows, self.rows, p.get("dist", "uniform"),
+                           float(p.get("s", 1.1)), salt(seed, tp.name, path), parent is self, p.get("group"))
+            if ref.dist == "shaped":
+                ref.shaped = Sh.ShapedRows(p, s.null, parent.rows, self.rows, salt(seed, tp.name, path))
+            ref.need_rows = col.name in self.path_fks
+            return ref
+        if g == "shaped":
+            pool = _text_pool(job.plan.scenario.locale, p, ptype, self.rows) if family == "text" else None
+            return Sh.ShapedGen(family, ptype, p, s.null, self.rows, self.offset, salt(seed, tp.name, path), scale,
+                                pool)
         if g == "json":
             fields = [(k, self._compile(col, f"{path}.{k}", sub, C.JSON, None), sub.null, sub.omit)
                       for k, sub in s.fields]
@@ -125,6 +149,9 @@ class TableGen:
             return C.Ipv4Gen(family)
         if g == "uniform":
             return C.NumberGen(family, p["min"], p["max"], scale, p.get("decimals"))
+        if g == "above":
+            lo, hi = p.get("gap", [1, 100])
+            return C.AboveGen(family, p["above"], lo, hi, p.get("min"), p.get("max"), scale, p.get("decimals"))
         # skewed numbers: an urn of the distribution's quantiles
         values = C.to_family(D.quantile_table(g, p), family, scale, p.get("decimals"))
         return C.UrnGen(family, values, None, **urn)
@@ -156,7 +183,8 @@ class TableGen:
             product *= n
         gsalt = salt(self.g.job.plan.options.seed, self.tp.name, *group)
         for m, inner, n, st in zip(group, inners, counts, stride):
-            self.gens[m] = K.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt)
+            self.gens[m] = K.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt,
+                                      spec.column(m).spec.gen == "ref")
 
     def key_gen(self, column: str) -> C.Gen:
         g = self.gen(column)
@@ -165,15 +193,19 @@ class TableGen:
         return g
 
     # -- producing -----------------------------------------------------------
-    def chunk(self, index: int, names) -> bytes:
+    def _context(self, index: int) -> C.Chunk:
         lo = index * CHUNK_ROWS
-        n = min(CHUNK_ROWS, self.rows - lo)
-        ctx = C.Chunk(self.g.job.plan.options.seed, self.tp.name, self.offset, index, lo, n)
-        wanted = set(names)
-        for name in names:   # and what they are computed from
-            while self.after.get(name):
-                name = self.after[name]
-                wanted.add(name)
+        return C.Chunk(self.g.job.plan.options.seed, self.tp.name, self.offset, index, lo,
+                       min(CHUNK_ROWS, self.rows - lo))
+
+    def _produce(self, ctx: C.Chunk, names) -> dict[str, tuple[str, object]]:
+        """Outputs of the named columns and of what they are computed from, for one chunk."""
+        wanted, todo = set(names), list(names)
+        while todo:
+            for d in self.deps.get(todo.pop(), ()):
+                if d not in wanted:
+                    wanted.add(d)
+                    todo.append(d)
         out: dict[str, tuple[str, object]] = {}
         for name in self.order:
             if name not in wanted:
@@ -182,31 +214,117 @@ class TableGen:
             if kind == "values":
                 ctx.values[name] = data
             out[name] = (kind, data)
+        return out
+
+    def _cells(self, name: str, kind: str, data, ctx: C.Chunk, split: bool = False):
+        """A column's framed cells as the COPY carries them (NULLs in); split=True may give a
+        frame_split of the payloads instead, when there is nothing to change in them."""
+        col = self.tp.spec.column(name)
+        fam = col.type.family
+        scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
+        gen = self.gen(name)
+        nulls = col.spec.null > 0 and not gen.folded
+        root = isinstance(gen, K.RefGen) and gen.self_ref and ctx.lo == 0 and col.nullable
+        if split and kind == "values" and fam not in FIXED and fam != "numeric" and not nulls and not root:
+            return frame_split(data)     # payloads: frame without copying them
+        cells = C.encode_cells(fam, kind, data, scale)
+        if nulls:
+            cells = C.with_nulls(cells, ctx.rng(name + ":null"), col.spec.null)
+        if root:   # the first row has no earlier row to point at: a root, not its own parent
+            cells[0] = NULL
+        return cells
+
+    def chunk(self, index: int, names) -> bytes:
+        ctx = self._context(index)
+        out = self._produce(ctx, names)
         fixed, var = [], []
         for name in emit_order(self.tp, names):
             col = self.tp.spec.column(name)
             kind, data = out[name]
             fam = col.type.family
-            if _is_fixed(col):
+            if _is_fixed(col, self.tp.name):
                 fixed.append((FIXED[fam][1], data if kind == "blob" else pack_fixed(fam, data)))
-                continue
-            scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
-            nulls = col.spec.null > 0 and not self.gen(name).folded
-            if kind == "values" and fam not in FIXED and fam != "numeric" and not nulls:
-                var.append(frame_split(data))     # payloads: frame without copying them
-                continue
-            cells = C.encode_cells(fam, kind, data, scale)
-            if nulls:
-                cells = C.with_nulls(cells, ctx.rng(name + ":null"), col.spec.null)
-            var.append(cells)
-        return assemble(n, fixed, var)
+            elif (name, "cells") in self.exports:   # the same cells for the COPY and for the children
+                cells = self._cells(name, kind, data, ctx)
+                self.exports[(name, "cells")].put(index, cells)
+                var.append(cells)
+            else:
+                var.append(self._cells(name, kind, data, ctx, split=True))
+        for (name, kind), pc in self.exports.items():   # children of this table look these up
+            if name in out and (kind == "time" or _is_fixed(self.tp.spec.column(name), self.tp.name)):
+                pc.put(index, self._export(name, kind, out[name], ctx))
+        return assemble(ctx.n, fixed, var)
 
-def _after_order(after: dict[str, str | None]) -> list[str]:
-    """Columns in an order where each comes after the column its times are computed from."""
+    # -- values children take from this table -------------------------------------
+    @property
+    def exports(self) -> dict[tuple[str, str], R.ParentColumn]:
+        if self._exports is None:
+            self._exports = {key: self.parent_column(*key) for key in self.g.exported.get(self.tp.name, ())}
+        return self._exports
+
+    def parent_column(self, name: str, kind: str) -> R.ParentColumn:
+        key = (name, kind)
+        pc = self._columns.get(key)
+        if pc is None:
+            def compute(index: int, name=name, kind=kind):
+                ctx = self._context(index)
+                return self._export(name, kind, self._produce(ctx, [name])[name], ctx)
+            pc = self._columns[key] = R.ParentColumn(compute, kind, self.rows)
+        return pc
+
+    def _export(self, name: str, kind: str, output, ctx: C.Chunk):
+        if kind == "time":
+            return R.time_chunk(self.tp.spec.column(name).type.family, output[1])
+        return self._cells(name, output[0], output[1], ctx)
+
+    def _time_source(self, src, family_of_self: str):
+        """A chunk -> µs callable for a 'after'/'between' source: column, fk.col or a date."""
+        lit = time_bound(src) if not isinstance(src, str) or "." not in src else None
+        if lit is not None:
+            return lambda c: repeat(lit, c.n)
+        if "." not in src:
+            fam = self.tp.spec.column(src).type.family
+            return lambda c: R.to_us(fam, c.values[src])
+        fk, pcol = src.split(".")
+        pc = self._parent(fk).parent_column(pcol, "time")
+        return lambda c: pc.get(c.rows[fk], c.memo)
+
+    def _parent(self, fk: str) -> TableGen:
+        return self.g.table(self.tp.spec.column(fk).spec.params["ref"].split(".")[0])
+
+    def _related_time(self, col: ColumnSpec, p: dict) -> C.Gen:
+        srcs = [p["after"]] if "after" in p else list(p["between"])
+        fk = next((x.split(".")[0] for x in srcs if isinstance(x, str) and "." in x), None)
+        positions = None
+        if p.get("mode") == "sequential":
+            ref = self.gen(fk)
+            positions = R.Positions(fk, ref.dist, ref.count, self.rows)
+        lo = self._time_source(srcs[0], col.type.family)
+        if "after" in p:
+            delay = (D.duration_us(p.get("min_delay", 0)), D.duration_us(p.get("max_delay", "30d")))
+            return R.RelTimeGen(col.type.family, lo, None, delay, positions)
+        return R.RelTimeGen(col.type.family, lo, self._time_source(srcs[1], col.type.family), None, positions)
+
+
+def _text_pool(locale: str, p: dict, ptype: PgType, rows: int) -> list[bytes]:
+    """Distinct generated text for a shaped column: its Faker provider, or letters of its length."""
+    from .encode import encode_value
+    from .pools import make_key
+    provider, args, length = p.get("faker"), p.get("args") or {}, p.get("length", None if p.get("faker") else 8)
+    size = max(200, min(5000, Sh.distinct(float(p.get("n_distinct", -1)), rows)))
+    pool = build_pool(make_key(locale, provider, args, size)) if provider else []
+    mean = sum(map(len, map(str, pool))) / len(pool) if pool else 0
+    if length and (not pool or abs(mean - length) > max(3, 0.3 * length)):   # similar length, or letters
+        pool = build_pool(make_key(locale, "lexify", {"text": "?" * int(length)}, size))
+    return list(dict.fromkeys(encode_value(ptype, v) for v in pool))
+
+
+def _dep_order(deps: dict[str, list[str]]) -> list[str]:
+    """Columns in an order where each comes after the columns it is computed from."""
     order: list[str] = []
-    pending = list(after)
+    pending = list(deps)
     while pending:
-        ready = [n for n in pending if not after[n] or after[n] in order]
+        ready = [n for n in pending if all(d in order for d in deps[n])]
         order += ready or pending          # a loop was refused when the scenario was read
         pending = [n for n in pending if n not in order]
     return order
@@ -228,6 +346,13 @@ class Generator:
     def __init__(self, job: GenJob):
         self.job = job
         self._tables: dict[str, TableGen] = {}
+        # table -> {(column, "time" or "cells")}: parent columns children take or are bounded by
+        self.exported: dict[str, set[tuple[str, str]]] = {}
+        for tp in job.plan.tables:
+            for c in tp.spec.columns:
+                for fk, pcol in paths(c.spec):
+                    parent = tp.spec.column(fk).spec.params["ref"].split(".")[0]
+                    self.exported.setdefault(parent, set()).add((pcol, "cells" if c.spec.gen == "same_as" else "time"))
 
     def table(self, name: str) -> TableGen:
         tg = self._tables.get(name)
@@ -244,19 +369,3 @@ class Generator:
             tg = self.table(name)
             for col in tg.order:
                 tg.gen(col)
-
-
-# -- process pool entry points (top-level functions: picklable) ----------------------
-
-_GEN: Generator | None = None
-
-
-def worker_init(job: GenJob) -> None:
-    # Ctrl-C reaches the whole process group; the parent alone decides what happens
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _GEN
-    _GEN = Generator(job)
-
-
-def worker_chunk(table: str, index: int, names: tuple[str, ...]) -> bytes:
-    return _GEN.chunk(table, index, names)

@@ -8,13 +8,16 @@ The result is an ordinary Scenario; the seed then fills the tables in foreign-ke
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
 from ..errors import PgConsoleError
+from .checks import parse_checks
 from .pgtypes import INT_RANGE, INTEGER, PgType, parse_type
+from .relate import relate
 from .scenario import ColumnSpec, FieldSpec, Scenario, TableSpec
 from .target import Constraint, ExistingColumn, Target, read_catalog, shown
 
@@ -86,6 +89,7 @@ async def infer_scenario(params: ConnParams, schema: str, limits: SessionLimits 
 
 def scenario_from_catalog(target: Target) -> Scenario:
     tables = tuple(_table(target, name) for name in sorted(target.tables))
+    tables = relate(target, tables, CREATED, END)    # facts across tables (relate.py)
     return Scenario(name="infer", description=f"inferred from schema {target.schema}", tables=tables,
                     path=f"--infer ({target.schema})")
 
@@ -99,7 +103,7 @@ def _table(target: Target, name: str) -> TableSpec:
                 if ix["table_oid"] == t.oid and ix["is_unique"] and not ix["partial"] and not ix["has_expression"]]
     fks = {c.columns[0] if len(c.columns) == 1 else None: c for c in cons if c.type == "f"}
     group_fk = {col: c for c in cons if c.type == "f" and len(c.columns) > 1 for col in c.columns}
-    checks = _parse_checks([c.definition for c in cons if c.type == "c"])
+    checks = parse_checks([c.definition for c in cons if c.type == "c"])
     single_unique = {u[0] for u in uniques if len(u) == 1} | ({pk[0]} if len(pk) == 1 else set())
     cols = []
     for col in t.columns.values():
@@ -138,7 +142,10 @@ def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | No
         if fk.ref_table == table:
             null = 0.2 if nullable else 0.0    # the roots of a tree
         return ColumnSpec(col.name, ptype, F(spec[0], spec[1], null=null), unique, nullable)
-    picked = _pick(col, ptype, unique, checks.get(col.name, {}), siblings)
+    check = checks.get(col.name, {})
+    if ptype.family == "text" and check.get("max_len") is not None:   # values longer are cut to fit
+        ptype = dataclasses.replace(ptype, max_len=min(x for x in (ptype.max_len, check["max_len"]) if x))
+    picked = _pick(col, ptype, unique, check, siblings, checks)
     if picked is None:
         if optional:
             return None
@@ -167,12 +174,15 @@ def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint, unique
     return "ref", params
 
 
-def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: dict) -> tuple[str, dict] | None:
+def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: dict,
+          checks: dict) -> tuple[str, dict] | None:
     name, fam = col.name.lower(), t.family
     if col.identity:
         return "serial", {}
     if check.get("choice") is not None:
-        return "choice", {"choice": check["choice"]}
+        values = _typed(check["choice"], fam)
+        if values:
+            return "choice", {"choice": values}
     if col.enum_labels:
         return "choice", {"choice": list(col.enum_labels)}
     if fam in INTEGER and unique:
@@ -183,7 +193,7 @@ def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: d
         p = 0.85 if re.search(BOOL_LIKELY, name) else 0.05 if re.search(BOOL_RARE, name) else 0.5
         return "bool", {"p": p}
     if fam in ("timestamp", "date", "time"):
-        return _time(name, fam, check, siblings)
+        return _time(name, fam, check, siblings, checks)
     if fam == "inet":
         return "ipv4", {}
     if fam in ("json", "jsonb"):
@@ -193,7 +203,7 @@ def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: d
             F("zipf", {"min": 1, "max": 100, "s": 1.2})
         return "list", {"item": item, "min": 0, "max": 4}
     if fam in INTEGER + ("numeric", "float4", "float8"):
-        return _number(name, t, check)
+        return _number(name, t, check, siblings, checks)
     if fam == "text":
         return _text(name, t, unique, check)
     if fam == "bytea":
@@ -215,6 +225,8 @@ def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:
             return "choice", {"choice": weights}
     for pattern, provider in TEXT_RULES:
         if re.search(pattern, name):
+            if provider == "ipv4" and limit is not None and limit < 15:
+                continue   # 223.255.255.255 would not fit
             if provider == "ipv4":
                 return "ipv4", {}
             if provider == "country_code" or (provider == "country" and limit in (2, 3)):
@@ -230,28 +242,35 @@ def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:
     return "faker", {"faker": "word" if unique or (limit or 99) < 30 else "sentence"}
 
 
-def _number(name: str, t: PgType, check: dict) -> tuple[str, dict]:
+def _number(name: str, t: PgType, check: dict, siblings: dict, checks: dict) -> tuple[str, dict]:
     params = {"gen": "lognormal", "median": 100, "sigma": 1.5, "min": 0}
     for pattern, p in NUMBER_RULES:
         if re.search(pattern, name):
             params = dict(p)
             break
     gen = params.pop("gen")
-    step = 1 if t.family in INTEGER else 10 ** -(t.scale if t.scale is not None else 2)
-    lo, hi = check.get("min"), check.get("max")
-    if lo is not None and check.get("strict_min"):
-        lo += step
-    if lo is not None and hi is not None and gen not in ("uniform", "zipf"):
-        gen, params = "uniform", {}        # a CHECK range: stay inside it, evenly
-    if t.family in INTEGER:
-        tlo, thi = INT_RANGE[t.family]
-    elif t.family == "numeric" and t.precision:
-        thi = 10 ** (t.precision - (t.scale or 0)) - step
-        tlo = -thi
-    else:
-        tlo = thi = None
-    lo = tlo if lo is None else lo if tlo is None else max(lo, tlo)
-    hi = thi if hi is None else hi if thi is None else min(hi, thi)
+    step = _step(t)
+    lo, hi = _bounds(t, check, typed=False)
+    for later in check.get("before", ()):   # stay below the columns that must exceed this one
+        lt = _sibling_type(siblings, later)
+        if lt is not None and lt.family == t.family or (lt and lt.family in INTEGER and t.family in INTEGER):
+            lmax = _bounds(lt, checks.get(later, {}), typed=False)[1]
+            if lmax is not None:
+                lmax -= step if checks[later].get("strict_after") else 0
+                hi = lmax if hi is None else min(hi, lmax)
+    earlier = check.get("after")
+    et = _sibling_type(siblings, earlier) if earlier else None
+    if et is not None and (et.family == t.family or (et.family in INTEGER and t.family in INTEGER)):
+        gap = [step if check.get("strict_after") else 0, 100 * max(step, 1)]
+        out = {"above": earlier, "gap": [int(x) for x in gap] if t.family in INTEGER else gap}
+        out.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None})
+        return "above", out
+    if (lo is not None and hi is not None or hi is not None and hi < params.get("median", hi)) \
+            and gen not in ("uniform", "zipf"):
+        gen, params = "uniform", {"min": hi - 1000 if lo is None else lo}   # inside the CHECK range, evenly
+    below = hi
+    lo, hi = _bounds(t, check)
+    hi = below if hi is None else hi if below is None else min(hi, below)
     if lo is not None:
         params["min"] = max(params["min"], lo) if "min" in params else lo
     if hi is not None:
@@ -269,55 +288,83 @@ def _number(name: str, t: PgType, check: dict) -> tuple[str, dict]:
     return gen, params
 
 
-def _time(name: str, fam: str, check: dict, siblings: dict) -> tuple[str, dict]:
+def _step(t: PgType):
+    """The smallest difference between two values of the column (for strict comparisons)."""
+    if t.family in INTEGER:
+        return 1
+    return 10 ** -(t.scale if t.scale is not None else 2) if t.family == "numeric" else 0.01
+
+
+def _bounds(t: PgType, check: dict, typed: bool = True):
+    """[lo, hi] a number column may take: its CHECK bounds (strict ones moved in), and (typed)
+    its type's range."""
+    step = _step(t)
+    lo, hi = check.get("min"), check.get("max")
+    if lo is not None and check.get("strict_min"):
+        lo += step
+    if hi is not None and check.get("strict_max"):
+        hi -= step
+    if not typed:
+        return lo, hi
+    if t.family in INTEGER:
+        tlo, thi = INT_RANGE[t.family]
+        lo = tlo if lo is None else max(int(-(-lo // 1)), tlo)   # integers: round toward the inside
+        hi = thi if hi is None else min(int(hi // 1), thi)
+    elif t.family == "numeric" and t.precision:
+        thi = 10 ** (t.precision - (t.scale or 0)) - step
+        lo = -thi if lo is None else max(lo, -thi)
+        hi = thi if hi is None else min(hi, thi)
+    return lo, hi
+
+
+def _sibling_type(siblings: dict, name: str | None) -> PgType | None:
+    col = siblings.get(name) if name else None
+    return parse_type(col.base_type) if col is not None else None
+
+
+def _typed(values: list, fam: str) -> list | None:
+    """IN (...) values as the column's type takes them ('-3' is a number for an integer column)."""
+    try:
+        if fam in INTEGER:
+            return [int(float(v)) for v in values]
+        if fam in ("numeric", "float4", "float8"):
+            return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+    return [str(v) for v in values] if fam == "text" else values
+
+
+_DAY, _SECOND = dt.timedelta(days=1), dt.timedelta(seconds=1)
+
+
+def _time(name: str, fam: str, check: dict, siblings: dict, checks: dict) -> tuple[str, dict]:
     after = check.get("after")
+    if after is not None and (_sibling_type(siblings, after) or PgType("", "")).family != fam:
+        after = None
+    strict = check.get("strict_after", False)
     if after is None and re.search(AFTER, name):
         after = next((c for c in siblings if re.search(CREATED, c.lower()) and c.lower() != name
                       and parse_type(siblings[c].base_type) and
                       parse_type(siblings[c].base_type).family == fam), None)
-    if after is not None and fam != "time":
-        return "timestamp", {"after": after, "min_delay": "1h" if check.get("after") else 0, "max_delay": "90d"}
+    if after is not None:
+        if fam == "time":   # within one day: the earlier column stays in the morning (see below)
+            return "timestamp", {"after": after, "min_delay": "1s" if strict else 0, "max_delay": "11h"}
+        least = ("1d" if fam == "date" else "1h") if strict else 0
+        return "timestamp", {"after": after, "min_delay": least, "max_delay": "90d"}
+    if fam == "time":
+        hours = 12 if check.get("before") else 24
+        return "timestamp", {"start": START, "end": START + dt.timedelta(hours=hours) - _SECOND}
+    unit = _DAY if fam == "date" else _SECOND
+    lo, hi = check.get("tmin"), check.get("tmax")
+    if lo is not None or hi is not None:   # CHECK (d >= '2020-01-01'), BETWEEN ...
+        lo = (lo + unit if check.get("strict_tmin") else lo) if lo is not None else None
+        hi = (hi - unit if check.get("strict_tmax") else hi) if hi is not None else None
+        lo = lo if lo is not None else min(START, hi - 365 * _DAY)
+        hi = hi if hi is not None else max(END, lo + 365 * _DAY)
+        return "timestamp", {"start": lo, "end": max(hi, lo + unit)}
     if re.search(r"birth|dob", name):
         return "timestamp", {"start": dt.datetime(1950, 1, 1, tzinfo=dt.timezone.utc),
                              "end": dt.datetime(2006, 1, 1, tzinfo=dt.timezone.utc)}
-    if fam == "time":
-        return "timestamp", {"start": START, "end": START + dt.timedelta(days=1)}
     if re.search(CREATED, name):
         return "timestamp", {"start": START, "end": END, "mode": "recent", "power": 1.5}
     return "timestamp", {"start": START, "end": END}
-
-
-# -- CHECK constraints ---------------------------------------------------------------
-
-_NUM = r"\(?'?(-?\d+(?:\.\d+)?)'?\)?(?:::[\w ]+)?"
-_COL = r"\(?\"?([A-Za-z_][\w$]*)\"?\)?"
-_CMP = re.compile(rf"{_COL}\s*(>=|>|<=|<)\s*{_NUM}")
-_ANY = re.compile(r"\"?([A-Za-z_][\w$]*)\"?\)?(?:::[\w ]+)?\s*=\s*ANY\s*\(\(?ARRAY\[(.*?)\]")
-_LEN = re.compile(rf"(?:char_length|length)\({_COL}\)\s*(<=|<)\s*{_NUM}")
-_ORDER = re.compile(rf"{_COL}\s*(>=|>|<=|<)\s*{_COL}(?!\s*::)")
-
-
-def _parse_checks(defs: list[str]) -> dict[str, dict]:
-    """What simple CHECKs imply for generation, per column: min, max, choice, max_len, after."""
-    out: dict[str, dict] = {}
-    for d in defs:
-        for col, items in _ANY.findall(d):
-            values = re.findall(r"'((?:[^']|'')*)'", items)
-            if values:
-                out.setdefault(col, {})["choice"] = [v.replace("''", "'") for v in values]
-        for col, op, num in _CMP.findall(d):
-            c = out.setdefault(col, {})
-            v = float(num) if "." in num else int(num)
-            if op in (">", ">="):
-                c["min"] = v if c.get("min") is None else max(c["min"], v)
-                c["strict_min"] = op == ">"
-            else:
-                c["max"] = v if c.get("max") is None else min(c["max"], v)
-        for col, op, num in _LEN.findall(d):
-            out.setdefault(col, {})["max_len"] = int(float(num)) - (1 if op == "<" else 0)
-        for a, op, b in _ORDER.findall(d):
-            if a == b or re.fullmatch(r"-?\d+(\.\d+)?", b):
-                continue
-            later, earlier = (a, b) if op in (">", ">=") else (b, a)
-            out.setdefault(later, {})["after"] = earlier
-    return out

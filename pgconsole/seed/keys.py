@@ -185,10 +185,11 @@ class UniqueTextGen(Gen):
 
 
 class RefGen(Gen):
-    """A foreign key: parent row indices by a cardinality distribution, then the parent's key.
+    """A foreign key: parent row numbers by a cardinality distribution, then the parent's key.
 
-    Parents up to KEY_CACHE rows have their keys listed once per process, in popularity
-    order for zipf, so a row costs one list lookup.
+    The row numbers stay in the chunk (Chunk.rows) for columns that take or bound their
+    values by the parent row's (related.py). Parents up to KEY_CACHE rows have their keys
+    listed once per process, so a row costs one list lookup.
     """
 
     KEY_CACHE = 2_000_000
@@ -200,6 +201,9 @@ class RefGen(Gen):
         self.zipf = D.ZipfIndex(count, s) if dist == "zipf" else None
         self._keys: list | None = None
         self._urn: list | None = None
+        self._key_urn: list | None = None
+        self.shaped = None      # dist "shaped": a shaped.ShapedRows
+        self.need_rows = True   # False: no column looks up the parent row, keys straight from an urn
 
     def _rank_to_row(self, ranks: list[int]) -> list[int]:
         return D.scramble(ranks, self.count, self.salt) if self.dist == "zipf" else ranks
@@ -211,26 +215,37 @@ class RefGen(Gen):
             return [int(r() * i) for i in range(c.lo, c.lo + c.n)]   # an earlier row: trees, not loops
         return D.ref_indices(rng, self.dist, self.count, c.lo, c.n, self.total, self.salt, self.zipf)
 
-    def keys(self, idx: list[int]) -> list:
-        if self.self_ref and self.dist == "uniform" or self.count > self.KEY_CACHE:
-            return self.parent.at(self._rank_to_row(idx))
-        if self._keys is None:
-            self._keys = self.parent.at(self._rank_to_row(list(range(self.count))))
-        return list(map(self._keys.__getitem__, idx))
-
-    def _key_urn(self) -> list:
-        """Parent keys in as many slots as their Zipf share: a skewed key is one lookup."""
+    def _row_urn(self) -> list:
+        """Parent rows in as many slots as their Zipf share: a skewed pick is one lookup."""
         if self._urn is None:
             size = min(max(1 << (self.count * 2 - 1).bit_length(), D.URN_SIZE), 1 << 20)
-            self.keys([0])   # lists the keys by popularity
-            self._urn = list(map(self._keys.__getitem__, self.zipf.table(size)))
+            shared = list(range(self.count))   # slots share one int object per row: less memory to walk
+            self._urn = list(map(shared.__getitem__, D.scramble(self.zipf.table(size), self.count, self.salt)))
         return self._urn
 
-    def produce(self, c, key):
+    def rows(self, c: Chunk, key: str) -> list[int]:
+        """The parent row number of each row of the chunk."""
+        if self.shaped is not None:
+            return self.shaped.rows(c.rng(key), c.lo, c.n)
         if self.zipf is not None and not self.group and self.count <= self.KEY_CACHE:
-            vals = D.draw_wide(c.rng(key), self._key_urn(), c.n)
+            return D.draw_wide(c.rng(key), self._row_urn(), c.n)
+        return self._rank_to_row(self.indices(c, key))
+
+    def keys(self, rows: list[int]) -> list:
+        if self.self_ref and self.dist == "uniform" or self.count > self.KEY_CACHE:
+            return self.parent.at(rows)
+        if self._keys is None:
+            self._keys = self.parent.at(list(range(self.count)))
+        return list(map(self._keys.__getitem__, rows))
+
+    def produce(self, c, key):
+        if not self.need_rows and self.zipf is not None and not self.group and self.count <= self.KEY_CACHE:
+            if self._key_urn is None:   # the keys themselves in the urn: one lookup a row
+                self._key_urn = self.keys(self._row_urn())
+            vals = D.draw_wide(c.rng(key), self._key_urn, c.n)
         else:
-            vals = self.keys(self.indices(c, key))
+            rows = c.rows[key] = self.rows(c, key)
+            vals = self.keys(rows)
         if self.family == "uuid":
             return "blob", b"".join(vals)
         return "values", vals
@@ -239,17 +254,24 @@ class RefGen(Gen):
 class ComboGen(Gen):
     """One column of a composite unique key, enumerated: row i gets digit (perm(i) // stride) % size."""
 
-    def __init__(self, family: str, inner, size: int, stride: int, product: int, offset: int, salt: int):
+    def __init__(self, family: str, inner, size: int, stride: int, product: int, offset: int, salt: int,
+                 is_ref: bool = False):
         self.family, self.inner, self.size, self.stride = family, inner, size, stride
-        self.product, self.offset = product, offset
+        self.product, self.offset, self.is_ref = product, offset, is_ref
         self.a, self.b = D.coprime_multiplier(product, salt), salt % product
 
-    def at(self, idx):
+    def digits(self, idx) -> list[int]:
         a, b, P, st, sz, off = self.a, self.b, self.product, self.stride, self.size, self.offset
-        return self.inner([(((off + i) * a + b) % P // st) % sz for i in idx])
+        return [(((off + i) * a + b) % P // st) % sz for i in idx]
+
+    def at(self, idx):
+        return self.inner(self.digits(idx))
 
     def produce(self, c, key):
-        vals = self.at(range(c.lo, c.lo + c.n))
+        d = self.digits(range(c.lo, c.lo + c.n))
+        if self.is_ref:   # a foreign key's digit is its parent row (see RefGen)
+            c.rows[key] = d
+        vals = self.inner(d)
         if self.family == "uuid":
             return "blob", b"".join(vals)
         return "values", vals

@@ -4,7 +4,9 @@ The whole run is one transaction on one session: a failure, a cancel or Ctrl-C (
 a killed client) leaves every table as it was, and tables the run created do not
 exist. Inside it, tables the run created or truncated are loaded with COPY FREEZE,
 then primary keys, unique and check constraints, indexes and foreign keys are built
-(and so validated) over the loaded rows, and the tables analyzed.
+(and so validated) over the loaded rows. The tables are analyzed after the commit: an
+ANALYZE inside the transaction is followed by the transaction's own row counts, and the
+seeded tables would look as if never analyzed (n_mod_since_analyze = their rows).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from .encode import HEADER, TRAILER
 from .generate import GenJob, emit_order
 from .plan import CHUNK_ROWS, SeedPlan, default_jobs
 from .progress import SeedSummary, TableProgress, Tracker
+from .finish import Finish, pg_message
 from .runner import ChunkRunner, Feed
+from .workers import WorkerError
 from .target import Target, check, load_order, read_catalog, shown, version_num, with_row_state
 
 APP_NAME = "pgconsole seed"
@@ -148,8 +152,13 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
         load_s, index_s, built = await run.execute(order, deferred, deferrable, feed)
         await tx.commit()
         committed = True
+        t = time.perf_counter()
+        note = await run.analyze(order) if plan.options.analyze else ""
+        index_s += time.perf_counter() - t
+        for name in order:
+            trackers[name].set_phase("done")
     except asyncpg.PostgresError as exc:
-        raise PgConsoleError(describe(exc) + "; nothing was committed") from None
+        raise PgConsoleError(pg_message(exc) + "; nothing was committed") from None
     finally:
         if runner is not None:
             await runner.close(ok=committed)
@@ -157,7 +166,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     tables = tuple(trackers[tp.name].snapshot() for tp in plan.tables)
     return SeedSummary(plan.scenario.name, plan.options.schema, plan.options.seed, tables,
                        sum(t.rows_done for t in tables), sum(t.bytes for t in tables), load_s, index_s,
-                       time.perf_counter() - t0, tuple(built))
+                       time.perf_counter() - t0, tuple(built), note)
 
 
 SEND_BUFFER = 4 << 20
@@ -218,17 +227,17 @@ def copy_error(exc: asyncpg.PostgresError, schema: str, table: str) -> str:
     ctx = getattr(exc, "context", None) or ""
     m = _COLUMN_RE.search(ctx)
     col = f", column {m.group(1)}" if m else ""
-    detail = getattr(exc, "detail", None)
-    return (f"table {shown(schema, table)}{col}: {exc}{' (' + detail + ')' if detail else ''}"
+    return (f"table {shown(schema, table)}{col}: {pg_message(exc)}"
             f"; nothing was committed")
 
 
-class _Run:
+class _Run(Finish):
     def __init__(self, conn, plan: SeedPlan, target: Target, runner: ChunkRunner, trackers, cancel):
         self.conn, self.plan, self.target, self.runner = conn, plan, target, runner
         self.trackers, self.cancel = trackers, cancel
         self.schema = plan.options.schema
         self.dropped: set[str] = set()
+        self.spent: dict[str, float] = {}
 
     def feed(self, order, deferred) -> Feed:
         """Chunks of every table in load order; generation starts at once, ahead of the COPY."""
@@ -270,8 +279,6 @@ class _Run:
         t_index = time.perf_counter()
         built = await self._build(order)
         await self._sequences(order)
-        for name in order:
-            self.trackers[name].set_phase("done")
         return load_s, time.perf_counter() - t_index, built
 
     def _check_cancel(self) -> None:
@@ -306,8 +313,9 @@ class _Run:
         except (PgConsoleError, asyncio.CancelledError):
             raise
         except Exception as exc:   # a generator failed in a worker: say where, not a traceback
+            kind = exc.kind if isinstance(exc, WorkerError) else type(exc).__name__
             raise PgConsoleError(f"table {shown(self.schema, name)}: generating rows failed: "
-                                 f"{type(exc).__name__}: {exc}; nothing was committed") from exc
+                                 f"{kind}: {exc}; nothing was committed") from exc
         if tracker:
             tracker.finish_load()
 
@@ -334,74 +342,9 @@ class _Run:
             await self.conn.execute(f"UPDATE {qualified(self.schema, table)} t SET {quote_ident(col)} = "
                                     f"f.{quote_ident(col)} FROM pg_temp.{tmp} f WHERE {on}")
         except asyncpg.PostgresError as exc:
-            raise PgConsoleError(f"table {shown(self.schema, table)}, column {col}: {exc}; "
+            raise PgConsoleError(f"table {shown(self.schema, table)}, column {col}: {pg_message(exc)}; "
                                  f"nothing was committed") from None
         await self.conn.execute(f"DROP TABLE pg_temp.{tmp}")
-
-    def _steps(self, order) -> list[ddl.Step]:
-        if self.plan.existing_schema:
-            return []
-        tables = [self.plan.table(n) for n in order]
-        return ([s for tp in tables for s in ddl.after_load(self.schema, tp)]
-                + [s for tp in tables for s in ddl.foreign_keys(self.schema, tp)])
-
-    async def _drop_ours(self, order, truncated: set[str]) -> None:
-        """Before a --truncate reload, drop the foreign keys and indexes an earlier seed built
-        (marked by their comment) that this one builds again: loading under them is several
-        times slower. Only ours, only what is rebuilt, in this transaction."""
-        marked = {c.name for c in self.target.constraints if c.type == "f" and c.comment == ddl.MARK}
-        marked |= {ix["name"] for ix in self.target.indexes if ix["comment"] == ddl.MARK}
-        for step in self._steps(order):
-            if (step.kind in ("foreign key", "index") and step.name in marked and step.table in truncated
-                    and step.name not in self.dropped):
-                await self.conn.execute(step.drop())
-                self.dropped.add(step.name)
-
-    async def _build(self, order) -> list[str]:
-        conn, plan, schema = self.conn, self.plan, self.schema
-        taken, built = set(self.target.names) - self.dropped, []
-        steps = self._steps(order)
-        spent: dict[str, float] = {n: 0.0 for n in order}
-        for step in steps:
-            if step.name in taken:
-                continue
-            self._check_cancel()
-            self.trackers[step.table].set_phase("indexing")
-            t = time.perf_counter()
-            try:
-                await conn.execute(step.sql)
-                await conn.execute(step.mark())
-            except asyncpg.PostgresError as exc:
-                raise PgConsoleError(f"table {shown(schema, step.table)}: building {step.kind} {step.name}: "
-                                     f"{exc}{' (' + exc.detail + ')' if getattr(exc, 'detail', None) else ''}"
-                                     f"; nothing was committed") from None
-            spent[step.table] += time.perf_counter() - t
-            taken.add(step.name)
-            built.append(step.name)
-            self.trackers[step.table].set_phase("indexing", spent[step.table])
-        if plan.options.analyze:
-            for name in order:
-                if plan.table(name).rows == 0:
-                    continue
-                self._check_cancel()
-                t = time.perf_counter()
-                await conn.execute(f"ANALYZE {qualified(schema, name)}")
-                spent[name] += time.perf_counter() - t
-                self.trackers[name].set_phase("indexing", spent[name])
-        return built
-
-    async def _sequences(self, order) -> None:
-        """Identity and serial sequences continue after the keys the seed wrote."""
-        setval = sqlfiles.load("seed_setval", version_num(self.conn))
-        for name in order:
-            tp = self.plan.table(name)
-            for c in tp.spec.columns:
-                if c.spec.gen != "serial" or c.type.family not in ("int2", "int4", "int8") or tp.rows == 0:
-                    continue
-                tab = qualified(self.schema, name)
-                top = await self.conn.fetchval(f"SELECT max({quote_ident(c.name)}) FROM {tab}")
-                if top is not None:
-                    await self.conn.fetchval(setval, tab, c.name, top)
 
 
 def _chunks(rows: int) -> int:

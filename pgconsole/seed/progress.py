@@ -30,6 +30,7 @@ class SeedSummary:
     index_seconds: float      # constraints, indexes, foreign keys, ANALYZE
     seconds: float            # whole run, connection to commit
     built: tuple[str, ...] = ()   # constraints and indexes created, by name
+    note: str = ""                # committed, but something after the commit (ANALYZE) did not go as planned
 
     @property
     def rows_per_s(self) -> float:

@@ -5,26 +5,18 @@ two cores one generator thread beside the event loop keeps one core busy while t
 backend uses the other (measured faster than a process there: no pickling, no third
 busy process); with more cores, worker processes generate in parallel (plan.default_jobs).
 Either way a few chunks are made ahead, so the next table's first chunks are ready when
-the current table's COPY ends. Workers start with forkserver/spawn, never fork: the
-console runs threads, and a forked thread's locks would be copied in an unknown state.
+the current table's COPY ends. Worker processes are workers.py's: started afresh (never
+forked from this threaded process) and dying with it, whatever kills it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
-from .generate import GenJob, Generator, worker_chunk, worker_init
-
-
-def _context():
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["pgconsole.seed.generate"])
-    return ctx
+from .generate import GenJob, Generator
+from .workers import WorkerPool
 
 
 class ChunkRunner:
@@ -38,10 +30,9 @@ class ChunkRunner:
 
     async def start(self) -> None:
         if self.jobs > 0:
-            # (concurrent.futures, not multiprocessing.Pool: the latter's worker-handler thread
-            # was measured burning a core in this process while chunks flowed)
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(), initializer=worker_init,
-                                             initargs=(self.job,))
+            # started from the event loop's thread: a worker's parent-death signal follows the
+            # thread that started it, and this one lives as long as the seed
+            self._pool = WorkerPool(self.job, self.jobs)
         else:
             self._gen = Generator(self.job)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="pgconsole-seed")
@@ -58,13 +49,13 @@ class ChunkRunner:
         loop = asyncio.get_running_loop()
         if self._pool is None:
             return loop.run_in_executor(self._thread, self._gen.chunk, table, index, names)
-        return asyncio.wrap_future(self._pool.submit(worker_chunk, table, index, names), loop=loop)
+        return asyncio.wrap_future(self._pool.submit(table, index, names), loop=loop)
 
     async def close(self, ok: bool) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             # a cancelled seed does not wait: queued chunks are dropped, running ones end soon
-            await asyncio.to_thread(pool.shutdown, wait=ok, cancel_futures=not ok)
+            await asyncio.to_thread(pool.shutdown, wait=ok)
         if self._thread is not None:
             self._thread.shutdown(wait=ok, cancel_futures=True)
             self._thread = None

@@ -17,6 +17,8 @@ from ..errors import did_you_mean
 from .fields import COMMON_KEYS, FieldSpec, ScenarioError, Where, check_keys, check_num, parse_field
 from .pgtypes import INTEGER, TIMES, PgType, parse_type
 
+from .fields import time_bound  # noqa: E402
+
 __all__ = ["ColumnSpec", "FieldSpec", "IndexSpec", "Scenario", "ScenarioError", "ScenarioInfo", "TableSpec",
            "find_scenario", "list_scenarios", "load_scenario", "parse_scenario", "seeds_dir"]
 
@@ -227,19 +229,130 @@ def _parse_column(w: Where, name: str, spec) -> ColumnSpec:
     return ColumnSpec(name, ptype, fs, unique, nullable, default)
 
 
+def time_sources(spec: FieldSpec) -> list:
+    """What a timestamp column is computed from: column names, "fk.col" paths, dates."""
+    p = spec.params
+    if spec.gen != "timestamp":
+        return []
+    return [p["after"]] if "after" in p else list(p["between"]) if "between" in p else []
+
+
+def paths(spec: FieldSpec) -> list[tuple[str, str]]:
+    """(fk column, parent column) of the parent rows' values a column takes or is bounded by."""
+    if spec.gen == "same_as":
+        return [tuple(spec.params["same_as"].split("."))]
+    return [tuple(x.split(".")) for x in time_sources(spec) if isinstance(x, str) and "." in x]
+
+
+def row_deps(spec: FieldSpec) -> list[str]:
+    """Columns of the same row a column is computed from (generated before it): the other
+    column of an after/between/above, the foreign key of a parent path."""
+    if spec.gen == "above":
+        return [spec.params["above"]]
+    out = [fk for fk, _ in paths(spec)]
+    out += [x for x in time_sources(spec) if isinstance(x, str) and "." not in x and time_bound(x) is None]
+    return list(dict.fromkeys(out))
+
+
+def _check_row_deps(w: Where, scen: Scenario, t: TableSpec) -> None:
+    for c in t.columns:
+        s = c.spec
+        field = "after" if "after" in s.params else "between"
+        for x in time_sources(s):
+            if not isinstance(x, str) or time_bound(x) is not None:
+                continue
+            if "." in x:
+                _check_path(w.at(t.name, c.name), field, scen, t, c, x, time=True)
+                continue
+            other = t.column(x)
+            if other is None or other.type.family not in TIMES or other.name == c.name:
+                w.at(t.name, c.name).fail(field, f"no other timestamp column {x!r}")
+        if s.gen == "same_as":
+            _check_path(w.at(t.name, c.name), "same_as", scen, t, c, s.params["same_as"], time=False)
+        if s.gen == "above":
+            other = t.column(s.params["above"])
+            if other is None or other.name == c.name or not _same_number_kind(other.type, c.type):
+                w.at(t.name, c.name).fail("above", f"no other column {s.params['above']!r} of a number type like "
+                                                   f"{c.type.sql}")
+    deps = {c.name: row_deps(c.spec) for c in t.columns}
+    for c in t.columns:   # a after b after a: no
+        seen, todo = set(), list(deps[c.name])
+        while todo:
+            d = todo.pop()
+            if d == c.name:
+                field = "after" if c.spec.gen == "timestamp" else c.spec.gen
+                w.at(t.name, c.name).fail(field, "columns cannot be computed from each other in a loop")
+            if d not in seen:
+                seen.add(d)
+                todo.extend(deps.get(d, ()))
+
+
+def _check_path(w: Where, field: str, scen: Scenario, t: TableSpec, c: ColumnSpec, path: str, time: bool) -> None:
+    fk_name, pcol_name = path.split(".")
+    fk = t.column(fk_name)
+    if fk is None or fk.spec.gen != "ref":
+        w.fail(field, f"{fk_name!r} is not a foreign key column (ref = ...) of this table")
+    ptable = scen.table(fk.spec.params["ref"].split(".")[0])
+    if ptable is None or ptable.name == t.name:
+        w.fail(field, f"{fk_name} must refer to another table")
+    pc = ptable.column(pcol_name)
+    if pc is None:
+        w.fail(field, f"table {ptable.name!r} has no column {pcol_name!r}")
+    if time and pc.type.family not in TIMES:
+        w.fail(field, f"{ptable.name}.{pcol_name} is not a timestamp column")
+    if not time:
+        same = pc.type.family == c.type.family and (pc.type.family != "numeric" or pc.type.scale == c.type.scale)
+        if not same or pc.type.elem != c.type.elem:
+            w.fail(field, f"{ptable.name}.{pcol_name} is {pc.type.sql}, this column is {c.type.sql}")
+        if pc.nullable and not c.nullable:
+            w.fail(field, f"{ptable.name}.{pcol_name} can be NULL: this column needs nullable = true")
+    placed = fk.spec.params.get("dist", "uniform") in ("sequential", "even")
+    if c.spec.params.get("mode") == "sequential" and not placed:
+        w.fail("mode", f"\"sequential\" needs {fk_name} to place a parent's rows in order "
+                       f"(dist = \"sequential\" or \"even\")")
+
+
+def _check_cycles(w: Where, scen: Scenario) -> None:
+    """No column may depend on itself through other tables (a.x after b_id.y, b.y after a_id.x)."""
+    deps: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for t in scen.tables:
+        for c in t.columns:
+            out = [(t.name, d) for d in row_deps(c.spec)]
+            for fk, pcol in paths(c.spec):
+                fkc = t.column(fk)
+                out.append((fkc.spec.params["ref"].split(".")[0], pcol))
+            deps[(t.name, c.name)] = out
+    state: dict = {}
+
+    def visit(node, trail):
+        if state.get(node) == 1:
+            return
+        if state.get(node) == 0:
+            w.at(*node).fail(None, "is computed from itself through " + " -> ".join(f"{a}.{b}" for a, b in trail))
+        state[node] = 0
+        for d in deps.get(node, ()):
+            visit(d, trail + [d])
+        state[node] = 1
+
+    for node in deps:
+        visit(node, [node])
+
+
+def _same_number_kind(a: PgType, b: PgType) -> bool:
+    if a.family in INTEGER and b.family in INTEGER:
+        return True
+    if a.family == b.family == "numeric":
+        return (a.scale if a.scale is not None else 2) == (b.scale if b.scale is not None else 2)
+    return a.family == b.family and a.family in ("float4", "float8")
+
+
 def _check_refs(w: Where, scen: Scenario) -> None:
+    for t in scen.tables:
+        _check_row_deps(w, scen, t)
+    _check_cycles(w, scen)
     for t in scen.tables:
         for c in t.columns:
             s = c.spec
-            if s.gen == "timestamp" and "after" in s.params:
-                other, seen = t.column(s.params["after"]), {c.name}
-                if other is None or other.type.family not in TIMES or other.name == c.name:
-                    w.at(t.name, c.name).fail("after", f"no other timestamp column {s.params['after']!r}")
-                while other is not None and "after" in other.spec.params:   # a after b after a: no
-                    if other.name in seen:
-                        w.at(t.name, c.name).fail("after", "columns cannot come after each other in a loop")
-                    seen.add(other.name)
-                    other = t.column(other.spec.params["after"])
             if s.gen != "ref":
                 continue
             wt = w.at(t.name, c.name)

@@ -1,0 +1,239 @@
+"""`seed --like SOURCE`: a scenario shaped like a production schema, from its catalog and pg_stats.
+
+The schema comes from the catalog (as --infer reads it, plus CHECKs and indexes, so the
+target can be created: columns and types, NOT NULL, defaults, primary and unique keys,
+checks, indexes with their method, expressions and predicates, foreign keys). Each
+column's values come from its statistics (shaped.py): row counts from reltuples, NULL
+share, distinct count, most common values at their frequencies, the histogram, the
+physical order; a foreign key's skew from the FK column's own statistics, as fractions
+of the parent's key range. No row is read. Text values are replaced by generated ones of
+the same frequencies (Faker by the column's name, as --infer picks, else letters of the
+same average length) unless the column is in keep (--keep-values); numbers, times and
+booleans keep the statistics' values. Columns without readable statistics, or of types
+statistics do not describe (JSON, arrays, addresses...), keep --infer's rules: `fallback`
+says which and why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from dataclasses import dataclass
+
+from ..conninfo import ConnParams
+from ..db import SessionLimits, connect
+from ..errors import PgConsoleError
+from .. import sqlfiles
+from .checks import parse_checks
+from .fields import FieldSpec
+from .infer import BASE_ROWS, TEXT_RULES, scenario_from_catalog
+from .like_stats import ColumnStats, Shape, read_shape, typed
+from .pgtypes import INTEGER, NUMBERS, TIMES, PgType, parse_type
+from .scenario import ColumnSpec, IndexSpec, Scenario, TableSpec
+from .target import Target, read_catalog, shown, version_num
+
+F = FieldSpec
+KEYS = ("serial", "uuid", "hex")
+
+
+@dataclass(frozen=True)
+class Derived:
+    scenario: Scenario
+    shape: Shape                                   # the source's statistics (for the comparison)
+    types: dict[tuple[str, str], PgType]
+    fallback: tuple[tuple[str, str], ...]          # (table.column, why --infer's rules were used)
+
+
+async def derive(params: ConnParams, schema: str, keep: set[str] = frozenset(),
+                 limits: SessionLimits | None = None, app: str = "pgconsole seed --like") -> Derived:
+    conn = await connect(params, limits or SessionLimits(), application_name=app)
+    try:
+        target = await read_catalog(conn, schema, None)
+        if not target.schema_exists:
+            raise PgConsoleError(f"schema {schema!r} does not exist in the source")
+        if not target.tables:
+            raise PgConsoleError(f"schema {shown(None, schema)} of the source has no tables")
+        shape = await read_shape(conn, schema)
+        oids = [t.oid for t in target.tables.values()]
+        indexes = [dict(r) for r in await conn.fetch(sqlfiles.load("seed_like_indexes", version_num(conn)), oids)]
+    finally:
+        await conn.close()
+    return shape_scenario(target, shape, indexes, keep)
+
+
+def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[str]) -> Derived:
+    base = scenario_from_catalog(target)     # keys, foreign keys, CHECKs respected: --infer's rules
+    fallback: list[tuple[str, str]] = []
+    types: dict[tuple[str, str], PgType] = {}
+    unknown = {k for k in keep if not any(k in (c.name, f"{t.name}.{c.name}") for t in base.tables for c in t.columns)}
+    if unknown:
+        raise PgConsoleError(f"--keep-values: no column {sorted(unknown)[0]!r} in the source")
+    tables = []
+    for t in base.tables:
+        ts = shape.tables.get(t.name)
+        rows = int(round(ts.rows)) if ts is not None and ts.rows > 0 else BASE_ROWS
+        if ts is None or ts.rows <= 0:
+            fallback.append((t.name, f"never analyzed: {BASE_ROWS:,} rows"))
+        checks = parse_checks([c.definition for c in target.constraints if c.table_name == t.name and c.type == "c"])
+        cols = []
+        for c in t.columns:
+            ec = target.tables[t.name].columns[c.name]
+            c = _with_type(c, ec)
+            types[(t.name, c.name)] = c.type
+            new, why = _shape_column(t, c, ec, shape, base, checks, keep, target)
+            if why:
+                fallback.append((f"{t.name}.{c.name}", why))
+            cols.append(new)
+        for name, ec in target.tables[t.name].columns.items():
+            if t.column(name) is None:   # --infer leaves out what it cannot generate (and may default)
+                fallback.append((f"{t.name}.{name}", "generated column: left out" if ec.generated
+                                 else f"type {ec.type} not supported: left out of the target"))
+        cons = [c for c in target.constraints if c.table_name == t.name and c.table_schema == target.schema]
+        table_checks = tuple(_check_body(c.definition) for c in cons if c.type == "c")
+        idx = tuple(_index(ix) for ix in indexes if ix["table_oid"] == target.tables[t.name].oid)
+        tables.append(dataclasses.replace(t, rows=rows, columns=tuple(cols), checks=table_checks, indexes=idx))
+    scen = Scenario(name="like", description=f"shaped like schema {target.schema} (seed --like)",
+                    tables=tuple(tables), path="--like")
+    return Derived(scen, shape, types, tuple(fallback))
+
+
+def _with_type(c: ColumnSpec, ec) -> ColumnSpec:
+    """The column as a CREATE TABLE in the target spells it: enums become text (their labels
+    are the choices), a default is kept unless it draws from a sequence."""
+    t = c.type if c.type.sql else parse_type("text")
+    default = ec.default_expr if ec.default_expr and "nextval(" not in ec.default_expr and not ec.identity else None
+    return dataclasses.replace(c, type=t, default=default)
+
+
+def _check_body(definition: str) -> str:
+    body = re.sub(r"\s+NOT VALID$", "", definition.strip())
+    return body[len("CHECK "):] if body.startswith("CHECK ") else body
+
+
+def _index(ix: dict) -> IndexSpec:
+    keys = list(ix["keys"])
+    simple = not ix["has_expression"] and all(re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', k) for k in keys)
+    cols = tuple(k[1:-1].replace('""', '"') if k.startswith('"') else k for k in keys) if simple else ()
+    return IndexSpec(columns=cols, expression=None if simple else ", ".join(keys),
+                     using=None if ix["method"] == "btree" else ix["method"], where=ix["predicate"],
+                     unique=ix["is_unique"])
+
+
+def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario, checks: dict, keep: set[str],
+                  target: Target) -> tuple[ColumnSpec, str]:
+    """The column with a shaped generator, or as --infer made it and why."""
+    s, fam = c.spec, c.type.family
+    if s.gen in KEYS or c.unique or t.primary_key == (c.name,) or any(c.name in u for u in t.unique):
+        return c, ""                                   # keys: generated unique, as the source's are
+    if s.gen in ("same_as", "above") or checks.get(c.name, {}).get("after"):
+        return c, ""                                   # a fact a CHECK or two foreign keys require
+    st = shape.columns.get((t.name, c.name))
+    if st is None:
+        seen = any(k[0] == t.name for k in shape.columns)
+        return c, ("statistics not readable (SELECT on the column, or run as its owner)" if seen
+                   else "no statistics (table never analyzed, or not readable)")
+    null = st.null_frac if c.nullable else 0.0
+    if s.gen == "ref":
+        return _shape_ref(c, st, null, shape, base, target)
+    if s.gen == "choice" and (ec.enum_labels or checks.get(c.name, {}).get("choice")):
+        return _shape_choice(c, st, null)
+    if fam in NUMBERS + TIMES + ("bool",):
+        mcv = [typed(c.type, v) for v in st.mcv]
+        hist = [typed(c.type, v) for v in st.histogram]
+        if any(v is None for v in mcv + hist):
+            return c, "statistics values unreadable for its type"
+        p = {"mcv": [[v, f] for v, f in zip(mcv, st.mcv_freqs)], "n_distinct": st.n_distinct,
+             "order": round(st.correlation or 0.0, 3)}
+        if len(hist) >= 2:
+            p["histogram"] = hist
+        return _shaped(c, p, null), ""
+    if fam == "text":
+        kept = c.name in keep or f"{t.name}.{c.name}" in keep
+        length = max(1, min(500, st.avg_width - (1 if st.avg_width < 127 else 4)))   # less the header
+        p = {"n_distinct": st.n_distinct, "order": round(st.correlation or 0.0, 3), "length": length}
+        if kept:
+            p["mcv"] = [[v, f] for v, f in zip(st.mcv, st.mcv_freqs) if v is not None]
+            if len(st.histogram) >= 2:
+                p["histogram"] = list(st.histogram)
+        else:
+            p["mcv_freqs"] = list(st.mcv_freqs)
+            p["faker"] = _provider(c.name) or ("word" if length <= 12 else "sentence" if length <= 200 else "paragraph")
+        return _shaped(c, p, null), ""
+    return c, f"type {c.type.sql}: --infer's rules (statistics do not describe its values)"
+
+
+def _shaped(c: ColumnSpec, p: dict, null: float) -> ColumnSpec:
+    return dataclasses.replace(c, spec=F("shaped", p, null=round(null, 4)))
+
+
+def _provider(name: str) -> str | None:
+    for pattern, provider in TEXT_RULES:
+        if re.search(pattern, name.lower()) and provider not in ("ipv4", "country_code", "paragraph", "word"):
+            return provider
+    return None
+
+
+def _shape_choice(c: ColumnSpec, st: ColumnStats, null: float) -> tuple[ColumnSpec, str]:
+    """Enum labels or a CHECK's IN list: the labels (schema, not data) at their frequencies."""
+    labels = c.spec.params["choice"]
+    labels = list(labels) if not isinstance(labels, dict) else list(labels.keys())
+    freq = {v: f for v, f in zip(st.mcv, st.mcv_freqs) if v is not None}
+    left = [x for x in labels if str(x) not in freq]
+    rest = max(0.0, 1.0 - st.null_frac - sum(freq.values()))
+    weights = {str(x): freq.get(str(x), rest / len(left) if left else 0.0) for x in labels}
+    if sum(weights.values()) <= 0:
+        return c, "no frequencies for its values"
+    choice = {k: round(v, 6) for k, v in weights.items() if v > 0} or {str(labels[0]): 1}
+    if not all(isinstance(x, str) for x in labels):   # numbers: a list with weights
+        kept = [x for x in labels if weights[str(x)] > 0]
+        return dataclasses.replace(c, spec=F("choice", {"choice": kept, "weights": [weights[str(x)] for x in kept]},
+                                             null=round(null, 4))), ""
+    return dataclasses.replace(c, spec=F("choice", {"choice": choice}, null=round(null, 4))), ""
+
+
+def _shape_ref(c: ColumnSpec, st: ColumnStats, null: float, shape: Shape, base: Scenario,
+               target: Target) -> tuple[ColumnSpec, str]:
+    """A foreign key with the skew of the source's FK column: its values as fractions of the
+    parent's key range (the parent's own statistics give the range)."""
+    p = c.spec.params
+    if p.get("group"):
+        return c, "part of a composite foreign key: --infer's rules (the constraint is not created)"
+    ptable, pcol = p["ref"].split(".")
+    pst = shape.columns.get((ptable, pcol))
+    pt = base.table(ptable).column(pcol).type
+    frac = _fraction(pt, pst)
+    if frac is None:
+        return c, "parent key range unknown (no statistics, or not a number or uuid): Zipf skew"
+    mcv = [frac(v) for v in st.mcv]
+    hist = [frac(v) for v in st.histogram]
+    if any(v is None for v in mcv + hist):
+        return c, "statistics values unreadable for its type"
+    shaped = {"ref": p["ref"], "dist": "shaped", "mcv": [[round(v, 9), f] for v, f in zip(mcv, st.mcv_freqs)],
+              "n_distinct": st.n_distinct, "order": round(st.correlation or 0.0, 3)}
+    if len(hist) >= 2:
+        shaped["histogram"] = [round(v, 9) for v in hist]
+    return dataclasses.replace(c, spec=F("ref", shaped, null=round(null, 4))), ""
+
+
+def _fraction(t: PgType, st: ColumnStats | None):
+    if t.family == "uuid":
+        def frac(v):
+            try:
+                return uuid.UUID(v).int / float(1 << 128)
+            except (TypeError, ValueError, AttributeError):
+                return None
+        return frac
+    if t.family not in INTEGER + ("numeric",) or st is None:
+        return None
+    known = [float(x) for x in st.histogram + [m for m in st.mcv if m is not None]]
+    if len(known) < 2 or max(known) == min(known):
+        return None
+    lo, hi = min(known), max(known)
+
+    def frac(v):
+        try:
+            return min(1.0, max(0.0, (float(v) - lo) / (hi - lo)))
+        except (TypeError, ValueError):
+            return None
+    return frac

@@ -1,0 +1,107 @@
+"""`seed --like`, after the seed: proof that the target has the source's shape.
+
+Statistics: like_stats.compare. Plans: the same queries EXPLAINed on both (no ANALYZE, so
+nothing runs), compared by shape: node types and the tables they read, in tree order
+(which is the join order); costs and index names aside. Queries are pgconsole's own
+probes built from the schema and statistics (a foreign-key join, equality on the most
+and least common value of a skewed column and of a foreign key, a range on an ordered
+column) and any the caller gives. A query names values by placeholder, resolved on each
+side from that side's own statistics, so no value of the source reaches the target:
+    {mcv:table.column:0}    the most common value (-1: the least common of the list)
+    {hist:table.column:0.9} the histogram bound at that quantile
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from ..quoting import qualified, quote_ident
+from .like_stats import Shape
+from .pgtypes import PgType
+
+_PLACE = re.compile(r"\{(mcv|hist):([^:{}]+)\.([^:{}.]+):(-?[\d.]+)\}")
+
+
+@dataclass(frozen=True)
+class PlanCheck:
+    query: str          # as given, placeholders unresolved (no value of the source in it)
+    source: str         # plan shapes, "Hash Join > Seq Scan on orders > ..."
+    target: str
+    ok: bool
+
+
+def literal(value: str, t: PgType) -> str:
+    return "'" + value.replace("'", "''") + "'::" + (t.sql or t.name)
+
+
+def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
+    """The query with this side's values in its placeholders; None when one has no value."""
+    missing = False
+
+    def sub(m: re.Match) -> str:
+        nonlocal missing
+        kind, table, col, arg = m.groups()
+        st, t = shape.columns.get((table, col)), types.get((table, col))
+        values = (st.mcv if kind == "mcv" else st.histogram) if st is not None else []
+        values = [v for v in values if v is not None]
+        if not values or t is None:
+            missing = True
+            return "NULL"
+        i = int(arg) if kind == "mcv" else round(float(arg) * (len(values) - 1))
+        return literal(values[max(-len(values), min(i, len(values) - 1))], t)
+
+    out = _PLACE.sub(sub, sql)
+    return None if missing else out
+
+
+def probes(scen, shape: Shape, schema: str, limit: int = 12) -> list[str]:
+    """Queries whose plans depend on the shape: joins along foreign keys, skewed values, ranges."""
+    out: list[str] = []
+    for t in scen.tables:
+        tab = qualified(schema, t.name)
+        for c in t.columns:
+            st = shape.columns.get((t.name, c.name))
+            col = quote_ident(c.name)
+            if c.spec.gen == "ref" and not c.spec.params.get("group"):
+                ptable, pcol = c.spec.params["ref"].split(".")
+                out.append(f"SELECT count(*) FROM {tab} c JOIN {qualified(schema, ptable)} p "
+                           f"ON p.{quote_ident(pcol)} = c.{col}")
+                if st is not None and st.mcv:
+                    out.append(f"SELECT * FROM {tab} WHERE {col} = {{mcv:{t.name}.{c.name}:0}}")
+            elif st is not None and len(st.mcv) >= 2 and c.spec.gen in ("shaped", "choice"):
+                out.append(f"SELECT * FROM {tab} WHERE {col} = {{mcv:{t.name}.{c.name}:0}}")
+                out.append(f"SELECT * FROM {tab} WHERE {col} = {{mcv:{t.name}.{c.name}:-1}}")
+            elif st is not None and abs(st.correlation or 0) > 0.9 and len(st.histogram) > 10:
+                out.append(f"SELECT * FROM {tab} WHERE {col} > {{hist:{t.name}.{c.name}:0.95}}")
+    return out[:limit]
+
+
+def plan_shape(plan: dict) -> list[str]:
+    out = []
+
+    def walk(node: dict, depth: int) -> None:
+        rel = node.get("Relation Name")
+        out.append("  " * depth + node["Node Type"] + (f" on {rel}" if rel else ""))
+        for child in node.get("Plans", ()):
+            walk(child, depth + 1)
+    walk(plan["Plan"], 0)
+    return out
+
+
+async def explain(conn, sql: str) -> list[str]:
+    raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}")
+    return plan_shape((json.loads(raw) if isinstance(raw, str) else raw)[0])
+
+
+async def compare_plans(src_conn, tgt_conn, queries: list[str], src: Shape, tgt: Shape, schema: str,
+                        types: dict) -> list[PlanCheck]:
+    out = []
+    for q in queries:
+        a, b = resolve(q, src, schema, types), resolve(q, tgt, schema, types)
+        if a is None or b is None:
+            continue
+        pa, pb = await explain(src_conn, a), await explain(tgt_conn, b)
+        out.append(PlanCheck(q, " > ".join(x.strip() for x in pa), " > ".join(x.strip() for x in pb), pa == pb))
+    return out
