@@ -38,6 +38,8 @@ TRAPS = [
     ("cardinality", "smallint[]", "integer", "pg_catalog.cardinality($1)"),
     ("array_to_string", "text[], text", "text", "pg_catalog.array_to_string($1, $2)"),
     ("lower", "name", "text", "pg_catalog.lower($1::pg_catalog.text)"),
+    # obj_description(oid, 'pg_constraint'): text preferred for the literal over the built-in's name
+    ("obj_description", "oid, text", "text", "pg_catalog.obj_description($1, $2::pg_catalog.name)"),
 ]
 
 
@@ -50,6 +52,8 @@ def _trap_sql(name: str, args: str, returns: str, body: str) -> str:
 SETUP_MALLORY = "".join(_trap_sql(*t) for t in TRAPS) + """
     CREATE SEQUENCE planted.hit_unnest; GRANT USAGE, UPDATE ON SEQUENCE planted.hit_unnest TO PUBLIC;
     CREATE FUNCTION planted.unnest(integer[]) RETURNS SETOF integer LANGUAGE plpgsql AS $f$ BEGIN
+        PERFORM pg_catalog.nextval('planted.hit_unnest'); RETURN QUERY SELECT pg_catalog.unnest($1); END $f$;
+    CREATE FUNCTION planted.unnest(smallint[]) RETURNS SETOF smallint LANGUAGE plpgsql AS $f$ BEGIN
         PERFORM pg_catalog.nextval('planted.hit_unnest'); RETURN QUERY SELECT pg_catalog.unnest($1); END $f$;
     -- oid = regclass: the built-in is oid = oid, reached by a binary-coercible cast
     CREATE SEQUENCE planted.hit_oid_eq; GRANT USAGE, UPDATE ON SEQUENCE planted.hit_oid_eq TO PUBLIC;
@@ -80,6 +84,9 @@ def trapped(pg_params, make_role):
                     "CREATE TABLE public.parent (id int PRIMARY KEY); "
                     "CREATE TABLE public.child (id int PRIMARY KEY, parent_id int REFERENCES public.parent); "
                     "CREATE SEQUENCE public.counter; CREATE TABLE public.pgbench_accounts (aid int); "
+                "CREATE SCHEMA shop; CREATE TABLE shop.customer (id bigint PRIMARY KEY, email text UNIQUE); "
+                "CREATE TABLE shop.purchase (id bigint PRIMARY KEY, customer_id bigint REFERENCES shop.customer, "
+                "total numeric(10, 2)); "
                 # pgbench_tellers: planted's comes first on the path; a view is no pgbench table
                 "CREATE TABLE public.pgbench_tellers (tid int); CREATE VIEW public.pgbench_branches AS SELECT 1 AS bid; "
                 "ANALYZE")
@@ -198,4 +205,45 @@ def test_bench_finds_its_tables_on_the_role_path(trapped):
     schemas, rows = run(go())
     assert schemas[-2:] == ("planted", "public") and "pg_catalog" in schemas
     assert [(r["schema"], r["name"]) for r in rows] == [("public", "pgbench_accounts"), ("planted", "pgbench_tellers")]
+    assert hits(trapped) == before
+
+
+TINY = """description = "one tiny table"
+[tables.tiny]
+rows = 20
+primary_key = "id"
+[tables.tiny.columns]
+id = { type = "bigint", gen = "serial" }
+name = { type = "text", faker = "name" }
+"""
+
+
+def test_seed_infers_and_loads_into_its_schema_and_runs_no_trap(trapped, tmp_path):
+    """--infer reads the catalog of the schema it is given; the tables a scenario creates, and
+    their rows, go to --schema (never to the first schema of the DBA's path)."""
+    from pgconsole.seed import SeedOptions, load_scenario, make_plan, run_seed
+    from pgconsole.seed.infer import infer_scenario
+    before = hits(trapped)
+    (tmp_path / "tiny.toml").write_text(TINY)
+
+    async def go():
+        scen = await infer_scenario(trapped, "shop")
+        infer = make_plan(scen, SeedOptions(scale=0.01, rows={"customer": 5, "purchase": 5}, schema="shop",
+                                            jobs=0), existing_schema=True)
+        await run_seed(trapped, infer)
+        await run_seed(trapped, make_plan(load_scenario(str(tmp_path / "tiny.toml")),
+                                          SeedOptions(schema="made", jobs=0)))
+        conn = await connect(trapped)
+        try:
+            return await conn.fetch("SELECT n.nspname::text AS schema, c.relname::text AS name, c.reltuples "
+                                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                    "WHERE c.relname IN ('tiny', 'customer', 'purchase') AND c.relkind = 'r' "
+                                    "ORDER BY 1, 2"), \
+                await conn.fetchval("SELECT count(*) FROM made.tiny"), \
+                await conn.fetchval("SELECT count(*) FROM shop.purchase")
+        finally:
+            await conn.close()
+    tables, tiny, purchases = run(go())
+    assert [(r["schema"], r["name"]) for r in tables] == [("made", "tiny"), ("shop", "customer"), ("shop", "purchase")]
+    assert (tiny, purchases) == (20, 5)
     assert hits(trapped) == before
