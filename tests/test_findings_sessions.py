@@ -25,7 +25,8 @@ async def _thresholds(pg_params) -> Thresholds:
     conn = await connect(pg_params)
     try:
         usable = (int(await conn.fetchval("SHOW max_connections"))
-                  - int(await conn.fetchval("SHOW superuser_reserved_connections")))
+                  - int(await conn.fetchval("SHOW superuser_reserved_connections"))
+                  - int(await conn.fetchval("SELECT coalesce(current_setting('reserved_connections', true), '0')")))
         baseline = await conn.fetchval(CLIENTS)
     finally:
         await conn.close()
