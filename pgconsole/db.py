@@ -79,34 +79,6 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
     return conn
 
 
-def version_num(conn: asyncpg.Connection) -> int:
-    """server_version_num of a connection (170004 for 17.4)."""
-    v = conn.get_server_version()
-    return v.major * 10000 + v.minor
-
-
-async def role_search_path(conn: asyncpg.Connection) -> str:
-    """The search_path setting this role's sessions get (its ALTER ROLE / DATABASE SET, the
-    server's, or the connection's options), not the one pgconsole SET for itself."""
-    return await conn.fetchval(sqlfiles.load("role_search_path", version_num(conn)))
-
-
-async def role_schemas(conn: asyncpg.Connection) -> tuple[str, ...]:
-    """The schemas that path reaches, in the order a name is looked up (the implicit ones
-    included), to find a name the user typed where the user's own session would.
-
-    Outside any transaction of the caller's: the path is switched for one of its own, where
-    only fully qualified built-ins are called."""
-    if conn.is_in_transaction():
-        raise PgConsoleError("internal: role_schemas() inside a transaction")
-    version = version_num(conn)
-    setting = await role_search_path(conn)
-    async with conn.transaction():   # set_config(..., true): until this transaction ends
-        await conn.fetchval(sqlfiles.load("set_search_path", version), setting)
-        row = await conn.fetchrow(sqlfiles.load("search_path", version))
-    return tuple(row["schemas"])
-
-
 class PasswordNeeded(PgConsoleError):
     """The server asked for a password and none was given (libpq: no password supplied)."""
 
@@ -142,3 +114,48 @@ async def _answers_no_to_ssl(host: str, port: int, timeout: float) -> bool:
     except (OSError, asyncio.TimeoutError):
         return False
 
+
+def version_num(conn: asyncpg.Connection) -> int:
+    """server_version_num of a connection (170004 for 17.4)."""
+    v = conn.get_server_version()
+    return v.major * 10000 + v.minor
+
+
+async def role_search_path(conn: asyncpg.Connection) -> str:
+    """The search_path setting this role's sessions get (its ALTER ROLE / DATABASE SET, the
+    server's, or the connection's options), not the one pgconsole SET for itself."""
+    return await conn.fetchval(sqlfiles.load("role_search_path", version_num(conn)))
+
+
+async def on_role_path(conn: asyncpg.Connection, query: str, *args) -> list:
+    """Rows of pgconsole query `query` run under the role's own search_path (its text fully
+    qualified: that path may hold anything), this session's own path back right after. In a
+    transaction of its own, or a savepoint of the caller's."""
+    version = version_num(conn)
+    set_path = sqlfiles.load("set_search_path", version)
+    setting = await role_search_path(conn)
+    async with conn.transaction():   # set_config(..., true): until this (sub)transaction ends
+        await conn.fetchval(set_path, setting)
+        rows = await conn.fetch(sqlfiles.load(query, version), *args)
+        await conn.fetchval(set_path, OWN_SEARCH_PATH)   # a savepoint's SET LOCAL outlives it
+    return rows
+
+
+async def role_schemas(conn: asyncpg.Connection) -> tuple[str, ...]:
+    """The schemas the role's own search_path reaches, in the order a name is looked up (the
+    implicit ones included), to find a name the user typed where the user's own session would."""
+    rows = await on_role_path(conn, "search_path")
+    return tuple(rows[0]["schemas"])
+
+
+async def role_type_names(conn: asyncpg.Connection, names: set[str] | list[str]) -> dict[str, str]:
+    """Type names a user wrote (a scenario's `citext`), as this session must write them: those
+    the role's own search_path finds outside pg_catalog, qualified (public.citext); the others
+    as they are (built in, or not found: the statement using them says so)."""
+    names = sorted(set(names))
+    if not names:
+        return {}
+    found = {r["name"]: r["oid"] for r in await on_role_path(conn, "role_types", names) if r["oid"] is not None}
+    rows = await conn.fetch(sqlfiles.load("type_names", version_num(conn)), list(found.values())) if found else []
+    shown = {r["oid"]: r["shown"] for r in rows if r["schema"] != "pg_catalog"}
+    return {n: shown.get(found.get(n), n) for n in names}

@@ -76,6 +76,7 @@ def trapped(pg_params, make_role):
             try:
                 await conn.execute(
                     "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS pgstattuple; "
+                    "CREATE EXTENSION IF NOT EXISTS citext; "
                     f"ALTER ROLE {DBA} SUPERUSER; ALTER ROLE {DBA} SET search_path = {PATH}; "
                     f"CREATE SCHEMA planted AUTHORIZATION {MALLORY}; "
                     'CREATE TABLE public."Order Items" (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = off); '
@@ -84,7 +85,7 @@ def trapped(pg_params, make_role):
                     "CREATE TABLE public.parent (id int PRIMARY KEY); "
                     "CREATE TABLE public.child (id int PRIMARY KEY, parent_id int REFERENCES public.parent); "
                     "CREATE SEQUENCE public.counter; CREATE TABLE public.pgbench_accounts (aid int); "
-                "CREATE SCHEMA shop; CREATE TABLE shop.customer (id bigint PRIMARY KEY, email text UNIQUE); "
+                "CREATE SCHEMA shop; CREATE TABLE shop.customer (id bigint PRIMARY KEY, email citext UNIQUE); "
                 "CREATE TABLE shop.purchase (id bigint PRIMARY KEY, customer_id bigint REFERENCES shop.customer, "
                 "total numeric(10, 2)); "
                 # pgbench_tellers: planted's comes first on the path; a view is no pgbench table
@@ -215,12 +216,14 @@ primary_key = "id"
 [tables.tiny.columns]
 id = { type = "bigint", gen = "serial" }
 name = { type = "text", faker = "name" }
+email = { type = "citext", faker = "email" }
 """
 
 
 def test_seed_infers_and_loads_into_its_schema_and_runs_no_trap(trapped, tmp_path):
     """--infer reads the catalog of the schema it is given; the tables a scenario creates, and
-    their rows, go to --schema (never to the first schema of the DBA's path)."""
+    their rows, go to --schema (never to the first schema of the DBA's path). An extension's
+    type (citext, in public) is still found where the DBA's own path finds it."""
     from pgconsole.seed import SeedOptions, load_scenario, make_plan, run_seed
     from pgconsole.seed.infer import infer_scenario
     before = hits(trapped)
@@ -239,11 +242,12 @@ def test_seed_infers_and_loads_into_its_schema_and_runs_no_trap(trapped, tmp_pat
                                     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                                     "WHERE c.relname IN ('tiny', 'customer', 'purchase') AND c.relkind = 'r' "
                                     "ORDER BY 1, 2"), \
-                await conn.fetchval("SELECT count(*) FROM made.tiny"), \
-                await conn.fetchval("SELECT count(*) FROM shop.purchase")
+                await conn.fetchval("SELECT count(email) FROM made.tiny"), \
+                await conn.fetchval("SELECT count(*) FROM shop.purchase"), \
+                await conn.fetchval("SELECT count(email) FROM shop.customer")
         finally:
             await conn.close()
-    tables, tiny, purchases = run(go())
+    tables, tiny, purchases, emails = run(go())
     assert [(r["schema"], r["name"]) for r in tables] == [("made", "tiny"), ("shop", "customer"), ("shop", "purchase")]
-    assert (tiny, purchases) == (20, 5)
+    assert (tiny, purchases, emails) == (20, 5, 5)
     assert hits(trapped) == before

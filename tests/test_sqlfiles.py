@@ -15,7 +15,8 @@ from pgconsole.errors import PgConsoleError
 
 def test_variant_rule_by_server_version():
     assert sqlfiles.pick("overview", 130000) == "130000.sql"
-    assert sqlfiles.pick("overview", 160009) == "130000.sql"
+    assert sqlfiles.pick("overview", 150009) == "130000.sql"
+    assert sqlfiles.pick("overview", 160009) == "160000.sql"
     assert sqlfiles.pick("overview", 170000) == "170000.sql"
     assert sqlfiles.pick("overview", 180006) == "170000.sql"
     assert sqlfiles.pick("connections", 140000) == "140000.sql"
