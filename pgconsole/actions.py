@@ -26,8 +26,8 @@ GENERIC_PLAN_LIMITS = (
     "executed (no EXPLAIN ANALYZE, so no actual rows or timings); planning runs functions, so it was "
     "planned only after a check that every function it could reach is built in or a superuser's (or "
     "yours); placeholder types are inferred and some statements cannot be planned that way; the plan "
-    "uses this session's search_path, settings and current statistics, which may differ from those "
-    "of the session that ran the statement.")
+    "uses your role's default search_path, this session's settings and current statistics, which may "
+    "differ from those of the session that ran the statement.")
 
 
 @dataclass(frozen=True)
@@ -180,8 +180,12 @@ class ActionSession:
             conn.add_log_listener(listen)
             try:
                 # READ ONLY does not stop a function body; the guard, in this same transaction
-                # (so with this session's search_path), refuses what could run one
+                # (so with the search_path the statement is planned under), refuses what could run one
                 async with conn.transaction(readonly=True):
+                    # the session's own path is pg_catalog's (pgconsole.db): the statement's names
+                    # are the user's, found on the role's own path, for this transaction only
+                    await conn.fetchval(sqlfiles.load("set_search_path", caps.version_num),
+                                        await db.role_search_path(conn))
                     await explain_guard.check(conn, names, caps.version_num)
                     await conn.execute(sql)
             finally:

@@ -3,6 +3,14 @@
 Every session pgconsole opens says who it is (application_name) and bounds itself
 (statement_timeout, lock_timeout), so a console never becomes the thing that hurts
 the server it watches.
+
+Its own queries resolve functions, operators and types in pg_catalog only: the role's
+search_path may hold a schema others can write to (public before PostgreSQL 15, or any
+a user created and the DBA added), where a planted better-matching overload (an exact
+type where the built-in needs an implicit cast, text where it takes name...) would run
+as the console's role on every refresh. So a session SETs `pg_catalog, pg_temp` as soon
+as it is open; a name the user typed is looked up as the role's own search_path would
+find it (`role_schemas`), and EXPLAIN plans under that path (behind its guard).
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from . import sqlfiles
 from .conninfo import ConnParams
 from .errors import PgConsoleError, describe
 
 APP_NAME = "pgconsole"
+OWN_SEARCH_PATH = "pg_catalog, pg_temp"   # pg_temp last: not even a temporary table shadows a catalog
 
 
 @dataclass(frozen=True)
@@ -38,11 +48,14 @@ def session_settings(limits: SessionLimits = SessionLimits()) -> dict[str, str]:
 
 
 async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
-                  application_name: str = APP_NAME, own_settings: bool = True) -> asyncpg.Connection:
+                  application_name: str = APP_NAME, own_settings: bool = True,
+                  own_search_path: bool = True) -> asyncpg.Connection:
     """Connect or raise PgConsoleError with one clear line (no password in it).
 
-    `own_settings` False: only the application name is set, so the session sees the
-    values the server gives any session of this role and database (a report quotes them)."""
+    `own_settings` False: only the application name and search_path are set, so the session
+    sees the values the server gives any session of this role and database (a report quotes
+    them). `own_search_path` False: the role's search_path is kept (the demo's simulated
+    application only: it runs its own statements, as any application would)."""
     kwargs = params.asyncpg_kwargs()
     kwargs["timeout"] = params.connect_timeout or limits.connect_timeout_s
     # "" rather than None: asyncpg would read PGPASSWORD and ~/.pgpass again on its own
@@ -54,6 +67,15 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
         conn = await asyncpg.connect(**kwargs)
     except Exception as exc:  # the driver raises odd things on non-PostgreSQL ports
         raise await _why(exc, params, kwargs) from None
+    if own_search_path:
+        # SET, not a startup setting: the role's own path stays the session's reset value
+        try:
+            await conn.execute(sqlfiles.load("own_search_path", version_num(conn)))
+        except BaseException as exc:
+            conn.terminate()
+            if isinstance(exc, asyncpg.PostgresError):
+                raise PgConsoleError(describe(exc, params.describe())) from None
+            raise
     return conn
 
 
@@ -92,3 +114,48 @@ async def _answers_no_to_ssl(host: str, port: int, timeout: float) -> bool:
     except (OSError, asyncio.TimeoutError):
         return False
 
+
+def version_num(conn: asyncpg.Connection) -> int:
+    """server_version_num of a connection (170004 for 17.4)."""
+    v = conn.get_server_version()
+    return v.major * 10000 + v.minor
+
+
+async def role_search_path(conn: asyncpg.Connection) -> str:
+    """The search_path setting this role's sessions get (its ALTER ROLE / DATABASE SET, the
+    server's, or the connection's options), not the one pgconsole SET for itself."""
+    return await conn.fetchval(sqlfiles.load("role_search_path", version_num(conn)))
+
+
+async def on_role_path(conn: asyncpg.Connection, query: str, *args) -> list:
+    """Rows of pgconsole query `query` run under the role's own search_path (its text fully
+    qualified: that path may hold anything), this session's own path back right after. In a
+    transaction of its own, or a savepoint of the caller's."""
+    version = version_num(conn)
+    set_path = sqlfiles.load("set_search_path", version)
+    setting = await role_search_path(conn)
+    async with conn.transaction():   # set_config(..., true): until this (sub)transaction ends
+        await conn.fetchval(set_path, setting)
+        rows = await conn.fetch(sqlfiles.load(query, version), *args)
+        await conn.fetchval(set_path, OWN_SEARCH_PATH)   # a savepoint's SET LOCAL outlives it
+    return rows
+
+
+async def role_schemas(conn: asyncpg.Connection) -> tuple[str, ...]:
+    """The schemas the role's own search_path reaches, in the order a name is looked up (the
+    implicit ones included), to find a name the user typed where the user's own session would."""
+    rows = await on_role_path(conn, "search_path")
+    return tuple(rows[0]["schemas"])
+
+
+async def role_type_names(conn: asyncpg.Connection, names: set[str] | list[str]) -> dict[str, str]:
+    """Type names a user wrote (a scenario's `citext`), as this session must write them: those
+    the role's own search_path finds outside pg_catalog, qualified (public.citext); the others
+    as they are (built in, or not found: the statement using them says so)."""
+    names = sorted(set(names))
+    if not names:
+        return {}
+    found = {r["name"]: r["oid"] for r in await on_role_path(conn, "role_types", names) if r["oid"] is not None}
+    rows = await conn.fetch(sqlfiles.load("type_names", version_num(conn)), list(found.values())) if found else []
+    shown = {r["oid"]: r["shown"] for r in rows if r["schema"] != "pg_catalog"}
+    return {n: shown.get(found.get(n), n) for n in names}

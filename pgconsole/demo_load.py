@@ -31,6 +31,13 @@ def sql(name: str) -> str:
     return sqlfiles.load(name, V)
 
 
+async def app_session(params: ConnParams, limits: db.SessionLimits = db.SessionLimits(),
+                      application_name: str = "pgconsole-demo") -> asyncpg.Connection:
+    """A session of the simulated application, in the demo's own database: it names its
+    tables unqualified, under its role's search_path, as any application would."""
+    return await db.connect(params, limits, application_name=application_name, own_search_path=False)
+
+
 async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
     """Create the demo database and its built-in tables unless they are there. True: created now."""
     conn = await db.connect(admin, application_name="pgconsole-demo")
@@ -39,7 +46,7 @@ async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
             await conn.execute(f"CREATE DATABASE {quote_ident(database)}")
     finally:
         await conn.close()
-    conn = await db.connect(admin.with_database(database), db.SessionLimits(statement_timeout_ms=600000),
+    conn = await app_session(admin.with_database(database), db.SessionLimits(statement_timeout_ms=600000),
                             application_name="pgconsole-demo")
     try:
         if await conn.fetchval(sql("demo_seeded")):
@@ -55,7 +62,7 @@ async def seed_scenario(params: ConnParams, scenario: str = "saas", scale: float
     """Seed a realistic scenario (pgconsole.seed) into schema `saas` once. True: seeded now."""
     from .seed import SeedOptions, load_scenario, make_plan, run_seed
 
-    conn = await db.connect(params, application_name="pgconsole-demo")
+    conn = await app_session(params, application_name="pgconsole-demo")
     try:
         if await conn.fetchval(sql("demo_saas_seeded")):
             return False
@@ -65,7 +72,7 @@ async def seed_scenario(params: ConnParams, scenario: str = "saas", scale: float
     plan = make_plan(load_scenario(scenario), SeedOptions(scale=scale, seed=7, schema="saas", mode="truncate"))
     say(f"seeding scenario {scenario!r} at scale {scale:g} ({plan.total_rows:,} rows) into schema saas…")
     summary = await run_seed(params, plan)
-    conn = await db.connect(params, application_name="pgconsole-demo")
+    conn = await app_session(params, application_name="pgconsole-demo")
     try:
         await conn.execute(sql("demo_saas_done"))
     finally:
@@ -85,7 +92,7 @@ class DemoLoad:
         self.stop_event: asyncio.Event | None = None
 
     async def _connect(self, app: str) -> asyncpg.Connection:
-        return await db.connect(self.params, LOAD_LIMITS, application_name=app)
+        return await app_session(self.params, LOAD_LIMITS, application_name=app)
 
     async def _forever(self, name: str, body) -> None:
         """Run body(conn) again and again; a lost or killed session reconnects after a pause."""
@@ -152,14 +159,14 @@ class DemoLoad:
 async def lock_chain(params: ConnParams, account: int = 7, hold_s: float = 10.0, waiters: int = 2,
                      app: str = "demo-locker") -> None:
     """A blocker holding one row for hold_s while `waiters` sessions queue behind it."""
-    head = await db.connect(params, LOAD_LIMITS, application_name=app)
+    head = await app_session(params, LOAD_LIMITS, application_name=app)
     others: list[asyncpg.Connection] = []
     waits: list[asyncio.Task] = []
     try:
         tr = head.transaction()
         await tr.start()
         await head.fetch(sql("demo_hold_row"), account)
-        others = [await db.connect(params, LOAD_LIMITS, application_name=app) for _ in range(waiters)]
+        others = [await app_session(params, LOAD_LIMITS, application_name=app) for _ in range(waiters)]
         waits = [asyncio.create_task(o.execute(sql("demo_write"), account, 1)) for o in others]
         await asyncio.sleep(hold_s)
         await tr.commit()

@@ -23,14 +23,15 @@ def qualified(schema: str | None, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
 
 
-def display_name(schema: str | None, name: str) -> str:
+def display_name(schema: str | None, name: str, hide_schema: str | None = None) -> str:
     """schema.name as a person reads it (and could paste it back): quoted only where a
-    part needs it, e.g. public."Order Items"."""
+    part needs it, e.g. public."Order Items". `hide_schema`: a schema left out (the
+    console's panes do not repeat public: "Order Items")."""
     def part(p: str) -> str:
         plain = p and (p[0].islower() or p[0] == "_") and all(
             ch.islower() or ch.isdigit() or ch in "_$" for ch in p) and p.isascii()
         return p if plain else '"' + p.replace('"', '""') + '"'
-    return f"{part(schema)}.{part(name)}" if schema else part(name)
+    return f"{part(schema)}.{part(name)}" if schema and schema != hide_schema else part(name)
 
 
 def split_qualified(text: str) -> tuple[str | None, str]:

@@ -91,7 +91,7 @@ class OverviewRow:
     is_standby: bool
     current_database: str
     max_connections: int
-    reserved_connections: int
+    reserved_connections: int      # superuser_reserved_connections, plus reserved_connections from 16
     connections_used: int
     xact_commit: int
     xact_rollback: int
@@ -139,8 +139,9 @@ class Overview:
 
     @property
     def usable_connections(self) -> int:
-        """Slots for ordinary roles: max_connections less the superuser reserve. The
-        header, snapshot and report all count against this (the README says so)."""
+        """Slots for ordinary roles: max_connections less superuser_reserved_connections
+        and (16+) reserved_connections. The header, snapshot, report and findings all count
+        against this (the README says so)."""
         return max(self.row.max_connections - self.row.reserved_connections, 1)
 
     @property

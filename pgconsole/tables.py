@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .db import role_schemas
 from .errors import PgConsoleError
 from .quoting import display_name, qualified, split_qualified
 from .snapshots import from_record
@@ -30,12 +31,14 @@ class TableRef:
 
 
 async def resolve_table(conn, caps, text: str) -> TableRef:
-    """`schema.table`, `"Mixed Case"`, or a bare name found on the search_path."""
+    """`schema.table`, `"Mixed Case"`, or a bare name found on the role's own search_path
+    (the console's sessions run under pg_catalog's: see pgconsole.db)."""
     try:
         schema, name = split_qualified(text)
     except ValueError as exc:
         raise PgConsoleError(str(exc)) from None
-    row = await conn.fetchrow(caps.sql("resolve_table"), qualified(schema, name))
+    schemas = list(await role_schemas(conn)) if schema is None else []
+    row = await conn.fetchrow(caps.sql("resolve_table"), schema, name, schemas)
     if row is None:
         raise PgConsoleError(f"table {text!r} does not exist (or is not on the search_path)")
     return from_record(TableRef, row)

@@ -19,12 +19,18 @@ So every such string is shown through here once, where it enters the display:
   `visible`: tables, titles, captions and live views included.
 - `say(...)`: print() for a line of plain text.
 
+- `md_text(s)`, `md_code(s)`, `md_fence(s)`: for a Markdown document, where `<img ...>` is
+  HTML, `[x](url)` a link, `*x*` emphasis, `|` a table cell and `# ` a heading: text with
+  every character Markdown reads backslash-escaped, a code span or fenced block whose
+  fence is longer than any backtick run inside.
+
 Where it applies (one place per output path): the console's table cells (KeyedTable) and
 text lines (TextLines: header, status lines, detail panel), its SafeStatic / SafeLabel
 widgets and notify(), with a last line filter as a backstop (ui/widgets/safe.py); every
 command's SafeConsole and say(); the error line (cli); the Markdown and HTML reports
-(report.render). JSON output keeps exact values: json.dumps escapes control characters
-itself. tests/test_untrusted.py fails on a new path that bypasses these. No Textual here.
+(report.render; the Markdown one's text and code also through md_*, in render_md). JSON
+output keeps exact values: json.dumps escapes control characters itself.
+tests/test_untrusted.py fails on a new path that bypasses these. No Textual here.
 """
 
 from __future__ import annotations
@@ -166,3 +172,57 @@ def one_line(s: Any) -> str:
     """For a line that must stay one (an error line): newlines shown as `\\n` too."""
     return visible(s, multiline=False)
 
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+# what Markdown (CommonMark, GFM) reads anywhere in a line: backslash escapes, code, emphasis,
+# links and images, HTML and autolinks, entities, table cells, strikethrough, closing heading
+# marks; `://`, `www.` and `@` start GFM's autolinks (markdown-it's linkify too)
+_MD_INLINE = re.compile(r"[\\`*_\[\]()<>#|!~&@]|:(?=//)|(?<![^\W_])(?i:www)\.")
+# what starts a block at the beginning of a line: list items, setext underlines, ordered lists
+_MD_LEADING = re.compile(r"\A(\s*)(?:([-+=])(?=[-=\s]|\Z)|(\d{1,9})([.)])(?=\s|\Z))")
+
+
+def _md_inline(match: re.Match) -> str:
+    s, i, ch = match.string, match.start(), match.group()
+    if ch == "_" and 0 < i < len(s) - 1 and s[i - 1].isalnum() and s[i + 1].isalnum():
+        return ch   # snake_case: an underscore between letters or digits never starts emphasis
+    return ch[:-1] + "\\" + ch[-1] if len(ch) > 1 else "\\" + ch
+
+
+def md_text(s: Any) -> str:
+    """`s` as Markdown text that renders as exactly `s` (on one line: control characters
+    and newlines shown as escapes, as `visible` shows them): no HTML, no link, no emphasis,
+    no table cell break, no heading or list where it starts a line."""
+    text = _MD_INLINE.sub(_md_inline, visible(s))
+    m = _MD_LEADING.match(text)
+    if m:
+        text = (f"{m.group(1)}\\{m.group(2)}{text[m.end():]}" if m.group(2)
+                else f"{m.group(1)}{m.group(3)}\\{m.group(4)}{text[m.end():]}")
+    return text
+
+
+def _md_fence_for(text: str, least: int) -> str:
+    return "`" * max(least, max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+
+
+def md_code(s: Any, in_table: bool = False) -> str:
+    """`s` as a Markdown code span (one line): fenced by more backticks than any run inside,
+    padded where it starts or ends with a backtick or a space (CommonMark strips one of
+    each); in a table cell `|` is escaped, as GFM reads it there even inside code."""
+    text = visible(s)
+    if not text:
+        return ""
+    if in_table:
+        text = text.replace("|", "\\|")
+    fence = _md_fence_for(text, 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_fence(s: Any, info: str = "") -> list[str]:
+    """`s` as the lines of a fenced code block, its fence longer than any backtick run in it
+    (no line inside can close it); newlines kept, other control characters shown."""
+    text = visible(s, multiline=True)
+    fence = _md_fence_for(text, 3)
+    return [fence + info, *text.split("\n"), fence]

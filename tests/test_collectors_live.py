@@ -71,10 +71,10 @@ async def test_three_session_lock_chain_is_a_tree_with_the_right_root(fresh_db):
         root = locks.node(holder_pid)
         assert root.total_blocked == 2 and root.backend.state == "idle in transaction"
         w = locks.node(waiter_pid)
-        assert w.mode == "AccessExclusiveLock" and w.relation == "chain" and w.wait_s is not None
+        assert w.mode == "AccessExclusiveLock" and w.relation == "public.chain" and w.wait_s is not None
         assert locks.node(queued_pid).mode == "AccessShareLock"
         held = await mon.run(lambda c, caps: locks_held(c, caps, holder_pid))
-        assert any(h.granted and h.relation == "chain" and h.mode == "AccessShareLock" for h in held)
+        assert any(h.granted and h.relation == "public.chain" and h.mode == "AccessShareLock" for h in held)
         await mon.close()
     finally:
         await holder.execute("ROLLBACK")

@@ -25,7 +25,8 @@ async def _thresholds(pg_params) -> Thresholds:
     conn = await connect(pg_params)
     try:
         usable = (int(await conn.fetchval("SHOW max_connections"))
-                  - int(await conn.fetchval("SHOW superuser_reserved_connections")))
+                  - int(await conn.fetchval("SHOW superuser_reserved_connections"))
+                  - int(await conn.fetchval("SELECT coalesce(current_setting('reserved_connections', true), '0')")))
         baseline = await conn.fetchval(CLIENTS)
     finally:
         await conn.close()
@@ -139,7 +140,7 @@ def test_healthy_twin_has_no_such_finding(twin, check):
 def test_blocking_finding_names_the_waiter_and_a_remedy_that_ends_the_holder(planted):
     _, result, pids = planted
     f = next(f for f in result.findings if f.check == "blocking_lock")
-    assert f.evidence["waiting_pids"] == [pids["waiter"]] and f.evidence["relation"] == "locked"
+    assert f.evidence["waiting_pids"] == [pids["waiter"]] and f.evidence["relation"] == "public.locked"
     assert f.evidence["blocker_state"] == "idle in transaction" and f.evidence["application"] == "holder"
     assert f.remedy.startswith(f"SELECT pg_terminate_backend({pids['holder']});")
     miss = next(f for f in result.findings if f.check == "pg_stat_statements_missing")

@@ -17,10 +17,20 @@ FRAMES = frames()
 
 
 def with_demo_db(frame):
-    """The last frame with session 101 in a database whose name is longer than 9."""
-    backends = tuple(replace(b, datname="pgconsole_demo") if b.pid == 101 else b
+    """The last frame with session 101 in a database whose name is longer than 9 (and holding
+    back xmin), public.customers named "Order Items" and audit.events "Events 2024" (names that
+    need quotes to read as SQL reads them)."""
+    backends = tuple(replace(b, datname="pgconsole_demo", xmin_age=197) if b.pid == 101 else b
                      for b in frame.connections.backends)
-    return replace(frame, connections=replace(frame.connections, backends=backends))
+    names = {"customers": "Order Items", "events": "Events 2024"}
+
+    def rename(x):
+        return replace(x, relname=names.get(x.relname, x.relname))
+    cache = replace(frame.cache, tables=tuple(replace(c, io=rename(c.io)) for c in frame.cache.tables),
+                    indexes=tuple(replace(c, io=rename(c.io)) for c in frame.cache.indexes))
+    bloat = replace(frame.bloat, tables=tuple(map(rename, frame.bloat.tables)),
+                    indexes=tuple(map(rename, frame.bloat.indexes)))
+    return replace(frame, connections=replace(frame.connections, backends=backends), cache=cache, bloat=bloat)
 
 
 async def screens(size, modals: bool) -> dict[str, list[str]]:
@@ -68,6 +78,15 @@ async def test_at_80x24_ascii_only_footers_and_sub_headers_fit():
         assert "? Help" in left, (k, left)                       # where the rest of the keys are
     for k in "35":          # Cache, Bloat: one status line, then the table's header
         assert shown[k][4].split()[0] == "table", (k, shown[k][3:5])
+        # names as SQL reads them, public left out in the table
+        assert any(line.startswith(' "Order Items" ') for line in shown[k]), (k, shown[k])
+        assert any(line.startswith(' audit."Events 2024" ') for line in shown[k]), (k, shown[k])
+    assert any(line.startswith(' table audit."Events 2024"  (') for line in shown["5"]), shown["5"]   # detail
+    # Findings: one status line, the catalog's state whole, then the table's header
+    assert shown["6"][4].split()[0] == "sev" and "catalog: canned frames: no server" in shown["6"][3], shown["6"][3:5]
+    # the detail's line of ages on one line, "xmin age" not cut from its value
+    ages = next(line for line in shown["1"] if " xact " in line)
+    assert "xmin age 197" in ages and ages.lstrip().startswith("idle in transaction ") and " conn " in ages, ages
 
 
 async def test_at_120x40_ascii_only_key_hints_back_and_the_db_column_whole():

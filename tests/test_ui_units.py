@@ -277,3 +277,15 @@ def test_detail_folds_leading_comment_lines_only():
     assert shown(None) == ["query", "none"]
     head, body = query_parts("query", "-- a\nSELECT 1", "none")
     assert unfold(body).plain == "-- a\nSELECT 1" and unfold(head).plain == "query"
+
+
+def test_a_flow_wraps_between_items_never_inside_one():
+    from rich.console import Console
+
+    from pgconsole.ui.widgets.lines import Flow, flow_wrap
+    line = Flow("idle in transaction 1m52s  xact 1m57s  query 1m57s  conn 5m00s  xmin age 1,234,567")
+    pieces = [p.plain for p in flow_wrap(Console(width=200), line, 78)]
+    assert pieces == ["idle in transaction 1m52s  xact 1m57s  query 1m57s  conn 5m00s", "xmin age 1,234,567"]
+    assert [p.plain for p in flow_wrap(Console(), Flow("a b  c d  e f"), 8)] == ["a b  c d", "e f"]
+    # an item wider than the line is word-wrapped on its own
+    assert [p.plain.rstrip() for p in flow_wrap(Console(), Flow("ab  cd ef gh ij"), 6)] == ["ab", "cd ef", "gh ij"]

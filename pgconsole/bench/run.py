@@ -32,7 +32,7 @@ import asyncpg
 
 from .. import capabilities, sqlfiles
 from ..conninfo import ConnParams
-from ..db import SessionLimits, connect
+from ..db import SessionLimits, connect, role_schemas
 from ..errors import PgConsoleError, describe
 from ..maintenance.stats import LockHolder, lock_holders
 from ..runs import EventRun
@@ -159,7 +159,7 @@ class BenchRun(EventRun[BenchEvent]):
         conn = await connect(self.params, self.limits, application_name="pgconsole")
         try:
             caps = await capabilities.probe(conn)
-            rows = await conn.fetch(sqlfiles.load("pgbench_tables", caps.version_num))
+            rows = await pgbench_tables(conn, caps.version_num)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise PgConsoleError(describe(exc, self.params.describe())) from None
         finally:
@@ -252,7 +252,7 @@ class BenchRun(EventRun[BenchEvent]):
         try:
             conn = await connect(self.params, self.limits, application_name="pgconsole")
             try:
-                for t in await conn.fetch(sqlfiles.load("pgbench_tables", self._caps.version_num)):
+                for t in await pgbench_tables(conn, self._caps.version_num):
                     held += [(h, f"{t['schema']}.{t['name']}")
                              for h in await lock_holders(conn, self._caps, t["relid"])]
             finally:
@@ -310,6 +310,12 @@ class BenchRun(EventRun[BenchEvent]):
             except asyncio.TimeoutError:
                 continue
 
+
+
+async def pgbench_tables(conn, version_num: int) -> list:
+    """The pgbench_* tables pgbench would use: found along the role's own search_path, as
+    pgbench names them (this session's own is pg_catalog's: pgconsole.db)."""
+    return await conn.fetch(sqlfiles.load("pgbench_tables", version_num), list(await role_schemas(conn)))
 
 
 async def run_bench(params: ConnParams, config: BenchConfig, *, pgbench_path: str | None = None,

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from .. import derive, fmt
 from ..monitor import VIEWS, Monitor
+from ..quoting import display_name
 from ..serialize import frame_json
 from ..snapshots import Bloat, Cache, Connections, Frame, Locks, Overview, Statements, Unavailable
 from ..untrusted import SafeConsole, one_line
@@ -75,7 +76,7 @@ def _exact(args) -> int:
         print(json.dumps({"table": str(ref), **plain(ex)}, indent=2))
         return 0
     t = Table.grid(padding=(0, 2))
-    t.add_row(Text(f"pgstattuple {one_line(ref)}", style="bold"), "")
+    t.add_row(Text(f"pgstattuple {one_line(ref.display)}", style="bold"), "")
     for label, value in (("size", fmt.bytes_(ex.table_len)), ("live tuples", fmt.num(ex.tuple_count)),
                          ("live bytes", f"{fmt.bytes_(ex.tuple_len)} ({ex.tuple_percent:.1f}%)"),
                          ("dead tuples", fmt.num(ex.dead_tuple_count)),
@@ -185,7 +186,7 @@ def render_cache(c: Cache, top: int) -> Group:
     t = _table("Tables, worst heap hit ratio first", "table", "heap %", "index %", "toast %", "read/s",
                "blks read", "size")
     for tc in c.tables[:top]:
-        t.add_row(f"{tc.io.schemaname}.{tc.io.relname}", fmt.pct(tc.heap_ratio), fmt.pct(tc.idx_ratio),
+        t.add_row(display_name(tc.io.schemaname, tc.io.relname), fmt.pct(tc.heap_ratio), fmt.pct(tc.idx_ratio),
                   fmt.pct(tc.toast_ratio), fmt.num(tc.blks_read_per_s), fmt.num(tc.io.heap_blks_read),
                   fmt.bytes_(tc.io.size_bytes))
     return Group(head, _Fit(t))
@@ -214,7 +215,7 @@ def render_bloat(b: Bloat, top: int) -> Group:
     for r in b.tables[:top]:
         lv = max(filter(None, (r.last_vacuum, r.last_autovacuum)), default=None)
         la = max(filter(None, (r.last_analyze, r.last_autoanalyze)), default=None)
-        t.add_row(f"{r.schemaname}.{r.relname}", fmt.bytes_(r.size_bytes), fmt.bytes_(r.est_bloat_bytes),
+        t.add_row(display_name(r.schemaname, r.relname), fmt.bytes_(r.size_bytes), fmt.bytes_(r.est_bloat_bytes),
                   "-" if r.est_bloat_pct is None else f"{r.est_bloat_pct:.0f}%", fmt.num(r.n_live_tup),
                   fmt.num(r.n_dead_tup), lv.strftime("%Y-%m-%d %H:%M") if lv else "never",
                   la.strftime("%Y-%m-%d %H:%M") if la else "never",

@@ -171,9 +171,9 @@ def connection_saturation(inp: CheckInputs, th: Thresholds) -> list[Finding]:
         return []
     severity = "critical" if use >= th.connection_use_critical else "warning"
     r = ov.row
-    usable = max(r.max_connections - r.reserved_connections, 1)
+    usable = ov.usable_connections
     evidence = {"connections_used": r.connections_used, "max_connections": r.max_connections,
-                "superuser_reserved_connections": r.reserved_connections, "usable": usable,
+                "reserved_connections": r.reserved_connections, "usable": usable,
                 "use": round(use, 4)}
     conns = _conns(inp)
     if conns is not None:

@@ -40,8 +40,9 @@ async def _pgss_reset(conn, caps) -> datetime | None:
 
 async def configured_settings(params: ConnParams, limits: db.SessionLimits, caps) -> tuple | Unavailable:
     """The report's settings as the server gives them to any session of this role and
-    database: read on a session of their own that sets nothing but its name (the
-    monitoring session's statement_timeout and the like are pgconsole's, not the server's)."""
+    database: read on a session of their own that sets nothing but its name and its own
+    search_path (the monitoring session's statement_timeout and the like are pgconsole's,
+    not the server's; the role's search_path is read as its sessions start with it)."""
     try:
         conn = await db.connect(params, limits, own_settings=False)
     except PgConsoleError as exc:
@@ -71,7 +72,8 @@ async def measure(params: ConnParams, limits: db.SessionLimits, interval: float,
     result = evaluate(frame, catalog, caps, thresholds, own_statements=own_statements, earlier=first)
     return ReportData(target=params.describe(), caps=caps, first=first, frame=frame, catalog=catalog,
                       findings=result, interval_s=interval, pgss_reset=pgss_reset, settings=settings,
-                      session_settings=db.session_settings(limits), own_statements=own_statements)
+                      session_settings={**db.session_settings(limits), "search_path": db.OWN_SEARCH_PATH},
+                      own_statements=own_statements)
 
 
 def assemble(d: ReportData, duration_s: float = 0.0) -> Report:

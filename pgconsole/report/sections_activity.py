@@ -91,7 +91,8 @@ def connections(d: ReportData) -> Section:
         r = ov.row
         facts += [Fact("connections_used", "client connections", r.connections_used, "int"),
                   Fact("max_connections", "max_connections", r.max_connections, "int"),
-                  Fact("reserved", "reserved for superusers", r.reserved_connections, "int"),
+                  Fact("reserved", "reserved (superuser_reserved_connections, and from 16 reserved_connections)",
+                       r.reserved_connections, "int"),
                   Fact("usable_connections", "usable slots (max_connections less the reserved)",
                        ov.usable_connections, "int"),
                   Fact("connection_use", "share of usable slots taken", ov.connection_use, "ratio")]

@@ -21,7 +21,7 @@ import asyncpg
 
 from .. import sqlfiles
 from ..conninfo import ConnParams
-from ..db import SessionLimits, connect
+from ..db import SessionLimits, connect, role_type_names
 from ..errors import PgConsoleError, describe
 from ..quoting import qualified, quote_ident
 from . import ddl
@@ -262,10 +262,11 @@ class _Run(Finish):
                 await self._drop_ours(order, set(full))
                 await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n) for n in full))
                 fresh.update(n for n in full if not self.target.tables[n].partitioned)   # FREEZE: not those
-        for name in order:
-            if name not in self.target.tables:
-                await conn.execute(ddl.create_table(schema, plan.table(name)))
-                fresh.add(name)
+        created = [name for name in order if name not in self.target.tables]
+        types = await role_type_names(conn, {c.type.sql for n in created for c in plan.table(n).spec.columns})
+        for name in created:
+            await conn.execute(ddl.create_table(schema, plan.table(name), types))
+            fresh.add(name)
         columns = self.columns
         t_load = time.perf_counter()
         try:

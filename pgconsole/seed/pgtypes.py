@@ -7,7 +7,7 @@ Domains and enums are resolved by infer.py before they get here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # family -> (struct code of the payload, payload width) for fixed-width families
 FIXED = {
@@ -64,9 +64,18 @@ class PgType:
         return FIXED.get(self.family)
 
 
+# an extension's type, wherever it is installed: format_type() qualifies it for pgconsole's
+# sessions, whose search_path is pg_catalog's (pgconsole.db)
+_EXTENSION_TYPE = re.compile(r'^(?:"[^"]+"|[a-z_][a-z0-9_$]*)\.(citext\b.*)$')
+
+
 def parse_type(text: str) -> PgType | None:
     """Parse a type as written in a scenario or printed by format_type(); None if unsupported."""
     raw = " ".join(text.strip().lower().split())
+    ext = _EXTENSION_TYPE.match(raw)
+    t = parse_type(ext.group(1)) if ext else None
+    if t is not None:
+        return replace(t, sql=raw)
     m = _TYPE_RE.match(raw)
     if not m:
         return None

@@ -17,6 +17,7 @@ SELECT
     pg_is_in_recovery() AS is_standby,
     current_database() AS current_database,
     current_setting('max_connections')::int AS max_connections,
+    -- slots ordinary roles cannot use (16 adds reserved_connections: 160000.sql)
     current_setting('superuser_reserved_connections')::int AS reserved_connections,
     coalesce((SELECT sum(s.sessions) FROM client_states s), 0)::int AS connections_used,
     sum(d.xact_commit)::bigint AS xact_commit,

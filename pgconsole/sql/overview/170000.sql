@@ -1,4 +1,5 @@
--- Server-wide counters; 17 moved checkpoint statistics to pg_stat_checkpointer.
+-- Server-wide counters; 17 moved checkpoint statistics to pg_stat_checkpointer (and, as
+-- from 16, reserved_connections is reserved too).
 -- A session of another role shows no type or state to a role without pg_read_all_stats:
 -- one with a database and a user is counted as a client ('hidden'); background
 -- processes have neither (parallel workers of other roles are counted as clients too).
@@ -17,7 +18,10 @@ SELECT
     pg_is_in_recovery() AS is_standby,
     current_database() AS current_database,
     current_setting('max_connections')::int AS max_connections,
-    current_setting('superuser_reserved_connections')::int AS reserved_connections,
+    -- slots ordinary roles cannot use: the superusers' and, from 16, reserved_connections
+    -- (for roles with pg_use_reserved_connections)
+    current_setting('superuser_reserved_connections')::int
+      + current_setting('reserved_connections')::int AS reserved_connections,
     coalesce((SELECT sum(s.sessions) FROM client_states s), 0)::int AS connections_used,
     sum(d.xact_commit)::bigint AS xact_commit,
     sum(d.xact_rollback)::bigint AS xact_rollback,

@@ -14,6 +14,7 @@ from ...collectors.activity import locks_held
 from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
 from ...untrusted import one_line
 from .detail import query_parts
+from .lines import Flow
 
 if TYPE_CHECKING:
     from ..app import ConsoleApp
@@ -117,18 +118,20 @@ def backend_detail(b: Backend, frame: Frame | None, held: Any, own_pids: frozens
     me = b.is_self or b.pid in own_pids
     who = _memo.get("who", (b.pid, me, b.usename, b.datname, b.application_name, b.client, b.backend_type),
                     lambda: _who(b, me))
-    ages = Text()
-    _kv(ages, "state", b.state or "-", row_style(b) or "bold")
-    _kv(ages, "for", fmt.duration(b.state_age_s))
+    # one line at 80 columns in the common case (the state's own age right after it, unlabelled);
+    # a longer one wraps between items, never inside one (Flow)
+    ages = Flow()
+    ages.append(b.state or "-", style=row_style(b) or "bold")
+    ages.append(f" {fmt.duration(b.state_age_s)}", style="bold")
     _kv(ages, "xact", fmt.duration(b.xact_age_s))
     _kv(ages, "query", fmt.duration(b.query_age_s))
-    _kv(ages, "session", fmt.duration(b.backend_age_s))
+    _kv(ages, "conn", fmt.duration(b.backend_age_s))   # connected for
     if b.xmin_age is not None:
         _kv(ages, "xmin age", fmt.num(b.xmin_age))
     parts: list[RenderableType] = [who, ages]
     wait = wait_label(b)
     if wait:
-        waits = Text()
+        waits = Flow()
         _kv(waits, "waiting on", wait, "bold red" if b.waiting_on_lock else "bold")
         node = frame.locks.node(b.pid) if frame and isinstance(frame.locks, Locks) else None
         if node is not None:
@@ -147,7 +150,7 @@ def backend_detail(b: Backend, frame: Frame | None, held: Any, own_pids: frozens
 
 
 def _who(b: Backend, me: bool) -> Text:
-    who = Text()
+    who = Flow()
     _kv(who, "pid", f"{b.pid}{'  (this console)' if me else ''}")
     _kv(who, "user", b.usename or "-")
     _kv(who, "db", b.datname or "-")

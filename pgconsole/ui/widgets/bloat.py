@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ... import fmt
 from ...collectors.bloat import exact_bloat
+from ...quoting import display_name
 from ...snapshots import Bloat, ExactBloat, Frame, IndexBloatRow, TableBloatRow
 from .. import keys
 from .pane import Pane, Sort, register_pane
@@ -52,8 +53,9 @@ def _pct(p: float | None) -> Text:
     return Text(f"{p:.0f}%", style="bold red" if p >= 50 else "yellow" if p >= 20 else "")
 
 
-def _name(schema: str, name: str) -> str:
-    return name if schema == "public" else f"{schema}.{name}"
+def _name(schema: str | None, name: str) -> str:
+    """As SQL reads it, public left out: orders, audit.events, "Order Items"."""
+    return display_name(schema, name, hide_schema="public")
 
 
 @register_pane
@@ -97,7 +99,7 @@ class BloatPane(Pane):
                       else float("inf")),
         "t_mod": Sort("rows modified since analyze", lambda r: r.n_mod_since_analyze),
         "i_name": Sort("index name", lambda r: _name(r.schemaname, r.indexrelname), descending=False),
-        "i_table": Sort("table name", lambda r: r.relname, descending=False),
+        "i_table": Sort("table name", lambda r: _name(None, r.relname), descending=False),
         "i_size": Sort("size", lambda r: r.size_bytes),
         "i_waste": Sort("estimated wasted bytes", lambda r: r.est_bloat_bytes),
         "i_pct": Sort("estimated waste %", lambda r: r.est_bloat_pct),
@@ -113,7 +115,7 @@ class BloatPane(Pane):
         if isinstance(r, IndexBloatRow):
             return {
                 "i_name": Text(_name(r.schemaname, r.indexrelname)),
-                "i_table": Text(r.relname),
+                "i_table": Text(_name(None, r.relname)),
                 "i_size": Text(fmt.bytes_(r.size_bytes)),
                 "i_waste": Text(fmt.bytes_(r.est_bloat_bytes) if r.est_bloat_bytes is not None else "n/a",
                                 style="" if r.est_bloat_bytes is not None else "dim"),
@@ -157,13 +159,14 @@ class BloatPane(Pane):
             return None
         t = Text()
         if isinstance(r, IndexBloatRow):
-            t.append(f"index {r.schemaname}.{r.indexrelname} on {r.relname}  ({fmt.bytes_(r.size_bytes)})\n",
+            t.append(f"index {display_name(r.schemaname, r.indexrelname)} on {_name(None, r.relname)}  "
+                     f"({fmt.bytes_(r.size_bytes)})\n",
                      style="bold")
             t.append(f"estimated waste {fmt.bytes_(r.est_bloat_bytes)} ({fmt.pct((r.est_bloat_pct or 0) / 100, 0)})"
                      if r.est_bloat_bytes is not None else f"no estimate: {r.no_estimate_reason or 'unknown'}")
             return t
         now = self.frame.sampled_at if self.frame else None
-        t.append(f"table {r.schemaname}.{r.relname}  ({fmt.bytes_(r.size_bytes)})\n", style="bold")
+        t.append(f"table {display_name(r.schemaname, r.relname)}  ({fmt.bytes_(r.size_bytes)})\n", style="bold")
         if r.est_bloat_bytes is not None:
             t.append(f"estimated waste {fmt.bytes_(r.est_bloat_bytes)} ({r.est_bloat_pct or 0:.0f}%)  ")
         else:
@@ -211,13 +214,15 @@ class BloatPane(Pane):
         async def fn(conn, caps):
             return await exact_bloat(conn, caps, relid)
 
-        self.notify(f"pgstattuple reading {r.schemaname}.{r.relname} ({fmt.bytes_(r.size_bytes)})…", timeout=3)
+        self.notify(f"pgstattuple reading {display_name(r.schemaname, r.relname)} ({fmt.bytes_(r.size_bytes)})…",
+                    timeout=3)
         self.console.load_detail(self, key, "exact", fn, announce=True)
 
     def action_vacuum(self) -> None:
         r = self._selected_table()
         if r is not None:
-            self.console.confirm_vacuum((r.schemaname, r.relname), f"{r.schemaname}.{r.relname}", r.n_dead_tup)
+            self.console.confirm_vacuum((r.schemaname, r.relname), display_name(r.schemaname, r.relname),
+                                        r.n_dead_tup)
 
     def action_vacuum_db(self) -> None:
         self.console.confirm_vacuum(None, "every table of this database", None)

@@ -8,10 +8,16 @@ from rich.console import Group
 from rich.text import Text
 
 from ... import fmt
+from ...quoting import display_name
 from ...snapshots import Cache, Frame, IndexCache, Overview
 from .. import keys
 from .pane import Pane, Sort, register_pane
 from .table import Col
+
+
+def _name(schema: str | None, name: str) -> str:
+    """As SQL reads it, public left out: orders, audit.events, "Order Items"."""
+    return display_name(schema, name, hide_schema="public")
 
 
 def _ratio_style(r: float | None) -> str:
@@ -54,7 +60,7 @@ class CachePane(Pane):
         ],
     }
     SORTS = {
-        "t_name": Sort("table name", lambda c: f"{c.io.schemaname}.{c.io.relname}", descending=False),
+        "t_name": Sort("table name", lambda c: _name(c.io.schemaname, c.io.relname), descending=False),
         "t_heap": Sort("heap hit ratio (worst first)", lambda c: c.heap_ratio, descending=False),
         "t_last": Sort("heap hit ratio, last interval", lambda c: c.heap_ratio_interval, descending=False),
         "t_idx": Sort("index hit ratio", lambda c: c.idx_ratio, descending=False),
@@ -63,8 +69,8 @@ class CachePane(Pane):
         "t_hit": Sort("blocks hit per second", lambda c: c.blks_hit_per_s),
         "t_blks": Sort("blocks read (total)", lambda c: c.io.heap_blks_read + c.io.idx_blks_read),
         "t_size": Sort("size", lambda c: c.io.size_bytes),
-        "i_name": Sort("index name", lambda c: f"{c.io.schemaname}.{c.io.indexrelname}", descending=False),
-        "i_table": Sort("table name", lambda c: c.io.relname, descending=False),
+        "i_name": Sort("index name", lambda c: _name(c.io.schemaname, c.io.indexrelname), descending=False),
+        "i_table": Sort("table name", lambda c: _name(None, c.io.relname), descending=False),
         "i_ratio": Sort("hit ratio (worst first)", lambda c: c.ratio, descending=False),
         "i_last": Sort("hit ratio, last interval", lambda c: c.ratio_interval, descending=False),
         "i_read": Sort("blocks read per second", lambda c: c.blks_read_per_s),
@@ -81,8 +87,8 @@ class CachePane(Pane):
         if isinstance(c, IndexCache):
             i = c.io
             return {
-                "i_name": Text(f"{i.schemaname}.{i.indexrelname}" if i.schemaname != "public" else i.indexrelname),
-                "i_table": Text(i.relname),
+                "i_name": Text(_name(i.schemaname, i.indexrelname)),
+                "i_table": Text(_name(None, i.relname)),
                 "i_ratio": _pct(c.ratio),
                 "i_last": _pct(c.ratio_interval),
                 "i_read": Text(fmt.num(c.blks_read_per_s)),
@@ -90,7 +96,7 @@ class CachePane(Pane):
             }
         t = c.io
         return {
-            "t_name": Text(f"{t.schemaname}.{t.relname}" if t.schemaname != "public" else t.relname),
+            "t_name": Text(_name(t.schemaname, t.relname)),
             "t_heap": _pct(c.heap_ratio),
             "t_last": _pct(c.heap_ratio_interval),
             "t_idx": _pct(c.idx_ratio),
@@ -131,12 +137,13 @@ class CachePane(Pane):
         t = Text()
         io = c.io
         if isinstance(c, IndexCache):
-            t.append(f"index {io.schemaname}.{io.indexrelname} on {io.relname}\n", style="bold")
+            t.append(f"index {display_name(io.schemaname, io.indexrelname)} on {_name(None, io.relname)}\n",
+                     style="bold")
             t.append(f"hit ratio {fmt.pct(c.ratio, 2)} overall, {fmt.pct(c.ratio_interval, 2)} last interval\n")
             t.append(f"blocks read {fmt.num(io.idx_blks_read)}, hit {fmt.num(io.idx_blks_hit)}; "
                      f"read/s {fmt.num(c.blks_read_per_s, 1)}")
             return t
-        t.append(f"table {io.schemaname}.{io.relname}  ({fmt.bytes_(io.size_bytes)})\n", style="bold")
+        t.append(f"table {display_name(io.schemaname, io.relname)}  ({fmt.bytes_(io.size_bytes)})\n", style="bold")
         for label, hit, read, ratio in (("heap", io.heap_blks_hit, io.heap_blks_read, c.heap_ratio),
                                         ("indexes", io.idx_blks_hit, io.idx_blks_read, c.idx_ratio),
                                         ("toast", io.toast_blks_hit, io.toast_blks_read, c.toast_ratio)):

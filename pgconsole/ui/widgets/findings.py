@@ -181,23 +181,36 @@ class FindingsPane(Pane):
         return {"check": obj.check, "object": obj.object, "severity": obj.severity}
 
     def status_line(self, view: Any, frame: Frame) -> Text:
-        t = Text()
         r = self.result
         if r is None:
-            return t
+            return Text()
+        # one line at 80 columns: the severities' short names when the long ones do not fit,
+        # the catalog's error cut to what is left (the group rows' detail has all of it), the
+        # key hints only where there is room (the footer has them too)
+        width = self.status_width()
+        for names in (None, SHORT):
+            t = self._counts(r, names)
+            if t.cell_len + (len(" · catalog: ") + len(self.catalog_error) if self.catalog_error else 0) <= width:
+                break
+        if self._loading and self.catalog is None:
+            t.append(" · reading the catalog…", style="dim")
+        elif self.catalog_error:
+            t.append(" · catalog: ", style="yellow")
+            error = Text(self.catalog_error, style="yellow")
+            error.truncate(max(width - t.cell_len, 12), overflow="ellipsis")
+            t.append_text(error)
+        return self.fit_status(t, self.extra_status() + ["g: go to",
+                                                         "i: " + ("hide" if self.show_info else "show") + " info"])
+
+    def _counts(self, r: FindingsResult, names: dict[str, str] | None) -> Text:
+        t = Text()
         for sev in reversed(SEVERITIES):
-            t.append(f"{len(r.by_severity(sev))} {sev}  ", style=STYLE[sev])
+            t.append(f"{len(r.by_severity(sev))} {names[sev] if names else sev}  ", style=STYLE[sev])
         ran = sum(1 for s in r.checks if s.ran)
         t.append(f"· {ran}/{len(r.checks)} checks ran", style="dim")
         blind = r.blind()
         if blind:   # silence from these proves nothing: say so where the counts are
-            t.append(f" · {len(blind)} blind (see the group rows' detail)", style="yellow")
-        if self._loading and self.catalog is None:
-            t.append(" · reading the catalog…", style="dim")
-        elif self.catalog_error:
-            t.append(f" · catalog checks: {self.catalog_error}", style="yellow")
-        notes = ["g: go to", "i: " + ("hide" if self.show_info else "show") + " info"] + self.extra_status()
-        t.append(" · " + " · ".join(notes), style="dim")
+            t.append(f" · {len(blind)} blind (see a group row's detail)", style="yellow")
         return t
 
     def badge(self, frame: Frame) -> tuple[str, str] | None:
@@ -239,6 +252,8 @@ class FindingsPane(Pane):
 
     def _checks_detail(self) -> Text:
         t = Text()
+        if self.catalog_error:
+            t.append(f"catalog checks: {self.catalog_error}\n", style="yellow")
         t.append("checks\n", style="dim underline")
         for s in self.result.checks if self.result else ():
             t.append(f"  {s.check}: {s.line()}\n", style="" if s.state == "ran" else "yellow")

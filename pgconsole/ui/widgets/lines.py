@@ -10,6 +10,9 @@ what does not fit is cut (the detail panel says so; Enter opens it all).
 
 from __future__ import annotations
 
+import re
+
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
@@ -100,8 +103,35 @@ def fit_strip(segments: list[Segment], width: int, fill: Style) -> Strip:
     return Strip(segments, width)
 
 
+class Flow(Text):
+    """A line of items ("label value", two spaces apart) that wraps between items, never
+    inside one: "xmin age 197" goes to the next line whole, not as "xmin" and "age 197".
+    (Elsewhere, e.g. the full-screen view, it is a plain Text.)"""
+
+
+_ITEM = re.compile(r" {2,}(?=\S)")   # two spaces or more before an item
+
+
+def flow_wrap(console: Console, line: Text, width: int) -> list[Text]:
+    """A one-line Flow cut at item gaps into pieces of at most `width` cells; an item wider
+    than that is word-wrapped on its own."""
+    plain = line.plain
+    starts = [0] + [m.end() for m in _ITEM.finditer(plain)]
+    ends = starts[1:] + [len(plain)]
+    cuts, begin = [], 0
+    for start, end in zip(starts[1:], ends[1:]):
+        if cell_len(plain[begin:end].rstrip()) > width:
+            cuts.append(start)
+            begin = start
+    out: list[Text] = []
+    for piece in line.divide(cuts):
+        piece.rstrip()
+        out.extend(piece.wrap(console, width) if piece.cell_len > width else [piece])
+    return out
+
+
 def _part_sig(part: Text) -> tuple:
-    return (part.plain, str(part.style), tuple(part.spans), part.no_wrap, part.overflow)
+    return (type(part), part.plain, str(part.style), tuple(part.spans), part.no_wrap, part.overflow)
 
 
 def _parts(renderable: RenderableType) -> list:
@@ -150,6 +180,7 @@ def render_lines(console: Console, renderable: RenderableType, width: int,
 
 def _render_text(console: Console, part: Text, width: int) -> Lines:
     get_style = console.get_style
+    flow = isinstance(part, Flow)
     part = safe_text(part)   # server text: control characters shown, never sent (newlines kept)
     out: Lines = []
     for line in part.split("\n", allow_blank=True):
@@ -157,6 +188,8 @@ def _render_text(console: Console, part: Text, width: int) -> Lines:
         if line.cell_len > width:
             if part.no_wrap:
                 line.truncate(width, overflow=part.overflow or "crop")
+            elif flow:
+                pieces = flow_wrap(console, line, width)
             else:
                 pieces = line.wrap(console, width)
         for piece in pieces:

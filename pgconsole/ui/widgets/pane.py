@@ -193,10 +193,14 @@ class Pane(SolidLines, Vertical, can_focus=False):
     def column_label(self, c: Col) -> str:
         return c.label
 
+    def status_width(self) -> int:
+        """The status line's width in cells (before layout: the screen's, less the padding)."""
+        return self._status_line.size.width or max(self.app.size.width - 2, 20)
+
     def fit_status(self, t: Text, optional: list[str]) -> Text:
         """Append the optional notes (key hints the footer also shows) while the status
         line still fits on one line; the first ones first."""
-        width = self._status_line.size.width or max(self.app.size.width - 2, 20)
+        width = self.status_width()
         for note in optional:
             if t.cell_len + 3 + len(note) > width:
                 break
