@@ -81,7 +81,8 @@ async def compare_statements(src, tgt, schema: str, tables: set[str], top: int =
                 notes.append(f"{label}, on the {side}: {exc}")
                 break
             except (asyncpg.PostgresError, ValueError, KeyError, IndexError) as exc:
-                notes.append(f"{label}: could not be planned on the {side} ({describe(exc)})")
+                why = describe(exc).splitlines()[0] if describe(exc) else type(exc).__name__
+                notes.append(f"{label}: could not be planned on the {side} ({why})")
                 break
         if len(shapes) == 2:
             a, b = shapes

@@ -265,7 +265,9 @@ class _Run(Finish):
                     and plan.table(n).rows > 0]
             if full:
                 await self._drop_ours(order, set(full))
-                await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n) for n in full))
+                # (partitions seeded by --like: through their root, which other tables' keys name)
+                await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n)
+                                                           for n in dict.fromkeys(self.routes.get(n, n) for n in full)))
                 fresh.update(n for n in full if not self.target.tables[n].partitioned)   # FREEZE: not those
         if plan.ddl is not None and not plan.existing_schema:   # seed --like: the source's schema
             fresh |= await like_load.create(self, order)
@@ -278,7 +280,8 @@ class _Run(Finish):
         t_load = time.perf_counter()
         try:
             for name in order:
-                await self._copy(name, self.routes.get(name, name), columns[name], feed, freeze=name in fresh)
+                await self._copy(name, self.routes.get(name, name), columns[name], feed,
+                                 freeze=name in fresh and name not in self.routes)
         finally:
             feed.cancel()
         for table, col in deferred:

@@ -48,6 +48,8 @@ class Shape:
         self.k = len(freqs)
         keep = max(1e-9, 1.0 - null)                   # MCV freqs count NULL rows; these rows are not NULL
         rest = max(0.0, keep - sum(freqs))
+        if self.k and distinct(n_distinct, rows) <= self.k:
+            rest = 0.0     # the MCVs are all the values (their float4 freqs may not quite sum to 1)
         weights = [f / keep for f in freqs] + [rest / keep]
         if sum(weights) <= 0:
             weights[-1] = 1.0
