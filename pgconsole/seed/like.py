@@ -3,8 +3,8 @@
 The schema is copied from the source's own definitions (like_catalog.py, like_ddl.py:
 what `pg_dump --schema-only` would write, less what runs code); the scenario's tables
 are --infer's reading of the same catalog, the CHECKs of domains included, each leaf
-partition a table of its own (like_parts.py). Each
-column's values come from its statistics (shaped.py): row counts from reltuples, NULL
+partition a table of its own (like_parts.py). Each column's values come from its
+statistics (shaped.py): row counts from reltuples, NULL
 share, distinct count, most common values at their frequencies, the histogram, the
 physical order; a foreign key's skew from the FK column's own statistics, as fractions
 of the parent's key range. No row is read. Text values are replaced by generated ones of
