@@ -19,6 +19,7 @@ created NULLable and left NULL (or to its default).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from ..quoting import qualified, quote_ident, quote_literal
@@ -107,8 +108,8 @@ def copy_schema(src: SourceSchema, unfilled: set[tuple[str, str]]) -> SchemaCopy
         for c in t.constraints:
             if c.type == "f":
                 _constraint(s, t, c, track[t.name], after, left)
-    for kind, name in src.other:
-        left.append((f"{kind} {name}", _OTHER.get(kind, "not copied")))
+    for (kind, name), n in Counter(src.other).items():   # (overloads of a function once)
+        left.append((f"{kind} {name}" + (f" ({n} of them)" if n > 1 else ""), _OTHER.get(kind, "not copied")))
     routes = {leaf: src.root(leaf) for t in tables if t.kind == "p" and not t.bound for leaf in leaves[t.name]}
     strategies = {t.name: t.strategy or "" for t in tables if t.kind == "p" and not t.bound}
     return SchemaCopy(s, tuple(before), tuple(after), routes, strategies, tuple(needs), tuple(left))
