@@ -79,7 +79,8 @@ async def compare_like(source: ConnParams, target: ConnParams, derived: Derived,
             shaped = {k: t for k, t in derived.types.items() if f"{k[0]}.{k[1]}" not in fell}
             stats = compare(derived.shape, tshape, shaped)
             qs = probes(derived.scenario, derived.shape, schema, skip=fell) + list(queries or ())
-            plans = await compare_plans(src, tgt, qs, derived.shape, tshape, schema, derived.types)
+            notes: list[str] = []
+            plans = await compare_plans(src, tgt, qs, derived.shape, tshape, schema, derived.types, notes)
             tables = {t.name for t in derived.scenario.tables}
             tables |= set(derived.copy.routes.values()) if derived.copy is not None else set()
             own = await compare_statements(src, tgt, schema, tables)
@@ -87,4 +88,4 @@ async def compare_like(source: ConnParams, target: ConnParams, derived: Derived,
             await tgt.close()
     finally:
         await src.close()
-    return Comparison(tuple(stats), tuple(plans) + own.plans, own.notes)
+    return Comparison(tuple(stats), tuple(plans) + own.plans, tuple(notes) + own.notes)
