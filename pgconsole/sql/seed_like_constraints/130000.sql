@@ -2,7 +2,8 @@
 -- (read with search_path '': pg_get_constraintdef qualifies what lies outside pg_catalog):
 -- primary keys, unique, CHECK, exclusion and foreign keys. Left out because a parent's
 -- creation makes them: clones on partitions (conparentid) and CHECKs a partition inherits
--- (not conislocal). calls_code: depends on a function or operator that is not built in.
+-- (not conislocal; a child of plain inheritance, made a table of its own, keeps them).
+-- calls_code: depends on a function or operator that is not built in.
 SELECT
     con.conrelid::int8 AS table_oid,
     con.conname::text AS name,
@@ -17,10 +18,11 @@ SELECT
                                      'pg_catalog.pg_opclass'::pg_catalog.regclass)
               AND dep.refobjid >= 16384) AS calls_code
 FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class cr ON cr.oid = con.conrelid
 LEFT JOIN pg_catalog.pg_class fr ON fr.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fr.relnamespace
 WHERE con.conrelid = ANY ($1::oid[])
   AND con.contype IN ('p', 'u', 'c', 'x', 'f')
   AND con.conparentid = 0
-  AND con.conislocal
+  AND (con.conislocal OR NOT cr.relispartition)
 ORDER BY con.conrelid, con.contype, con.conname
