@@ -78,7 +78,7 @@ class Finish:
         """ANALYZE the seeded tables, after the commit and once the session's row counts have
         reached the statistics. The data is committed: a problem here is a note, not an error."""
         names = [n for n in order if self.plan.table(n).rows > 0]
-        routes = getattr(self, "routes", {})    # seed --like: partitions are analyzed through their root
+        routes = self.routes    # seed --like: partitions are analyzed through their root
         hashed = {r for r, how in (self.plan.ddl.strategies if self.plan.ddl is not None else {}).items() if how == "h"}
         counted = [n for n in names if routes.get(n) not in hashed]   # (hash routing puts rows elsewhere)
         tables = [qualified(self.schema, n) for n in counted]
@@ -109,7 +109,7 @@ class Finish:
             for c in tp.spec.columns:
                 if c.spec.gen != "serial" or c.type.family not in ("int2", "int4", "int8") or tp.rows == 0:
                     continue
-                tab = qualified(self.schema, getattr(self, "routes", {}).get(name, name))
+                tab = qualified(self.schema, self.routes.get(name, name))
                 top = await self.conn.fetchval(f"SELECT max({quote_ident(c.name)}) FROM {tab}")
                 if top is not None:
                     await self.conn.fetchval(setval, tab, c.name, top)
