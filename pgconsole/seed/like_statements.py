@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from .. import capabilities, explain_guard, sqlfiles
+from ..actions import dollar_tag
 from ..errors import describe
 from ..explain_guard import ExplainRefused
 from ..quoting import quote_ident
@@ -88,13 +89,6 @@ async def compare_statements(src, tgt, schema: str, tables: set[str], top: int =
             a, b = shapes
             plans.append(PlanCheck(label, " > ".join(x.strip() for x in a), " > ".join(x.strip() for x in b), a == b))
     return StatementPlans(tuple(plans), tuple(notes))
-
-
-def dollar_tag(text: str, base: str) -> str:
-    n = 0
-    while f"${base}{n or ''}$" in text:
-        n += 1
-    return f"${base}{n or ''}$"
 
 
 async def _plan(conn, text: str, names, schema: str) -> list[str]:
