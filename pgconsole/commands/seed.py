@@ -155,7 +155,7 @@ async def _main(params, limits, plan, opts: SeedOptions, dry_run: bool, like=Non
     out.print(render_summary(summary))
     if derived is not None:
         from .seed_like import print_like
-        await print_like(out, like, params, derived, opts, limits)
+        await print_like(out, like, params, derived, opts, limits, summary, not plan.existing_schema)
     return 0
 
 

@@ -9,9 +9,19 @@ from rich.table import Table
 from rich.text import Text     # names and queries as plain text, never markup
 
 
-async def print_like(out, like, params, derived, opts, limits) -> None:
+async def print_like(out, like, params, derived, opts, limits, summary=None, created: bool = True) -> None:
+    """created: the seed made the source's schema in the target (else it filled the target's own)."""
     from ..seed.like_run import compare_like
     source, _keep, written, queries = like
+    left = list(derived.copy.left_out if derived.copy is not None and created else ())
+    left += list(summary.skipped if summary is not None else ())
+    if left:
+        t = Table(title="not copied from the source's schema", title_justify="left", pad_edge=False, box=None)
+        t.add_column("object")
+        t.add_column("why", overflow="fold")
+        for name, why in left:
+            t.add_row(Text(name), Text(why))
+        out.print(t)
     if derived.fallback:
         t = Table(title="columns seeded by --infer's rules, not by statistics", title_justify="left",
                   pad_edge=False, box=None)
@@ -49,3 +59,6 @@ async def print_like(out, like, params, derived, opts, limits) -> None:
     for p in cmp.plans:
         t.add_row(Text(p.query), Text(p.source), Text(p.target if not p.ok else "(same)"), "ok" if p.ok else "DIFFERS")
     out.print(t)
+    for note in cmp.notes:
+        out.print(Text(f"not compared: {note}"))
+

@@ -29,7 +29,7 @@ GENS: dict[str, tuple[tuple[str, ...] | None, set[str], set[str]]] = {
     "choice": (_ANY, {"choice"}, {"weights"}),
     "bool": (("bool",), set(), {"p"}),
     "timestamp": (TIMES, set(), _TIMEKEYS),
-    "ref": (_ANY, {"ref"}, {"dist", "s"} | SHAPE_KEYS),
+    "ref": (_ANY, {"ref"}, {"dist", "s", "group"} | SHAPE_KEYS),   # group: a composite key's columns share a row
     "json": (("json", "jsonb"), {"json"}, set()),
     "list": (("array",), {"item"}, {"min", "max"}),
     "const": (_ANY, {"value"}, set()),
@@ -193,6 +193,8 @@ def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
             w.fail("dist", f"unknown {dist!r} (one of {', '.join(D.REF_DISTS)})")
         if "s" in p:
             check_num(w, p, "s", 0.01, 10)
+        if "group" in p and (not isinstance(p["group"], str) or not p["group"]):
+            w.fail("group", "must be a name shared by the columns of one composite foreign key")
         if dist == "shaped":
             _check_shape(w, p)
         elif SHAPE_KEYS & set(p):

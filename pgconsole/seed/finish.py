@@ -47,6 +47,9 @@ class Finish:
                 self.dropped.add(step.name)
 
     async def _build(self, order) -> list[str]:
+        if self.plan.ddl is not None and not self.plan.existing_schema:   # seed --like: the source's own
+            from .like_load import build
+            return await build(self)
         conn, schema = self.conn, self.schema
         taken, built = set(self.target.names) - self.dropped, []
         steps = self._steps(order)
@@ -75,16 +78,21 @@ class Finish:
         """ANALYZE the seeded tables, after the commit and once the session's row counts have
         reached the statistics. The data is committed: a problem here is a note, not an error."""
         names = [n for n in order if self.plan.table(n).rows > 0]
-        tables = [qualified(self.schema, n) for n in names]
-        rows = [self.plan.table(n).rows for n in names]
+        routes = self.routes    # seed --like: partitions are analyzed through their root
+        hashed = {r for r, how in (self.plan.ddl.strategies if self.plan.ddl is not None else {}).items() if how == "h"}
+        counted = [n for n in names if routes.get(n) not in hashed]   # (hash routing puts rows elsewhere)
+        tables = [qualified(self.schema, n) for n in counted]
+        rows = [self.plan.table(n).rows for n in counted]
         flushed = sqlfiles.load("seed_stats_flushed", version_num(self.conn))
         try:
             deadline = time.monotonic() + 3
             while not (await self.conn.fetchrow(flushed, tables, rows))["flushed"] and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-            for name, tab in zip(names, tables):
+            for rel in dict.fromkeys(routes.get(n, n) for n in names):
                 if self.cancel is not None and self.cancel.is_set():
                     return "committed; ANALYZE was skipped (cancelled): run ANALYZE on the seeded tables"
+                tab = qualified(self.schema, rel)
+                name = next(n for n in names if routes.get(n, n) == rel)
                 t = time.perf_counter()
                 await self.conn.execute(f"VACUUM (ANALYZE) {tab}" if self.plan.options.vacuum else f"ANALYZE {tab}")
                 self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - t
@@ -101,7 +109,7 @@ class Finish:
             for c in tp.spec.columns:
                 if c.spec.gen != "serial" or c.type.family not in ("int2", "int4", "int8") or tp.rows == 0:
                     continue
-                tab = qualified(self.schema, name)
+                tab = qualified(self.schema, self.routes.get(name, name))
                 top = await self.conn.fetchval(f"SELECT max({quote_ident(c.name)}) FROM {tab}")
                 if top is not None:
                     await self.conn.fetchval(setval, tab, c.name, top)

@@ -1,9 +1,10 @@
 """`seed --like SOURCE`: a scenario shaped like a production schema, from its catalog and pg_stats.
 
-The schema comes from the catalog (as --infer reads it, plus CHECKs and indexes, so the
-target can be created: columns and types, NOT NULL, defaults, primary and unique keys,
-checks, indexes with their method, expressions and predicates, foreign keys). Each
-column's values come from its statistics (shaped.py): row counts from reltuples, NULL
+The schema is copied from the source's own definitions (like_catalog.py, like_ddl.py:
+what `pg_dump --schema-only` would write, less what runs code); the scenario's tables
+are --infer's reading of the same catalog, the CHECKs of domains included, each leaf
+partition a table of its own (like_parts.py). Each column's values come from its
+statistics (shaped.py): row counts from reltuples, NULL
 share, distinct count, most common values at their frequencies, the histogram, the
 physical order; a foreign key's skew from the FK column's own statistics, as fractions
 of the parent's key range. No row is read. Text values are replaced by generated ones of
@@ -28,10 +29,13 @@ from .. import sqlfiles
 from .checks import parse_checks
 from .fields import FieldSpec
 from .infer import BASE_ROWS, TEXT_RULES, scenario_from_catalog
+from .like_catalog import SourceSchema, read_source_schema
+from .like_ddl import SchemaCopy, copy_schema
+from .like_parts import bounded, continue_keys, order_key, parse_bound
 from .like_stats import ColumnStats, Shape, read_shape, typed
 from .pgtypes import INTEGER, NUMBERS, TIMES, PgType, parse_type
 from .scenario import ColumnSpec, IndexSpec, Scenario, TableSpec
-from .target import Target, read_catalog, shown, version_num
+from .target import Constraint, Target, read_catalog, shown, version_num
 
 F = FieldSpec
 KEYS = ("serial", "uuid", "hex")
@@ -43,6 +47,7 @@ class Derived:
     shape: Shape                                   # the source's statistics (for the comparison)
     types: dict[tuple[str, str], PgType]
     fallback: tuple[tuple[str, str], ...]          # (table.column, why --infer's rules were used)
+    copy: SchemaCopy | None = None                 # the source's schema as statements, partitions' routes
 
 
 async def derive(params: ConnParams, schema: str, keep: set[str] = frozenset(),
@@ -57,52 +62,144 @@ async def derive(params: ConnParams, schema: str, keep: set[str] = frozenset(),
         shape = await read_shape(conn, schema)
         oids = [t.oid for t in target.tables.values()]
         indexes = [dict(r) for r in await conn.fetch(sqlfiles.load("seed_like_indexes", version_num(conn)), oids)]
+        source = await read_source_schema(conn, schema)
     finally:
         await conn.close()
-    return shape_scenario(target, shape, indexes, keep)
+    return shape_scenario(target, shape, indexes, keep, source)
 
 
-def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[str]) -> Derived:
+def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[str],
+                   source: SourceSchema | None = None) -> Derived:
+    """The scenario; with `source` (the schema's own definitions), the statements that copy
+    it too, and each partitioned table seeded partition by partition."""
+    unfilled = _unfilled(target, source) if source is not None else set()
+    target = _adapted(target, source, unfilled) if source is not None else target
     base = scenario_from_catalog(target)     # keys, foreign keys, CHECKs respected: --infer's rules
     fallback: list[tuple[str, str]] = []
     types: dict[tuple[str, str], PgType] = {}
     unknown = {k for k in keep if not any(k in (c.name, f"{t.name}.{c.name}") for t in base.tables for c in t.columns)}
     if unknown:
         raise PgConsoleError(f"--keep-values: no column {sorted(unknown)[0]!r} in the source")
-    tables = []
+    tables, leaves = [], {}
     for t in base.tables:
-        ts = shape.tables.get(t.name)
-        rows = int(round(ts.rows)) if ts is not None and ts.rows > 0 else BASE_ROWS
-        if ts is None or ts.rows <= 0:
-            fallback.append((t.name, f"never analyzed: {BASE_ROWS:,} rows"))
-        checks = parse_checks([c.definition for c in target.constraints if c.table_name == t.name and c.type == "c"])
-        cols = []
-        for c in t.columns:
-            ec = target.tables[t.name].columns[c.name]
-            c = _with_type(c, ec)
-            types[(t.name, c.name)] = c.type
-            new, why = _shape_column(t, c, ec, shape, base, checks, keep, target)
-            if why:
-                fallback.append((f"{t.name}.{c.name}", why))
-            cols.append(new)
-        for name, ec in target.tables[t.name].columns.items():
-            if t.column(name) is None:   # --infer leaves out what it cannot generate (and may default)
-                fallback.append((f"{t.name}.{name}", "generated column: left out" if ec.generated
-                                 else f"type {ec.type} not supported: left out of the target"))
-        cons = [c for c in target.constraints if c.table_name == t.name and c.table_schema == target.schema]
-        table_checks = tuple(_check_body(c.definition) for c in cons if c.type == "c")
-        idx = tuple(_index(ix) for ix in indexes if ix["table_oid"] == target.tables[t.name].oid)
-        tables.append(dataclasses.replace(t, rows=rows, columns=tuple(cols), checks=table_checks, indexes=idx))
+        src = source.tables.get(t.name) if source is not None else None
+        if src is None or src.kind != "p":
+            tables.append(_shape_table(t, t.name, None, target, shape, base, indexes, keep, types, fallback, source))
+            continue
+        parts = []
+        for leaf in source.leaves(t.name):
+            st = source.tables[leaf]
+            parent = source.tables[st.parent]
+            b = parse_bound(st.bound, parent.partition_key)
+            ktype = t.column(b.column).type if b.column and t.column(b.column) else None
+            parts.append((order_key(b, ktype), leaf, b))
+        parts.sort(key=lambda x: (x[0], x[1]))
+        shaped = [_shape_table(t, leaf, b, target, shape, base, indexes, keep, types, fallback, source)
+                  for _, leaf, b in parts]
+        tables += continue_keys(shaped, {})
+        leaves[t.name] = max(shaped, key=lambda x: x.rows).name if shaped else None
+    tables = [_redirect(t, leaves) for t in tables]
     scen = Scenario(name="like", description=f"shaped like schema {target.schema} (seed --like)",
                     tables=tuple(tables), path="--like")
-    return Derived(scen, shape, types, tuple(fallback))
+    copy = copy_schema(source, unfilled) if source is not None else None
+    return Derived(scen, shape, types, tuple(fallback), copy)
 
 
-def _with_type(c: ColumnSpec, ec) -> ColumnSpec:
-    """The column as a CREATE TABLE in the target spells it: enums become text (their labels
-    are the choices), a default is kept unless it draws from a sequence."""
+def _shape_table(t: TableSpec, name: str, bound, target: Target, shape: Shape, base: Scenario, indexes: list[dict],
+                 keep: set[str], types: dict, fallback: list, source: SourceSchema | None) -> TableSpec:
+    """Table t (as --infer read it) shaped by the statistics of `name`: t itself, or one of
+    its partitions (whose key `bound` keeps inside the partition)."""
+    ts = shape.tables.get(name)
+    rows = int(round(ts.rows)) if ts is not None and ts.rows > 0 else BASE_ROWS
+    if ts is None or ts.rows <= 0:
+        fallback.append((name, f"never analyzed: {BASE_ROWS:,} rows"))
+    checks = parse_checks([c.definition for c in target.constraints if c.table_name == t.name and c.type == "c"])
+    src = source.tables.get(t.name) if source is not None else None
+    cols = []
+    for c in t.columns:
+        ec = target.tables[t.name].columns[c.name]
+        c = _with_type(c, ec, src.column(c.name) if src is not None else None)
+        types[(name, c.name)] = c.type
+        new, why = _shape_column(t, c, ec, shape, base, checks, keep, target, name)
+        if bound is not None:
+            new, note = bounded(new, bound, shape.columns.get((name, c.name)))
+            why = note or why
+        if why:
+            fallback.append((f"{name}.{c.name}", why))
+        cols.append(new)
+    for col, ec in target.tables[t.name].columns.items():
+        if t.column(col) is not None or (source is not None and ec.generated):
+            continue      # (a generated column is computed by the target, from its copied expression)
+        fallback.append((f"{name}.{col}", "generated column: left out" if ec.generated
+                         else f"type {ec.type}: not generated, left NULL or to its default" if source is not None
+                         else f"type {ec.type} not supported: left out of the target"))
+    cons = [c for c in target.constraints if c.table_name == t.name and c.table_schema == target.schema]
+    table_checks = tuple(_check_body(c.definition) for c in cons if c.type == "c")
+    idx = tuple(_index(ix) for ix in indexes if ix["table_oid"] == target.tables[t.name].oid)
+    return dataclasses.replace(t, name=name, rows=rows, columns=tuple(cols), checks=table_checks, indexes=idx)
+
+
+def _unfilled(target: Target, source: SourceSchema) -> set[tuple[str, str]]:
+    """Columns the copy creates and the seeder does not generate: types it has no values for,
+    and generated columns whose expression (a function not built in) is not copied."""
+    out = set()
+    for t in target.tables.values():
+        src = source.tables.get(t.name)
+        for c in t.columns.values():
+            sc = src.column(c.name) if src is not None else None
+            if (c.typtype != "e" and parse_type(c.base_type) is None) or (c.generated and sc and sc.calls_code):
+                out.add((t.name, c.name))
+    return out
+
+
+def _adapted(target: Target, source: SourceSchema, unfilled: set) -> Target:
+    """The catalog as the copy will make it, for --infer's reading: the columns it leaves NULL
+    are NULLable, a domain's CHECKs are CHECKs on each column of it (VALUE: the column)."""
+    tables = {}
+    for name, t in target.tables.items():
+        cols = {c.name: dataclasses.replace(c, not_null=False) if (name, c.name) in unfilled else c
+                for c in t.columns.values()}
+        tables[name] = dataclasses.replace(t, columns=cols)
+    extra = []
+    for name, t in target.tables.items():
+        src = source.tables.get(name)
+        for sc in src.columns if src is not None else ():
+            dom = source.type(sc.type_oid)
+            for cname, definition, calls in dom.checks if dom is not None and dom.kind == "d" else ():
+                if not calls:
+                    extra.append(Constraint(f"{cname} of {sc.name}", "c", name, target.schema, (sc.name,), None,
+                                            None, (), False, _value_as(definition, sc.name)))
+    return dataclasses.replace(target, tables=tables, constraints=target.constraints + tuple(extra))
+
+
+def _value_as(definition: str, column: str) -> str:
+    """A domain CHECK with VALUE (outside quotes) as the column's quoted name."""
+    parts = re.split(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")", definition)
+    col = '"' + column.replace('"', '""') + '"'
+    return "".join(p if i % 2 else re.sub(r"\bVALUE\b", col, p) for i, p in enumerate(parts))
+
+
+def _redirect(t: TableSpec, leaves: dict[str, str | None]) -> TableSpec:
+    """A foreign key to a partitioned table refers to its largest partition: its keys exist
+    in the table, as the constraint demands."""
+    cols = []
+    for c in t.columns:
+        if c.spec.gen == "ref":
+            ptable, pcol = c.spec.params["ref"].split(".")
+            if leaves.get(ptable):
+                c = dataclasses.replace(c, spec=dataclasses.replace(
+                    c.spec, params={**c.spec.params, "ref": f"{leaves[ptable]}.{pcol}"}))
+        cols.append(c)
+    return dataclasses.replace(t, columns=tuple(cols))
+
+
+def _with_type(c: ColumnSpec, ec, sc=None) -> ColumnSpec:
+    """The column as a scenario spells it: enums become text (their labels are the choices),
+    a default is kept unless it draws from a sequence or calls code that is not built in."""
     t = c.type if c.type.sql else parse_type("text")
     default = ec.default_expr if ec.default_expr and "nextval(" not in ec.default_expr and not ec.identity else None
+    if sc is not None and sc.calls_code:
+        default = None
     return dataclasses.replace(c, type=t, default=default)
 
 
@@ -121,16 +218,21 @@ def _index(ix: dict) -> IndexSpec:
 
 
 def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario, checks: dict, keep: set[str],
-                  target: Target) -> tuple[ColumnSpec, str]:
-    """The column with a shaped generator, or as --infer made it and why."""
-    s, fam = c.spec, c.type.family
-    if s.gen in KEYS or c.unique or t.primary_key == (c.name,) or any(c.name in u for u in t.unique):
+                  target: Target, name: str | None = None) -> tuple[ColumnSpec, str]:
+    """The column with a shaped generator (by the statistics of table `name`, t's own or a
+    partition's), or as --infer made it and why."""
+    s, fam, name = c.spec, c.type.family, name or t.name
+    if s.gen in KEYS or c.unique or t.primary_key == (c.name,) or (c.name,) in t.unique:
         return c, ""                                   # keys: generated unique, as the source's are
+    composite = [k for k in (t.primary_key,) + t.unique if len(k) > 1 and c.name in k]
+    if any(not any(t.column(m).spec.gen in KEYS for m in k if t.column(m)) for k in composite):
+        return _enumerated(c, shape.columns.get((name, c.name)), checks.get(c.name, {})), \
+            "part of a composite key: enumerated, so that the key stays unique"
     if s.gen in ("same_as", "above") or checks.get(c.name, {}).get("after"):
         return c, ""                                   # a fact a CHECK or two foreign keys require
-    st = shape.columns.get((t.name, c.name))
+    st = shape.columns.get((name, c.name))
     if st is None:
-        seen = any(k[0] == t.name for k in shape.columns)
+        seen = any(k[0] == name for k in shape.columns)
         return c, ("statistics not readable (SELECT on the column, or run as its owner)" if seen
                    else "no statistics (table never analyzed, or not readable)")
     null = st.null_frac if c.nullable else 0.0
@@ -161,6 +263,18 @@ def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario,
             p["faker"] = _provider(c.name) or ("word" if length <= 12 else "sentence" if length <= 200 else "paragraph")
         return _shaped(c, p, null), ""
     return c, f"type {c.type.sql}: --infer's rules (statistics do not describe its values)"
+
+
+def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict) -> ColumnSpec:
+    """A member of a composite key without a key generator among its columns: values the
+    plan can enumerate (an integer over the range the statistics or a CHECK give)."""
+    if c.spec.gen in ("ref", "choice", "bool", "const", "faker") or c.type.family not in INTEGER:
+        return c
+    known = [typed(c.type, v) for v in (st.histogram + st.mcv if st is not None else [])]
+    known = [v for v in known if v is not None]
+    lo = min(known) if known else check.get("min", 0) + 1 if check.get("strict_min", True) else check["min"]
+    hi = max(known) if known else check.get("max", lo + 999)
+    return dataclasses.replace(c, spec=F("uniform", {"min": int(lo), "max": int(max(hi, lo))}, null=c.spec.null))
 
 
 def _shaped(c: ColumnSpec, p: dict, null: float) -> ColumnSpec:
@@ -198,7 +312,7 @@ def _shape_ref(c: ColumnSpec, st: ColumnStats, null: float, shape: Shape, base: 
     parent's key range (the parent's own statistics give the range)."""
     p = c.spec.params
     if p.get("group"):
-        return c, "part of a composite foreign key: --infer's rules (the constraint is not created)"
+        return c, "part of a composite foreign key: the key of a parent row, picked uniformly (the pair exists there)"
     ptable, pcol = p["ref"].split(".")
     pst = shape.columns.get((ptable, pcol))
     pt = base.table(ptable).column(pcol).type

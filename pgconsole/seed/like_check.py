@@ -1,8 +1,9 @@
 """`seed --like`, after the seed: proof that the target has the source's shape.
 
 Statistics: like_stats.compare. Plans: the same queries EXPLAINed on both (no ANALYZE, so
-nothing runs), compared by shape: node types and the tables they read, in tree order
-(which is the join order); costs and index names aside. Queries are pgconsole's own
+nothing runs; explain_guard first, as planning can run functions), compared by shape:
+node types and the tables they read, in tree order (which is the join order); costs and
+index names aside. Queries are pgconsole's own
 probes built from the schema and statistics (a foreign-key join, equality on the most
 and least common value of a skewed column and of a foreign key, a range on an ordered
 column) and any the caller gives. A query names values by placeholder, resolved on each
@@ -17,9 +18,14 @@ import json
 import re
 from dataclasses import dataclass
 
+import asyncpg
+
+from .. import explain_guard
+from ..explain_guard import ExplainRefused
 from ..quoting import qualified, quote_ident
 from .like_stats import Shape
 from .pgtypes import PgType
+from .target import version_num
 
 _PLACE = re.compile(r"\{(mcv|hist):([^:{}]+)\.([^:{}.]+):(-?[\d.]+)\}")
 
@@ -33,7 +39,10 @@ class PlanCheck:
 
 
 def literal(value: str, t: PgType) -> str:
-    return "'" + value.replace("'", "''") + "'::" + (t.sql or t.name)
+    """A value as SQL: cast to the column's type, but text untyped (the column may be an
+    enum or a domain, which the comparison then takes it as)."""
+    text = "'" + value.replace("'", "''") + "'"
+    return text if t.family == "text" else text + "::" + (t.sql or t.name)
 
 
 def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
@@ -56,13 +65,16 @@ def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
     return None if missing else out
 
 
-def probes(scen, shape: Shape, schema: str, limit: int = 12) -> list[str]:
-    """Queries whose plans depend on the shape: joins along foreign keys, skewed values, ranges."""
+def probes(scen, shape: Shape, schema: str, limit: int = 12, skip=frozenset()) -> list[str]:
+    """Queries whose plans depend on the shape: joins along foreign keys, skewed values, ranges.
+    Not on the columns in `skip` ("table.column": not shaped by statistics)."""
     out: list[str] = []
     for t in scen.tables:
         tab = qualified(schema, t.name)
         for c in t.columns:
             st = shape.columns.get((t.name, c.name))
+            if f"{t.name}.{c.name}" in skip:
+                continue
             col = quote_ident(c.name)
             if c.spec.gen == "ref" and not c.spec.params.get("group"):
                 ptable, pcol = c.spec.params["ref"].split(".")
@@ -91,17 +103,34 @@ def plan_shape(plan: dict) -> list[str]:
 
 
 async def explain(conn, sql: str) -> list[str]:
-    raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}")
+    """The plan shape of sql, once explain_guard found that planning it runs no code but
+    built-in functions and those of superusers or of this role (ExplainRefused otherwise)."""
+    names = explain_guard.names_in(sql)
+    async with conn.transaction(readonly=True):
+        await explain_guard.check(conn, names, version_num(conn))
+        raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}")
     return plan_shape((json.loads(raw) if isinstance(raw, str) else raw)[0])
 
 
 async def compare_plans(src_conn, tgt_conn, queries: list[str], src: Shape, tgt: Shape, schema: str,
-                        types: dict) -> list[PlanCheck]:
+                        types: dict, notes: list | None = None) -> list[PlanCheck]:
+    """Each query's plan shape on both sides; one the guard refuses goes to `notes`."""
     out = []
     for q in queries:
         a, b = resolve(q, src, schema, types), resolve(q, tgt, schema, types)
         if a is None or b is None:
             continue
-        pa, pb = await explain(src_conn, a), await explain(tgt_conn, b)
+        try:
+            pa = await explain(src_conn, a)
+            pb = await explain(tgt_conn, b)
+        except ExplainRefused as exc:   # (a parse error would quote the text: a value of the source's)
+            why = "EXPLAIN refused: it does not parse" if "does not parse" in str(exc) else str(exc)
+            if notes is not None:
+                notes.append(f"{q}: {why}")
+            continue
+        except asyncpg.PostgresError as exc:   # named, not quoted: the message may hold the source's value
+            if notes is not None:
+                notes.append(f"{q}: could not be planned ({type(exc).__name__}, SQLSTATE {exc.sqlstate})")
+            continue
         out.append(PlanCheck(q, " > ".join(x.strip() for x in pa), " > ".join(x.strip() for x in pb), pa == pb))
     return out

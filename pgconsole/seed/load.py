@@ -24,7 +24,7 @@ from ..conninfo import ConnParams
 from ..db import SessionLimits, connect, role_type_names
 from ..errors import PgConsoleError, describe
 from ..quoting import qualified, quote_ident
-from . import ddl
+from . import ddl, like_load
 from .encode import HEADER, TRAILER
 from .generate import GenJob, emit_order
 from .plan import CHUNK_ROWS, SeedPlan, default_jobs
@@ -87,7 +87,9 @@ def _actions(plan: SeedPlan, target: Target, order) -> tuple[TableAction, ...]:
         else:
             action = "fill"
         builds = []
-        if not plan.existing_schema:
+        if plan.ddl is not None and not plan.existing_schema:   # seed --like: the source's own
+            builds = [s.name for s in plan.ddl.after if s.table == name]
+        elif not plan.existing_schema:
             for step in ddl.after_load(plan.options.schema, tp) + ddl.foreign_keys(plan.options.schema, tp):
                 if step.name not in taken:
                     builds.append(step.name)
@@ -150,6 +152,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
         tx = conn.transaction()
         await tx.start()
         load_s, index_s, built = await run.execute(order, deferred, deferrable, feed)
+        skipped = run.skipped
         await tx.commit()
         committed = True
         t = time.perf_counter()
@@ -166,7 +169,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     tables = tuple(trackers[tp.name].snapshot() for tp in plan.tables)
     return SeedSummary(plan.scenario.name, plan.options.schema, plan.options.seed, tables,
                        sum(t.rows_done for t in tables), sum(t.bytes for t in tables), load_s, index_s,
-                       time.perf_counter() - t0, tuple(built), note)
+                       time.perf_counter() - t0, tuple(built), note, tuple(skipped))
 
 
 SEND_BUFFER = 4 << 20
@@ -238,6 +241,8 @@ class _Run(Finish):
         self.schema = plan.options.schema
         self.dropped: set[str] = set()
         self.spent: dict[str, float] = {}
+        self.skipped: list[tuple[str, str]] = []   # seed --like: what could not be built, and why
+        self.routes = like_load.routes(plan)
 
     def feed(self, order, deferred) -> Feed:
         """Chunks of every table in load order; generation starts at once, ahead of the COPY."""
@@ -260,18 +265,24 @@ class _Run(Finish):
                     and plan.table(n).rows > 0]
             if full:
                 await self._drop_ours(order, set(full))
-                await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n) for n in full))
+                # (partitions seeded by --like: through their root, which other tables' keys name)
+                await conn.execute("TRUNCATE " + ", ".join(qualified(schema, n)
+                                                           for n in dict.fromkeys(self.routes.get(n, n) for n in full)))
                 fresh.update(n for n in full if not self.target.tables[n].partitioned)   # FREEZE: not those
-        created = [name for name in order if name not in self.target.tables]
-        types = await role_type_names(conn, {c.type.sql for n in created for c in plan.table(n).spec.columns})
-        for name in created:
-            await conn.execute(ddl.create_table(schema, plan.table(name), types))
-            fresh.add(name)
+        if plan.ddl is not None and not plan.existing_schema:   # seed --like: the source's schema
+            fresh |= await like_load.create(self, order)
+        else:
+            created = [name for name in order if name not in self.target.tables]
+            types = await role_type_names(conn, {c.type.sql for n in created for c in plan.table(n).spec.columns})
+            for name in created:
+                await conn.execute(ddl.create_table(schema, plan.table(name), types))
+                fresh.add(name)
         columns = self.columns
         t_load = time.perf_counter()
         try:
             for name in order:
-                await self._copy(name, name, columns[name], feed, freeze=name in fresh)
+                await self._copy(name, self.routes.get(name, name), columns[name], feed,
+                                 freeze=name in fresh and name not in self.routes)
         finally:
             feed.cancel()
         for table, col in deferred:

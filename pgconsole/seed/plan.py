@@ -55,6 +55,8 @@ class SeedPlan:
     options: SeedOptions
     tables: tuple[TablePlan, ...]
     existing_schema: bool = False   # --infer: tables exist, nothing to create
+    ddl: object = None              # seed --like: the source's schema (like_ddl.SchemaCopy): created
+                                    # when the target lacks it; its partitions' rows go through their root
 
     def table(self, name: str) -> TablePlan:
         return next(t for t in self.tables if t.name == name)
@@ -143,8 +145,8 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
             _fail(scen, t, c, f"must be unique, but '{c.spec.gen}' values can repeat "
                               f"(use serial, uuid, hex, a faker text provider, or ref with dist = \"unique\")")
     combos = []
-    for s in sets:
-        if len(s) < 2 or any(m in unique for m in s):
+    for s in sets:   # (a member generated unique on its own, or by row number, makes the key unique)
+        if len(s) < 2 or any(m in unique or t.column(m).spec.gen in KEY_GENS for m in s):
             continue
         textual = [m for m in s if t.column(m).spec.gen == "faker" and t.column(m).type.family == "text"]
         if textual:

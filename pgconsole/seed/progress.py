@@ -31,6 +31,7 @@ class SeedSummary:
     seconds: float            # whole run, connection to commit
     built: tuple[str, ...] = ()   # constraints and indexes created, by name
     note: str = ""                # committed, but something after the commit (ANALYZE) did not go as planned
+    skipped: tuple[tuple[str, str], ...] = ()   # seed --like: (constraint or index, why it was not built)
 
     @property
     def rows_per_s(self) -> float:

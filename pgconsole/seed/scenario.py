@@ -366,6 +366,8 @@ def _check_refs(w: Where, scen: Scenario) -> None:
             if not _compatible(pc.type, c.type):
                 wt.fail("ref", f"{tname}.{cname} is {pc.type.sql}, this column is {c.type.sql}")
             keyed = parent.primary_key == (cname,) or pc.unique or (cname,) in parent.unique
+            if s.params.get("group"):   # a composite foreign key's column: a member of a composite key
+                keyed = keyed or any(cname in k for k in (parent.primary_key,) + parent.unique)
             if not keyed:
                 wt.fail("ref", f"{tname}.{cname} must be the primary key or a unique column")
             if parent.rows == 0 and t.rows > 0:

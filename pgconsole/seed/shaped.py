@@ -16,6 +16,7 @@ shape is in fractions of the parent's rows. Everything is C-level maps over the 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from itertools import repeat
 from operator import add, floordiv, getitem, mod, mul, sub, truediv
 
@@ -43,10 +44,12 @@ class Shape:
     """
 
     def __init__(self, freqs: list[float], null: float, n_distinct: float, order: float, rows: int, salt: int,
-                 bounds: list | None = None, ints: bool = True):
+                 bounds: list | None = None, ints: bool = True, taken: list | None = None):
         self.k = len(freqs)
         keep = max(1e-9, 1.0 - null)                   # MCV freqs count NULL rows; these rows are not NULL
         rest = max(0.0, keep - sum(freqs))
+        if self.k and distinct(n_distinct, rows) <= self.k:
+            rest = 0.0     # the MCVs are all the values (their float4 freqs may not quite sum to 1)
         weights = [f / keep for f in freqs] + [rest / keep]
         if sum(weights) <= 0:
             weights[-1] = 1.0
@@ -60,11 +63,16 @@ class Shape:
         nb = len(bounds) - 1
         self.lo = bounds[:-1]
         self.width = list(map(sub, bounds[1:], self.lo))
-        cap = [int(w) + 1 for w in self.width] if ints else [1 << 62] * nb
+        # integers: the MCVs' values are not rest values (pg_stats' histogram leaves them out)
+        taken = sorted(set(taken or ())) if ints else []
+        inside = [bisect_left(taken, lo + w) - bisect_left(taken, lo) for lo, w in zip(self.lo, self.width)]
+        cap = [int(w) + 1 if not k else max(1, int(w) - k) for w, k in zip(self.width, inside)] if ints \
+            else [1 << 62] * nb
         self.start = [-(-b * self.rows // nb) for b in range(nb + 1)]
         self.span = [max(1, self.start[b + 1] - self.start[b]) for b in range(nb)]
         self.nb = nb
         self.count = [min(cap[b], max(1, _modulus(d, self.span[b], share))) for b, d in enumerate(_fill(want, cap))]
+        self.remap = _avoid(taken, self.lo, self.width, self.count) if taken else {}
 
     def picks(self, rng, n: int) -> list[int]:
         return D.draw(rng, self.urn, n)
@@ -94,11 +102,42 @@ class Shape:
         return bucket, list(k)
 
     def values(self, first: int, n: int, ints: bool) -> list:
-        """Rest values spread over each bucket: lo + index * width / count."""
+        """Rest values spread over each bucket: lo + index * width / count (an MCV's value
+        moved to a free one of its bucket)."""
         bucket, k = self.place(first, n)
         inside = map(mul, k, map(self.width.__getitem__, bucket))
         inside = map(floordiv if ints else truediv, inside, map(self.count.__getitem__, bucket))
-        return list(map(add, map(self.lo.__getitem__, bucket), inside))
+        out = list(map(add, map(self.lo.__getitem__, bucket), inside))
+        return list(map(self.remap.get, out, out)) if self.remap else out
+
+
+def _produced(v: int, lo: int, w: int, count: int) -> bool:
+    """Whether lo + k * w // count gives v for some k in [0, count)."""
+    d = v - lo
+    if d < 0 or w <= 0:
+        return d == 0 and count > 0
+    k = -(-d * count // w)
+    return k < count and k * w // count == d
+
+
+def _avoid(taken: list[int], los: list, widths: list, counts: list[int]) -> dict:
+    """Rest values that are an MCV's, each to a free integer of the same bucket (the caps
+    left room for them). Python per MCV, once; none per row."""
+    out: dict = {}
+    blocked = set(taken)
+    for lo, w, count in zip(los, widths, counts):
+        lo, w = int(lo), int(w)
+        for v in taken[bisect_left(taken, lo):bisect_left(taken, lo + w)]:
+            if not _produced(v, lo, w, count):
+                continue
+            for step in range(1, w + 1):
+                free = next((x for x in (v + step, v - step) if lo <= x < lo + w and x not in blocked
+                             and not _produced(x, lo, w, count)), None)
+                if free is not None:
+                    out[v] = free
+                    blocked.add(free)
+                    break
+    return out
 
 
 def _fill(total: int, caps: list[int]) -> list[int]:
@@ -166,7 +205,7 @@ class ShapedGen(Gen):
             hist = p.get("histogram") or [v for v, _ in mcv] or [0, 0]
             bounds = sorted(python_values(family, hist, ptype, scale))
         self.shape = Shape(freqs, null, float(p.get("n_distinct", -1)), float(p.get("order", 0)), rows, salt,
-                           bounds, self.ints)
+                           bounds, self.ints, self.mcvs if pool is None else None)
         if pool is not None and self.shape.count[0] <= D.URN_SIZE:   # few enough: list them once
             self.table = self._texts(list(range(self.shape.count[0])))
 
@@ -212,7 +251,7 @@ class ShapedRows:
         hist = p.get("histogram") or [0.0, 1.0]
         bounds = sorted(self._row(x) for x in hist)
         self.shape = Shape([float(f) for _, f in mcv], null, float(p.get("n_distinct", -1)),
-                           float(p.get("order", 0)), rows, salt, bounds, True)
+                           float(p.get("order", 0)), rows, salt, bounds, True, self.mcvs)
 
     def _row(self, frac: float) -> int:
         return max(0, min(self.count - 1, int(round(float(frac) * (self.count - 1)))))

@@ -147,6 +147,8 @@ def check(plan: SeedPlan, target: Target) -> None:
                              f"never touches them (use --truncate to replace the rows, --append to add more)")
     if mode == "truncate":
         loading = {tp.name for tp in plan.tables if tp.rows > 0}
+        if plan.ddl is not None:   # seed --like loads every partition of a root: the root's keys too
+            loading |= {root for leaf, root in plan.ddl.routes.items() if leaf in loading}
         for c in target.constraints:
             if c.type == "f" and c.ref_table in loading and c.ref_schema == schema and not (
                     c.table_schema == schema and c.table_name in loading):

@@ -1,6 +1,7 @@
 -- Constraints on the tables $1 (oids) and foreign keys pointing at them from anywhere
 -- (a TRUNCATE fails if another table refers to one of them), with their comment (the
--- seeder marks what it builds). Clones on partitions are skipped.
+-- seeder marks what it builds). Clones on partitions are skipped, but for a partition
+-- among $1 (seed --like seeds partitions): its foreign keys order the load.
 SELECT
     con.conname::text AS name,
     con.contype::text AS type,
@@ -27,5 +28,5 @@ JOIN pg_namespace cn ON cn.oid = cr.relnamespace
 LEFT JOIN pg_class fr ON fr.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fr.relnamespace
 WHERE (con.conrelid = ANY ($1::oid[]) OR con.confrelid = ANY ($1::oid[]))
-  AND con.conparentid = 0
+  AND (con.conparentid = 0 OR cr.relispartition AND con.conrelid = ANY ($1::oid[]))
 ORDER BY cr.relname, con.conname
