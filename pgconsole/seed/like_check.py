@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from .. import explain_guard
+from .. import explain_guard, sqlfiles
 from ..explain_guard import ExplainRefused
 from ..quoting import qualified, quote_ident
 from .like_stats import Shape
@@ -102,12 +102,15 @@ def plan_shape(plan: dict) -> list[str]:
     return out
 
 
-async def explain(conn, sql: str) -> list[str]:
-    """The plan shape of sql, once explain_guard found that planning it runs no code but
+async def explain(conn, sql: str, schema: str) -> list[str]:
+    """The plan shape of sql with the seeded schema as search_path (pgconsole's own sessions
+    run on pg_catalog alone), once explain_guard found that planning it runs no code but
     built-in functions and those of superusers or of this role (ExplainRefused otherwise)."""
     names = explain_guard.names_in(sql)
+    version = version_num(conn)
     async with conn.transaction(readonly=True):
-        await explain_guard.check(conn, names, version_num(conn))
+        await conn.fetchval(sqlfiles.load("set_search_path", version), quote_ident(schema))
+        await explain_guard.check(conn, names, version)
         raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}")
     return plan_shape((json.loads(raw) if isinstance(raw, str) else raw)[0])
 
@@ -121,8 +124,8 @@ async def compare_plans(src_conn, tgt_conn, queries: list[str], src: Shape, tgt:
         if a is None or b is None:
             continue
         try:
-            pa = await explain(src_conn, a)
-            pb = await explain(tgt_conn, b)
+            pa = await explain(src_conn, a, schema)
+            pb = await explain(tgt_conn, b, schema)
         except ExplainRefused as exc:   # (a parse error would quote the text: a value of the source's)
             why = "EXPLAIN refused: it does not parse" if "does not parse" in str(exc) else str(exc)
             if notes is not None:
