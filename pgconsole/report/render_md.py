@@ -68,7 +68,7 @@ def render(report: Report) -> str:
     r = report.findings
     s = report.server
     counts = ", ".join(f"{len(r.by_severity(sev))} {sev}" for sev in reversed(SEVERITIES))
-    out = [f"# PostgreSQL health report: {s['database']}", "",
+    out = [f"# {s.get('title') or 'PostgreSQL health report: ' + s['database']}", "",
            f"{s['target']} · PostgreSQL {s['version']} · generated {when(report.generated_at)} "
            f"in {report.duration_s:.1f} s", "",
            f"**Findings: {counts}.** Every figure below was measured on this server; each section says when "
