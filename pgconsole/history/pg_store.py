@@ -19,6 +19,7 @@ import asyncpg
 from .. import db, sqlfiles
 from ..conninfo import resolve
 from ..errors import PgConsoleError, describe
+from ..quoting import quote_ident
 from .codec import from_us, to_us
 from .store import APP, HistoryError, Row, ServerInfo, check_version
 from .stream import FORMAT_VERSION
@@ -28,6 +29,14 @@ SCAN_BATCH = 500
 GRANTS = ("GRANT USAGE ON SCHEMA pgconsole_history TO {role}; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN "
           "SCHEMA pgconsole_history TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgconsole_history TO {role}; "
           "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgconsole_history TO {role};")
+
+
+READ_GRANTS = ("GRANT USAGE ON SCHEMA pgconsole_history TO {role}; "
+               "GRANT SELECT ON ALL TABLES IN SCHEMA pgconsole_history TO {role};")
+
+
+class StoreDenied(HistoryError):
+    """The store refused this role something (the caller says what, and the GRANT)."""
 
 
 class _Conn:
@@ -53,7 +62,7 @@ class _Conn:
         try:
             return await self.conn.fetch(self.sql(name), *args)
         except asyncpg.InsufficientPrivilegeError as exc:
-            raise HistoryError(f"the store {self.uri} refuses this: {describe(exc)}") from None
+            raise StoreDenied(describe(exc)) from None
         except asyncpg.PostgresError as exc:
             raise HistoryError(f"the store {self.uri}: {describe(exc)}") from None
 
@@ -86,7 +95,11 @@ class PgStore:
     async def open(cls, uri: str, server: str | None) -> "PgStore":
         c = await _Conn.open(uri, "pgconsole history")
         try:
-            meta = await c.meta()
+            try:
+                meta = await c.meta()
+            except StoreDenied as exc:
+                raise HistoryError(f"role {c.user} cannot read the store {c.uri} ({exc}): "
+                                   + READ_GRANTS.format(role=quote_ident(c.user))) from None
             if meta.get("app") != APP:
                 raise HistoryError(f"{c.uri} holds no pgconsole history (schema pgconsole_history)")
             check_version(meta.get("format_version"), f"the store {c.uri}", FORMAT_VERSION)
@@ -171,7 +184,11 @@ class PgSink:
                    max_bytes: int | None = None) -> "PgSink":
         c = await _Conn.open(uri, "pgconsole record")
         try:
-            meta = await install(c)
+            try:
+                meta = await install(c)
+            except StoreDenied as exc:
+                raise HistoryError(f"role {c.user} cannot record into the store {c.uri} ({exc}): "
+                                   + GRANTS.format(role=quote_ident(c.user))) from None
             found = check_version(meta.get("format_version"), f"the store {c.uri}", FORMAT_VERSION)
             if found != FORMAT_VERSION:
                 raise HistoryError(f"the store {c.uri} holds an older history format ({found}): use another database")
@@ -180,7 +197,7 @@ class PgSink:
             missing = [k for k in ("records", "types", "servers", "partitions") if not can[k]]
             if missing:
                 raise HistoryError(f"role {role} cannot record into the store {c.uri} (no write on "
-                                   f"{', '.join(missing)}): " + GRANTS.format(role=role))
+                                   f"{', '.join(missing)}): " + GRANTS.format(role=quote_ident(role)))
             if not (await c.fetch("history_lock_server", server))[0]["locked"]:
                 raise HistoryError(f"server {server!r} is being recorded into {c.uri} by another pgconsole")
             server_id = (await c.fetch("history_server", server, target))[0]["id"]
