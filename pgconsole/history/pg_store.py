@@ -279,10 +279,13 @@ async def install(c: _Conn) -> dict[str, str]:
     meta = await c.meta()
     if meta:
         return meta
-    has_ts = (await c.fetch("history_installed"))[0]["timescaledb"]
+    await c.fetch("history_install_lock")
     try:
+        meta = await c.meta()           # another recorder may have installed it meanwhile
+        if meta:
+            return meta
+        has_ts = (await c.fetch("history_installed"))[0]["timescaledb"]
         async with c.conn.transaction():
-            await c.conn.execute(c.sql("history_install_lock"))
             await c.conn.execute(c.sql("history_schema"))
             await c.conn.execute(c.sql("history_records_timescale" if has_ts else "history_records"))
             await c.conn.execute(c.sql("history_meta_init"), APP, str(FORMAT_VERSION))
@@ -291,4 +294,6 @@ async def install(c: _Conn) -> dict[str, str]:
                            "may create it run this once, then grant this role write access") from None
     except asyncpg.PostgresError as exc:
         raise HistoryError(f"cannot create the history schema in {c.uri}: {describe(exc)}") from None
+    finally:
+        await c.fetch("history_install_unlock")
     return await c.meta()

@@ -28,12 +28,14 @@ DECLARE
     part text := 'records_' || to_char(day, 'YYYYMMDD');
 BEGIN
     IF to_regclass(format('pgconsole_history.%I', part)) IS NULL THEN
-        PERFORM pg_advisory_xact_lock(hashtext('pgconsole_history.partitions'));
-        IF to_regclass(format('pgconsole_history.%I', part)) IS NULL THEN
+        -- two recorders may get here at once: the second one's CREATE finds the first one's table
+        BEGIN
             EXECUTE format('CREATE TABLE pgconsole_history.%I PARTITION OF pgconsole_history.records '
                            'FOR VALUES FROM (%L) TO (%L)', part,
                            day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
-        END IF;
+        EXCEPTION WHEN duplicate_table OR unique_violation THEN
+            NULL;
+        END;
     END IF;
     RETURN part;
 END
