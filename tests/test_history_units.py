@@ -313,3 +313,19 @@ def test_snapshot_from_a_recording_is_the_live_json(tmp_path, capsys):
     assert got.keys() == want.keys() and got["locks"] == want["locks"] and got["sampled_at"] == want["sampled_at"]
     assert main(["snapshot", "--from", path, "--at", "-1h"]) == 2
     assert "before the recording starts" in capsys.readouterr().err
+
+
+def test_a_view_sampled_again_unchanged_has_its_ages_moved():
+    """Ages are kept as moments: the same rows sampled later read as older, nested or not."""
+    frames = canned_frames(3)
+    f0 = frames[0]
+    bloat = f0.bloat
+    later = [replace(f0, seq=i + 1, sampled_at=f0.sampled_at + dt.timedelta(seconds=10 * i),
+                     bloat=replace(bloat, tables=tuple(
+                         replace(t, stats_age_s=None if t.stats_age_s is None else t.stats_age_s + 10 * i)
+                         for t in bloat.tables)))
+             for i in range(3)]
+    moments, records = roundtrip(later, keyframe_every=100)
+    assert "bloat" in json.loads(records[2].payload)["u"]        # sampled again, nothing changed
+    ages = [m.frame.bloat.tables[0].stats_age_s for m in moments]
+    assert ages == pytest.approx([bloat.tables[0].stats_age_s + 10 * i for i in range(3)], abs=0.01)

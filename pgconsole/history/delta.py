@@ -101,21 +101,22 @@ def _diff_rows(prev: Rows, new: Rows) -> tuple[Any, Any]:
 
 def apply(prev: Any, patch: Any) -> Any:
     """The value a patch (from diff) makes of the previous value."""
-    if not isinstance(patch, list):
+    if patch.__class__ is not list:
         return patch
     tag = patch[0]
     if tag == "p":
         out = list(prev)
         for i in range(1, len(patch), 2):
-            pos = patch[i]
-            out[pos] = apply(prev[pos], patch[i + 1])
+            pos, x = patch[i], patch[i + 1]
+            out[pos] = apply(prev[pos], x) if x.__class__ is list else x
         return out
     if tag == "r":
         out = [prev[0]]
         for op in patch[1:]:
             kind = op[0]
             if kind == "c":
-                out.extend(prev[1 + op[1]:1 + op[1] + op[2]])
+                start = 1 + op[1]
+                out.extend(prev[start:start + op[2]])
             elif kind == "m":
                 out.append(apply(prev[1 + op[1]], op[2]))
             else:

@@ -19,7 +19,7 @@ object as in the moment before (as live), so a consumer can skip work by identit
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import AsyncIterator
 
 import zstandard
@@ -109,6 +109,12 @@ class Recording:
 
     async def moments(self, t1: datetime | None = None, t2: datetime | None = None) -> AsyncIterator[Moment]:
         """Every moment from t1 to t2 (both included), in order."""
+        async for p in self.positions(t1, t2):
+            yield p.moment()
+
+    async def positions(self, t1: datetime | None = None, t2: datetime | None = None) -> AsyncIterator["Position"]:
+        """Every record from t1 to t2, in order, decoded only as far as asked (a window scan
+        that reads a few views of each moment skips decoding the rest)."""
         lo, hi = to_us(t1 or self.first), to_us(t2 or self.last)
         self._reset()
         async for rows in self.store.scan(lo, hi):
@@ -117,7 +123,7 @@ class Recording:
                     continue     # the keyframe of this chain was pruned: wait for the next one
                 self._apply(row)
                 if row.at_us >= lo:
-                    yield self._moment()
+                    yield Position(self, row)
 
     # -- inside ------------------------------------------------------------------------
     def _reset(self) -> None:
@@ -150,5 +156,25 @@ class Recording:
         await self.store.close()
 
 
-def utc(ts: datetime) -> datetime:
-    return ts.astimezone(timezone.utc)
+class Position:
+    """One record of a scan: valid until the scan moves on."""
+
+    def __init__(self, rec: Recording, row: Row):
+        self._rec, self.id, self.at = rec, row.id, from_us(row.at_us)
+        self._reader = rec._reader
+
+    def sampled(self, slot: str) -> bool:
+        """Did this record sample the slot again (a keyframe: every slot)?"""
+        assert self._reader is not None
+        return slot in self._reader.sampled
+
+    def value(self, slot: str, ages: bool = True):
+        assert self._reader is not None
+        try:
+            return self._reader.value(slot, ages)
+        except DECODE_ERRORS as exc:
+            raise HistoryError(f"{self._rec.where}: record {self.id} cannot be decoded "
+                               f"({type(exc).__name__}: {exc})") from None
+
+    def moment(self) -> Moment:
+        return self._rec._moment()

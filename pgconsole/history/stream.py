@@ -29,7 +29,8 @@ from .delta import SAME, apply, diff
 
 FORMAT_VERSION = 1        # a reader refuses anything newer; new fields and views do not change it
 CAPS, CATALOG = "@caps", "@catalog"
-KEYFRAME_EVERY = 300      # records; at 1 s a keyframe every 5 minutes: a seek applies at most 299 patches
+KEYFRAME_EVERY = 300      # records at most between keyframes (5 minutes at 1 s)...
+KEYFRAME_RATIO = 2.0      # ...and changes worth at most twice a keyframe: a seek reads a bounded amount
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class RecordWriter:
         self._encs: dict[str, Any] = {}     # their encoded value, as the reader rebuilds it
         self._base: dict[str, float] = {}   # ms: when each slot was sampled last
         self.since_key = 0
+        self._key_bytes = 0                 # the last keyframe's payload, and the changes since
+        self._delta_bytes = 0
 
     def reset(self) -> None:
         """Forget what was written: the next record is a keyframe holding every slot."""
@@ -104,7 +107,10 @@ class RecordWriter:
     def record(self, frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> Record:
         at_us = to_us(frame.sampled_at)
         t_ms = at_us / 1000.0
-        key = self.since_key % self.keyframe_every == 0
+        key = (self.since_key % self.keyframe_every == 0
+               or self._delta_bytes > KEYFRAME_RATIO * self._key_bytes)
+        if key:
+            self.since_key = 0
         changed: dict[str, Any] = {}
         touched: list[str] = []
         for slot, obj in slots_of(frame, caps, catalog).items():
@@ -131,6 +137,10 @@ class RecordWriter:
             body["b"] = old
         self.since_key += 1
         payload = json.dumps(body, separators=(",", ":"), allow_nan=True).encode()
+        if key:
+            self._key_bytes, self._delta_bytes = len(payload), 0
+        else:
+            self._delta_bytes += len(payload)
         return Record(at_us, key, payload, summary(frame))
 
 
@@ -144,12 +154,14 @@ class RecordReader:
         self.base: dict[str, float] = {}
         self._decoded: dict[str, tuple[Any, float, Any]] = {}   # slot -> (enc, base, object)
         self.at_us: int | None = None
+        self.sampled: frozenset[str] = frozenset()   # the slots the last record sampled again
 
     def apply(self, at_us: int, body: dict) -> None:
         t_ms = at_us / 1000.0
         if body.get("k"):
             self.encs = dict(body["s"])
             self.base = {s: t_ms for s in self.encs}
+            self.sampled = frozenset(self.encs)
         else:
             if self.at_us is None:
                 raise ValueError("a change record without its keyframe")
@@ -158,16 +170,20 @@ class RecordReader:
                 self.base[slot] = t_ms
             for slot in body.get("u", ()):
                 self.base[slot] = t_ms
+            self.sampled = frozenset(body.get("s", ())) | frozenset(body.get("u", ()))
         self.base.update(body.get("b", {}))
         self.at_us = at_us
 
-    def value(self, slot: str) -> Any:
+    def value(self, slot: str, ages: bool = True) -> Any:
+        """A slot's object. ages=False: rows whose only change is their ages may keep the
+        ages of an earlier moment (for a caller that reads no age: much cheaper)."""
         enc, base = self.encs.get(slot), self.base.get(slot, 0.0)
         hit = self._decoded.get(slot)
-        if hit is not None and hit[0] is enc and hit[1] == base:
+        if hit is not None and hit[0] is enc and (hit[1] == base or not ages):
             return hit[2]
-        obj = self.decoder.decode_root(enc, base, slot)
-        self._decoded[slot] = (enc, base, obj)
+        obj = self.decoder.decode_root(enc, base, slot, ages)
+        if ages:
+            self._decoded[slot] = (enc, base, obj)
         return obj
 
     def moment(self, rec_id: int) -> Moment:

@@ -8,7 +8,6 @@ again (a view kept from an earlier poll is the same object, skipped by identity)
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,9 +16,14 @@ from ..findings.engine import CHECKS, evaluate
 from ..findings.model import Finding, FindingsResult, Thresholds
 from ..snapshots import Connections, Locks, Statements
 from .reader import Recording
-from .stream import Moment
+from .stream import CATALOG, CAPS, Moment
 
 VIEWS = ("overview", "connections", "locks", "cache", "statements", "bloat")
+SOURCES = {**{v: v for v in VIEWS}, CAPS: "capabilities", CATALOG: "catalog"}   # slot -> what checks read
+# a check runs when what it reads was sampled again, at most this often: the views sampled on
+# every poll (and the cache) every 5 s; the statements' checks judge cumulative figures: 30 s
+FINDINGS_EVERY_S = {"overview": 5.0, "connections": 5.0, "locks": 5.0, "cache": 5.0, "bloat": 5.0,
+                    "statements": 30.0}
 
 
 @dataclass
@@ -117,8 +121,7 @@ class _Locks:
         self.open: dict[int, LockEpisode] = {}
         self.done: list[LockEpisode] = []
 
-    def feed(self, m: Moment) -> None:
-        lk = m.frame.locks
+    def feed(self, at: datetime, lk) -> None:
         if not isinstance(lk, Locks):
             return
         trees: dict[int, list] = {}
@@ -131,7 +134,7 @@ class _Locks:
                 trees[root.pid].append(n)
         for pid in [p for p in self.open if p not in trees]:
             ep = self.open.pop(pid)
-            ep.ended_by = m.at
+            ep.ended_by = at
             self.done.append(ep)
         for pid, nodes in trees.items():
             waiting = nodes[1:]
@@ -140,8 +143,8 @@ class _Locks:
             ep = self.open.get(pid)
             if ep is None:
                 longest = max((w.wait_s or 0.0) for w in waiting)
-                ep = self.open[pid] = LockEpisode(pid, m.at - _seconds(longest), m.at, m.at)
-            ep.last_seen = m.at
+                ep = self.open[pid] = LockEpisode(pid, at - _seconds(longest), at, at)
+            ep.last_seen = at
             ep.peak_waiting = max(ep.peak_waiting, len(waiting))
             b = nodes[0].backend
             if b is not None:
@@ -167,17 +170,16 @@ class _Statements:
         self.last_at: datetime | None = None
         self.note: str | None = None
 
-    def feed(self, m: Moment) -> None:
-        st = m.frame.statements
+    def feed(self, at: datetime, st) -> None:
         if st is self.last:
             return
         if not isinstance(st, Statements):
             self.note = getattr(st, "line", lambda: "not recorded")() if st is not None else "not recorded"
             return
         if self.last is None:        # the sample the window starts from
-            self.last, self.first_at = st, m.at
+            self.last, self.first_at = st, at
             return
-        self.last, self.last_at = st, m.at
+        self.last, self.last_at = st, at
         for s in st.statements:
             if not s.d_calls:
                 continue
@@ -199,22 +201,30 @@ class _Connections:
         self.peaks: dict[str, AppPeak] = {}
         self.total: tuple[int, datetime | None] = (0, None)
 
-    def feed(self, m: Moment) -> None:
-        c = m.frame.connections
+    def feed(self, at: datetime, c) -> None:
+        """Reads no age: the connections may come with the ages of an earlier moment."""
         if c is self.last or not isinstance(c, Connections):
             return
         self.last = c
-        clients = [b for b in c.backends if b.backend_type in (None, "client backend") and not b.is_self]
-        counts = Counter(b.application_name or "" for b in clients)
-        active = Counter(b.application_name or "" for b in clients if b.state not in ("idle", None))
-        if len(clients) > self.total[0]:
-            self.total = (len(clients), m.at)
+        counts: dict[str, int] = {}
+        active: dict[str, int] = {}
+        clients = 0
+        for b in c.backends:
+            if b.is_self or b.backend_type not in (None, "client backend"):
+                continue
+            app = b.application_name or ""
+            counts[app] = counts.get(app, 0) + 1
+            clients += 1
+            if b.state != "idle" and b.state is not None:
+                active[app] = active.get(app, 0) + 1
+        if clients > self.total[0]:
+            self.total = (clients, at)
         for app, n in counts.items():
             p = self.peaks.get(app)
             if p is None:
-                p = self.peaks[app] = AppPeak(app, n, m.at, active[app])
+                p = self.peaks[app] = AppPeak(app, n, at, active.get(app, 0))
             elif n > p.peak:
-                p.peak, p.at, p.active_at_peak = n, m.at, active[app]
+                p.peak, p.at, p.active_at_peak = n, at, active.get(app, 0)
             p.samples += 1
             p.total += n
 
@@ -222,21 +232,16 @@ class _Connections:
 class _Findings:
     def __init__(self, thresholds: Thresholds) -> None:
         self.thresholds = thresholds
-        self.prev: dict[str, object] = {}
         self.present: dict[str, dict[str, FindingSpan]] = {}
         self.spans: list[FindingSpan] = []
         self.statuses: dict[str, object] = {}
-        self.first = True
 
-    def feed(self, m: Moment) -> FindingsResult | None:
+    def feed(self, m: Moment, sources: set[str]) -> FindingsResult | None:
+        """Evaluate the checks that read the given sources (views, "capabilities", "catalog")."""
         if m.caps is None:
             return None
-        now = {v: getattr(m.frame, v, None) for v in VIEWS}
-        now["capabilities"], now["catalog"] = m.caps, m.catalog
-        changed = {k for k, v in now.items() if self.prev.get(k, self) is not v}
-        self.prev = now
         checks = [c for c, (_, src) in CHECKS.items()
-                  if (src.split(":")[0] if src.startswith("catalog") else src) in changed]
+                  if (src.split(":")[0] if src.startswith("catalog") else src) in sources]
         if not checks:
             return None
         result = evaluate(m.frame, m.catalog, m.caps, self.thresholds, only=checks, now=m.at)
@@ -246,18 +251,18 @@ class _Findings:
         for f in result.findings:
             found[f.check][f.object] = f
         for check, objs in found.items():
+            first = check not in self.present       # its first evaluation in the window
             open_ = self.present.setdefault(check, {})
             for obj in [o for o in open_ if o not in objs]:
                 open_.pop(obj).cleared = m.at
             for obj, f in objs.items():
                 span = open_.get(obj)
                 if span is None:
-                    span = open_[obj] = FindingSpan(f, m.at, m.at, present_at_start=self.first)
+                    span = open_[obj] = FindingSpan(f, m.at, m.at, present_at_start=first)
                     self.spans.append(span)
                 span.last_seen = m.at
                 if f.rank > span.finding.rank:
                     span.finding = f
-        self.first = False
         return result
 
 
@@ -270,14 +275,25 @@ async def analyse(rec: Recording, t1: datetime, t2: datetime,
     out = WindowData(t1, t2)
     locks, stmts, conns, finds = _Locks(), _Statements(), _Connections(), _Findings(thresholds)
     times: list[datetime] = []
-    async for m in rec.moments(t1, t2):
-        times.append(m.at)
-        locks.feed(m)
-        stmts.feed(m)
-        conns.feed(m)
-        finds.feed(m)
-        out.caps = m.caps or out.caps
-        out.last = m
+    pending: set[str] = set(SOURCES.values())   # sampled since their checks last ran (all, at first)
+    ran_at: dict[str, datetime] = {}
+    async for p in rec.positions(t1, t2):
+        at = p.at
+        times.append(at)
+        locks.feed(at, p.value("locks"))
+        if p.sampled("statements"):
+            stmts.feed(at, p.value("statements"))
+        if p.sampled("connections"):
+            conns.feed(at, p.value("connections", ages=False))
+        pending |= {source for slot, source in SOURCES.items() if p.sampled(slot)}
+        run = {s for s in pending
+               if s not in ran_at or (at - ran_at[s]).total_seconds() >= FINDINGS_EVERY_S.get(s, 0.0)}
+        if run:
+            m = p.moment()
+            if finds.feed(m, run) is not None:
+                out.caps, out.last = m.caps, m
+            pending -= run
+            ran_at.update(dict.fromkeys(run, at))
     out.moments = len(times)
     if not times:
         return out
