@@ -61,6 +61,14 @@ def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def calibration_ms() -> float:
+    """A fixed pure-Python loop: how fast this machine runs Python right now (the machine is
+    shared; ~12 ms when this kind of machine is idle), to scale the timings below by."""
+    t0 = time.perf_counter()
+    sum(range(1_000_000))
+    return round((time.perf_counter() - t0) * 1000, 1)
+
+
 def mb(n: float) -> float:
     return round(n / 1e6, 2)
 
@@ -125,6 +133,7 @@ async def seeks(path: Path, n: int = 50) -> dict:
     await rec.close()
     rnd = random.Random(16)
     opens, seeks_ = [], []
+    cpu0 = time.process_time()
     for _ in range(n):
         t = first + (last - first) * rnd.random()
         t0 = time.perf_counter()
@@ -136,7 +145,8 @@ async def seeks(path: Path, n: int = 50) -> dict:
         await rec.close()
         opens.append((t2 - t0) * 1000)
         seeks_.append((t2 - t1) * 1000)
-    return {"open_and_seek_ms": {"median": round(statistics.median(opens), 1), "max": round(max(opens), 1)},
+    return {"cpu_ms_each": round((time.process_time() - cpu0) * 1000 / n, 1),
+            "open_and_seek_ms": {"median": round(statistics.median(opens), 1), "max": round(max(opens), 1)},
             "seek_ms": {"median": round(statistics.median(seeks_), 1), "max": round(max(seeks_), 1)},
             "span_h": round((last - first).total_seconds() / 3600, 2)}
 
@@ -160,6 +170,20 @@ def report_hour(path: Path) -> dict:
     return {"wall_s": round(wall, 2), "frames": doc["server"]["frames"]}
 
 
+async def report_in_process(path: Path) -> dict:
+    """The same hour's analysis in this process: wall and CPU seconds (no Python start-up)."""
+    from pgconsole.history.window import analyse
+    rec = await Recording.open(str(path))
+    try:
+        mid = rec.first + (rec.last - rec.first) / 2
+        t0, c0 = time.perf_counter(), time.process_time()
+        d = await analyse(rec, mid, mid + timedelta(hours=1))
+        return {"wall_s": round(time.perf_counter() - t0, 2), "cpu_s": round(time.process_time() - c0, 2),
+                "frames": d.moments}
+    finally:
+        await rec.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=600.0)
@@ -175,7 +199,8 @@ def main() -> int:
     if shutil.which("tmux") is None:
         print("tmux is needed (the console runs in a real 120x40 terminal)", file=sys.stderr)
         return 2
-    out: dict = {"machine": machine(), "load_average_start": loadavg(), "seconds": args.seconds}
+    out: dict = {"machine": machine(), "load_average_start": loadavg(), "calibration_ms_start": calibration_ms(),
+                 "seconds": args.seconds}
     root = Path(tempfile.mkdtemp(prefix="pgc-bench-history-"))
     os.environ["TMUX_TMPDIR"] = str(root)      # a tmux server of its own
     work = args.keep or root
@@ -253,7 +278,9 @@ def main() -> int:
     out["synthesis"] = loop.run_until_complete(synthesize(work / "recording.db", day, args.day_frames))
     out["seek"] = loop.run_until_complete(seeks(day))
     out["report_one_hour"] = report_hour(day)
+    out["report_one_hour_in_process"] = loop.run_until_complete(report_in_process(day))
     out["load_average_end"] = loadavg()
+    out["calibration_ms_end"] = calibration_ms()
     print(json.dumps(out, indent=2))
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))

@@ -19,7 +19,8 @@ from pgconsole import derive, snapshots
 from pgconsole.capabilities import Capabilities
 from pgconsole.errors import PgConsoleError
 from pgconsole.history import delta
-from pgconsole.history.codec import Decoder, Encoder, TypeTable
+from pgconsole.history.codec import Encoder, TypeTable
+from pgconsole.history.decoder import Decoder
 from pgconsole.history.compress import Packer, Unpacker
 from pgconsole.history.reader import Recording
 from pgconsole.history.sqlite_store import SqliteSink

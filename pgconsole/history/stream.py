@@ -24,7 +24,8 @@ from typing import Any
 from ..capabilities import Capabilities
 from ..findings.catalog_rows import Catalog
 from ..snapshots import Frame, Unavailable
-from .codec import Decoder, Encoder, TypeTable, from_us, to_us
+from .codec import Encoder, TypeTable, from_us, to_us
+from .decoder import Decoder
 from .delta import SAME, apply, diff
 
 FORMAT_VERSION = 1        # a reader refuses anything newer; new fields and views do not change it
