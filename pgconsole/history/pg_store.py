@@ -26,6 +26,7 @@ from .stream import FORMAT_VERSION
 
 LIMITS = db.SessionLimits(statement_timeout_ms=30000, lock_timeout_ms=5000)
 SCAN_BATCH = 500
+PRUNE_EVERY = 300          # records between two retention checks (dropping a day is rare)
 GRANTS = ("GRANT USAGE ON SCHEMA pgconsole_history TO {role}; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN "
           "SCHEMA pgconsole_history TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgconsole_history TO {role}; "
           "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgconsole_history TO {role};")
@@ -177,7 +178,7 @@ class PgSink:
         self.retention_s, self.max_bytes = retention_s, max_bytes
         self.next_id, self.key_at = 1, None
         self._days: set[date] = set()
-        self._since_prune = 0
+        self._since_prune = PRUNE_EVERY     # the first record prunes what a restart left behind
 
     @classmethod
     async def open(cls, uri: str, server: str, target: str, retention_s: float | None = None,
@@ -248,7 +249,7 @@ class PgSink:
 
     async def prune(self, now_us: int, force: bool = False) -> int:
         """Drop whole days past the retention age, then the oldest days past the size limit."""
-        if not force and self._since_prune < 300:
+        if not force and self._since_prune < PRUNE_EVERY:
             return 0
         self._since_prune = 0
         now = _ts(now_us)

@@ -23,7 +23,7 @@ from ..fmt import bytes_
 from ..monitor import Monitor
 from .codec import TypeTable
 from .compress import Packer
-from .store import HistoryError, Sink
+from .store import Sink
 from .stream import KEYFRAME_EVERY, RecordWriter
 
 CATALOG_EVERY_S = 60.0     # as the console's Findings pane re-reads the catalog
@@ -75,8 +75,6 @@ class Recorder:
             try:
                 frame = await self.monitor.poll()
                 await self._maybe_catalog(started)
-            except HistoryError:
-                raise
             except Exception as exc:  # noqa: BLE001 - the server went away: retry, the recording goes on
                 attempt += 1
                 self.progress.reconnects += 1

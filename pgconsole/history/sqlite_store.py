@@ -160,7 +160,7 @@ class SqliteSink:
         self.max_bytes = max_bytes
         self.next_id = (db.execute("SELECT max(id) FROM records").fetchone()[0] or 0) + 1
         self.key_id: int | None = None
-        self._since_prune = 0
+        self._since_prune = PRUNE_EVERY     # the first record prunes what a restart left behind
 
     @classmethod
     async def open(cls, path: str, server: str, target: str, retention_s: float | None = None,
