@@ -66,7 +66,7 @@ async def record(args) -> int:
     name = args.name or default_name(params)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):   # a closed terminal stops it cleanly too
         loop.add_signal_handler(sig, stop.set)
     sink = await _open_sink(args, params, name, retention_s, max_bytes)
     monitor = Monitor(params, limits)
