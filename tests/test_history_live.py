@@ -86,7 +86,7 @@ async def scenario(params, pgbench: str) -> dict:
     await bench.wait()
     for c in (setup, long_q, holder, *waiters):
         await c.close()
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(2.5)
     return out
 
 

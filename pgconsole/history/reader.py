@@ -27,7 +27,7 @@ import zstandard
 from .codec import TypeTable, from_us, to_us
 from .compress import Unpacker
 from .store import HistoryError, Row, ServerInfo, Store, is_uri
-from .stream import Moment, RecordReader, parse_payload
+from .stream import Moment, RecordReader, app_counts, parse_payload
 
 DECODE_ERRORS = (zstandard.ZstdError, json.JSONDecodeError, UnicodeDecodeError, ValueError, KeyError,
                  IndexError, TypeError, AttributeError)
@@ -175,6 +175,14 @@ class Position:
         except DECODE_ERRORS as exc:
             raise HistoryError(f"{self._rec.where}: record {self.id} cannot be decoded "
                                f"({type(exc).__name__}: {exc})") from None
+
+    def apps(self) -> dict[str, list[int]] | None:
+        """Client sessions by application at this moment, {application: [sessions, active]},
+        without decoding a session (None: the connections view is not available)."""
+        assert self._reader is not None
+        if self._reader.apps is None:
+            return app_counts(self.value("connections", ages=False))
+        return self._reader.apps
 
     def moment(self) -> Moment:
         return self._rec._moment()

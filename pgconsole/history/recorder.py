@@ -1,7 +1,8 @@
 """The recording loop: poll as the console polls, write every frame, prune, report once a minute.
 
-The monitor runs exactly as under the console (the same collectors at their own
-cadence, one connection), every view counted as shown and idle sessions included; the
+The monitor runs exactly as under the console (the same collectors at their own cadence,
+one connection) with idle sessions shown and the connections, locks and statements views
+on screen: cache and bloat, the catalog-wide views, at their off-screen cadence; the
 catalog queries of the findings run as often as the console's Findings pane runs them.
 Nothing else is asked of the server. A lost connection is retried with backoff (the
 recording goes on after a server restart, from a new keyframe); a store that fails
@@ -27,6 +28,10 @@ from .store import Sink
 from .stream import KEYFRAME_EVERY, RecordWriter
 
 CATALOG_EVERY_S = 60.0     # as the console's Findings pane re-reads the catalog
+# polled as the console polls with these views on screen (idle sessions shown): what the
+# reports read at their own cadence; the catalog-wide cache and bloat views, the costly ones,
+# at the console's off-screen cadence (every 10 s and 60 s)
+SHOWN = frozenset({"overview", "connections", "locks", "statements"})
 STATUS_EVERY_S = 60.0
 BACKOFF_MAX_S = 30.0
 
@@ -66,6 +71,8 @@ class Recorder:
         for tid, name, fields in await self.sink.known_types():
             self.types.add(tid, name, fields)
         await self.monitor.open()
+        self.monitor.include_idle_sessions(True)
+        self.monitor.show_views(SHOWN)
         self._status(f"recording {self.monitor.params.describe()} to {self.sink.where} "
                      f"every {self.opts.refresh_s:g} s")
         next_status = time.monotonic() + self.opts.status_every_s

@@ -10,7 +10,9 @@ sampled it last (its "base" time).
 
 Record payload (JSON, before compression):
   {"k": 1 (a keyframe), "s": {slot: value or patch}, "u": [slots sampled, unchanged],
-   "b": {slot: base ms, where it is not this record's own time}}
+   "b": {slot: base ms, where it is not this record's own time},
+   "a": {application: [client sessions, active ones]} (when it changed; every keyframe)}
+"a" is derived at record time so that a window's connection peaks need no session decoded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from ..capabilities import Capabilities
 from ..findings.catalog_rows import Catalog
-from ..snapshots import Frame, Unavailable
+from ..snapshots import Connections, Frame, Unavailable
 from .codec import Encoder, TypeTable, from_us, to_us
 from .decoder import Decoder
 from .delta import SAME, apply, diff
@@ -69,6 +71,21 @@ def slots_of(frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -
     return out
 
 
+def app_counts(conns) -> dict[str, list[int]] | None:
+    """Client sessions by application_name: [sessions, active ones] (not this monitor's own)."""
+    if not isinstance(conns, Connections):
+        return None
+    out: dict[str, list[int]] = {}
+    for b in conns.backends:
+        if b.is_self or b.backend_type not in (None, "client backend"):
+            continue
+        c = out.setdefault(b.application_name or "", [0, 0])
+        c[0] += 1
+        if b.state is not None and b.state != "idle":
+            c[1] += 1
+    return out
+
+
 def summary(frame: Frame) -> dict:
     """A few figures per record for timelines and quick scans (the UI's markers)."""
     out: dict = {}
@@ -96,6 +113,7 @@ class RecordWriter:
         self.since_key = 0
         self._key_bytes = 0                 # the last keyframe's payload, and the changes since
         self._delta_bytes = 0
+        self._apps: dict | None = None
 
     def reset(self) -> None:
         """Forget what was written: the next record is a keyframe holding every slot."""
@@ -103,6 +121,7 @@ class RecordWriter:
         self._objs.clear()
         self._encs.clear()
         self._base.clear()
+        self._apps = None
         self.since_key = 0
 
     def record(self, frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> Record:
@@ -136,6 +155,10 @@ class RecordWriter:
                 body["u"] = touched
         if old:
             body["b"] = old
+        if key or "connections" in changed or "connections" in touched:
+            apps = app_counts(frame.connections)
+            if key or apps != self._apps:
+                body["a"] = self._apps = apps
         self.since_key += 1
         payload = json.dumps(body, separators=(",", ":"), allow_nan=True).encode()
         if key:
@@ -156,6 +179,7 @@ class RecordReader:
         self._decoded: dict[str, tuple[Any, float, Any]] = {}   # slot -> (enc, base, object)
         self.at_us: int | None = None
         self.sampled: frozenset[str] = frozenset()   # the slots the last record sampled again
+        self.apps: dict[str, list[int]] | None = None   # client sessions by application
 
     def apply(self, at_us: int, body: dict) -> None:
         t_ms = at_us / 1000.0
@@ -173,6 +197,8 @@ class RecordReader:
                 self.base[slot] = t_ms
             self.sampled = frozenset(body.get("s", ())) | frozenset(body.get("u", ()))
         self.base.update(body.get("b", {}))
+        if "a" in body or body.get("k"):
+            self.apps = body.get("a")
         self.at_us = at_us
 
     def value(self, slot: str, ages: bool = True) -> Any:

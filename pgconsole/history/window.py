@@ -14,16 +14,18 @@ from datetime import datetime, timedelta
 from ..capabilities import Capabilities
 from ..findings.engine import CHECKS, evaluate
 from ..findings.model import Finding, FindingsResult, Thresholds
-from ..snapshots import Connections, Locks, Statements
+from ..snapshots import Locks, Statements
 from .reader import Recording
 from .stream import CATALOG, CAPS, Moment
 
 VIEWS = ("overview", "connections", "locks", "cache", "statements", "bloat")
 SOURCES = {**{v: v for v in VIEWS}, CAPS: "capabilities", CATALOG: "catalog"}   # slot -> what checks read
-# a check runs when what it reads was sampled again, at most this often: the views sampled on
-# every poll (and the cache) every 5 s; the statements' checks judge cumulative figures: 30 s
-FINDINGS_EVERY_S = {"overview": 5.0, "connections": 5.0, "locks": 5.0, "cache": 5.0, "bloat": 5.0,
-                    "statements": 30.0}
+# the checks rerun every 5 s of the window, each only if what it reads was sampled again
+# since (the statements' checks judge cumulative figures: at most every 30 s), and at once
+# when the catalog or the capabilities were read again
+FINDINGS_EVERY_S = 5.0
+STATEMENTS_EVERY_S = 30.0
+AT_ONCE = frozenset({"catalog", "capabilities"})
 
 
 @dataclass
@@ -197,36 +199,30 @@ class _Statements:
 
 class _Connections:
     def __init__(self) -> None:
-        self.last: Connections | None = None
+        self.frames = 0
         self.peaks: dict[str, AppPeak] = {}
         self.total: tuple[int, datetime | None] = (0, None)
 
-    def feed(self, at: datetime, c) -> None:
-        """Reads no age: the connections may come with the ages of an earlier moment."""
-        if c is self.last or not isinstance(c, Connections):
+    def feed(self, at: datetime, apps: dict[str, list[int]] | None) -> None:
+        """Client sessions by application at one moment: {application: [sessions, active]}."""
+        if apps is None:
             return
-        self.last = c
-        counts: dict[str, int] = {}
-        active: dict[str, int] = {}
-        clients = 0
-        for b in c.backends:
-            if b.is_self or b.backend_type not in (None, "client backend"):
-                continue
-            app = b.application_name or ""
-            counts[app] = counts.get(app, 0) + 1
-            clients += 1
-            if b.state != "idle" and b.state is not None:
-                active[app] = active.get(app, 0) + 1
+        self.frames += 1
+        clients = sum(n for n, _ in apps.values())
         if clients > self.total[0]:
             self.total = (clients, at)
-        for app, n in counts.items():
+        for app, (n, active) in apps.items():
             p = self.peaks.get(app)
             if p is None:
-                p = self.peaks[app] = AppPeak(app, n, at, active.get(app, 0))
+                p = self.peaks[app] = AppPeak(app, n, at, active)
             elif n > p.peak:
-                p.peak, p.at, p.active_at_peak = n, at, active.get(app, 0)
-            p.samples += 1
+                p.peak, p.at, p.active_at_peak = n, at, active
             p.total += n
+
+    def finish(self) -> list[AppPeak]:
+        for p in self.peaks.values():
+            p.samples = self.frames      # the mean is over every frame, 0 where the application had none
+        return sorted(self.peaks.values(), key=lambda p: (-p.peak, p.application))
 
 
 class _Findings:
@@ -276,24 +272,30 @@ async def analyse(rec: Recording, t1: datetime, t2: datetime,
     locks, stmts, conns, finds = _Locks(), _Statements(), _Connections(), _Findings(thresholds)
     times: list[datetime] = []
     pending: set[str] = set(SOURCES.values())   # sampled since their checks last ran (all, at first)
-    ran_at: dict[str, datetime] = {}
+    tick: datetime | None = None
+    statements_at: datetime | None = None
     async for p in rec.positions(t1, t2):
         at = p.at
         times.append(at)
         locks.feed(at, p.value("locks"))
-        if p.sampled("statements"):
+        if p.sampled("statements") or len(times) == 1:   # first: as of the window's start
             stmts.feed(at, p.value("statements"))
         if p.sampled("connections"):
-            conns.feed(at, p.value("connections", ages=False))
+            conns.feed(at, p.apps())
         pending |= {source for slot, source in SOURCES.items() if p.sampled(slot)}
-        run = {s for s in pending
-               if s not in ran_at or (at - ran_at[s]).total_seconds() >= FINDINGS_EVERY_S.get(s, 0.0)}
-        if run:
-            m = p.moment()
-            if finds.feed(m, run) is not None:
-                out.caps, out.last = m.caps, m
-            pending -= run
-            ran_at.update(dict.fromkeys(run, at))
+        due = tick is None or (at - tick).total_seconds() >= FINDINGS_EVERY_S
+        if not (due or pending & AT_ONCE):
+            continue
+        run = set(pending) if due else pending & AT_ONCE
+        if "statements" in run and statements_at is not None \
+                and (at - statements_at).total_seconds() < STATEMENTS_EVERY_S:
+            run.discard("statements")
+        m = p.moment()
+        if finds.feed(m, run) is not None:
+            out.caps, out.last = m.caps, m
+        pending -= run
+        tick = at if due else tick
+        statements_at = at if "statements" in run else statements_at
     out.moments = len(times)
     if not times:
         return out
@@ -306,7 +308,7 @@ async def analyse(rec: Recording, t1: datetime, t2: datetime,
     out.episodes = locks.finish()
     out.statements = sorted(stmts.totals.values(), key=lambda t: -t.total_ms)
     out.statements_from, out.statements_to, out.statements_note = stmts.first_at, stmts.last_at, stmts.note
-    out.peaks = sorted(conns.peaks.values(), key=lambda p: (-p.peak, p.application))
+    out.peaks = conns.finish()
     out.total_peak = conns.total
     out.findings = sorted(finds.spans, key=lambda s: (-s.finding.rank, s.first_seen))
     if out.last is not None and out.caps is not None:
