@@ -330,3 +330,16 @@ def test_a_view_sampled_again_unchanged_has_its_ages_moved():
     assert "bloat" in json.loads(records[2].payload)["u"]        # sampled again, nothing changed
     ages = [m.frame.bloat.tables[0].stats_age_s for m in moments]
     assert ages == pytest.approx([bloat.tables[0].stats_age_s + 10 * i for i in range(3)], abs=0.01)
+
+
+def test_record_refuses_bad_options_in_one_line(capsys, tmp_path):
+    from pgconsole.cli import main
+    for argv, msg in ((["record", "-o", str(tmp_path / "a.db"), "--to", "postgresql://x/y"], "either -o FILE or --to"),
+                      (["record", "--refresh", "0.01"], "--refresh must be at least"),
+                      (["record", "--to", "history.db"], "postgresql:// URI"),
+                      (["record", "--retention", "soon"], "as a duration"),
+                      (["record", "--max-size", "big"], "as a size"),
+                      (["report", "--between", "-1h", "end"], "give --from")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert msg in err and err.count("\n") == 1, err

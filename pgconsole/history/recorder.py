@@ -95,7 +95,7 @@ class Recorder:
                 attempt = 0
             await self._write(frame)
             if time.monotonic() >= next_status:
-                self._minute()
+                await self._minute()
                 next_status += self.opts.status_every_s
             await self._sleep(stop, started + self.opts.refresh_s - time.monotonic())
         return self.progress
@@ -127,14 +127,17 @@ class Recorder:
         self.progress.pruned += pruned
         self._window.pruned += pruned
 
-    def _minute(self) -> None:
+    async def _minute(self) -> None:
         w, self._window = self._window, Progress()
         if not w.records:
             self._status("no frame written in the last minute", always=True)
             return
+        if self.opts.quiet:
+            return
         self._status(f"{w.records} frames in the last minute, {bytes_(w.bytes)} "
-                     f"({bytes_(w.bytes / w.records)} a frame); {self.progress.records} in all"
-                     + (f", {w.pruned} pruned" if w.pruned else ""))
+                     f"({bytes_(w.bytes / w.records)} a frame); {self.progress.records} in all, "
+                     f"the recording holds {bytes_(await self.sink.size_bytes())}"
+                     + (f"; {w.pruned} old records pruned" if w.pruned else ""))
 
     def _status(self, text: str, always: bool = False) -> None:
         if self.opts.quiet and not always:
