@@ -9,6 +9,7 @@ This is the API a recorded data source builds on (the console's replay, `report 
     m.frame, m.caps, m.catalog, m.findings()              # what the console showed then, and its Findings
     m2 = await rec.step(m, +1)                            # the next (or -1: previous) moment
     async for m in rec.moments(t1, t2): ...               # every moment of a window, in order
+    async for p in rec.positions(t1, t2): p.value("locks")  # the same, decoding only what is read
     await rec.timeline(t1, t2)                            # [(at, {"w": lock waiters, "c": connections})]
     await rec.refresh()                                   # a recording still being written: newer records
 
@@ -51,6 +52,9 @@ class Recording:
             from .sqlite_store import SqliteStore
             store = await SqliteStore.open(source)
             where = source
+            if server is not None and server != store.server.name:
+                await store.close()
+                raise HistoryError(f"{source} records server {store.server.name!r}, not {server!r}")
         types = TypeTable()
         for tid, name, fields in await store.types():
             types.add(tid, name, fields)
