@@ -18,6 +18,7 @@ sessions; a lock chain of 4 for 20 s every 2 minutes; a trickle over the 500 sta
    --between` over one hour in the middle (a subprocess: Python start-up included).
 
 Usage: .venv/bin/python benchmarks/bench_history.py [--seconds 600] [--cpu-seconds 60] [--rounds 2]
+       [--keep DIR] [--json FILE]   (about 40 minutes on 2 CPUs; --day DIR/day.db reruns step 3 alone)
 """
 
 from __future__ import annotations
@@ -195,7 +196,17 @@ def main() -> int:
     ap.add_argument("--day-frames", type=int, default=DAY, help="frames of the synthesized day (default 86400)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--keep", type=Path, default=None, help="keep the recordings in this directory")
+    ap.add_argument("--day", type=Path, default=None,
+                    help="only step 3, on this 24-hour recording (one kept by an earlier --keep run)")
     args = ap.parse_args()
+    if args.day:
+        loop = asyncio.new_event_loop()
+        out = {"machine": machine(), "load_average_start": loadavg(), "calibration_ms_start": calibration_ms(),
+               "seek": loop.run_until_complete(seeks(args.day)), "report_one_hour": report_hour(args.day),
+               "report_one_hour_in_process": loop.run_until_complete(report_in_process(args.day)),
+               "load_average_end": loadavg(), "calibration_ms_end": calibration_ms()}
+        print(json.dumps(out, indent=2))
+        return 0
     if shutil.which("tmux") is None:
         print("tmux is needed (the console runs in a real 120x40 terminal)", file=sys.stderr)
         return 2

@@ -40,9 +40,9 @@ class Decoder:
         return out
 
     def _items(self, v: list, t_ms: float) -> list:
-        """A sequence's items; a row reused as it is costs no call (most rows of most frames)."""
+        """A sequence's items; a row met again costs no call (most rows of most frames)."""
         memo, nxt, decode, ages = self._memo, self._next, self.decode, self._ages
-        get = memo.get
+        get, new, setdict = memo.get, object.__new__, object.__setattr__
         timed = False
         out = []
         append = out.append
@@ -52,10 +52,23 @@ class Decoder:
                 continue
             key = id(x)
             hit = get(key)
-            if hit is not None and hit[0] is x and (not ages or hit[2] == t_ms or not (hit[3] or hit[4])):
+            if hit is None or hit[0] is not x:
+                append(decode(x, t_ms))
+                continue
+            if not (hit[3] or hit[4]) or hit[2] == t_ms or not ages:
                 nxt[key] = hit
                 timed = timed or hit[3] or hit[4]
                 append(hit[1])
+            elif not hit[4]:        # the same row sampled again: only its own ages move
+                obj = hit[1]
+                moved = new(obj.__class__)
+                d = dict(obj.__dict__)
+                for name, anchor in hit[5]:
+                    d[name] = (t_ms - anchor) / 1000.0
+                setdict(moved, "__dict__", d)
+                nxt[key] = (x, moved, t_ms, True, False, hit[5])
+                timed = True
+                append(moved)
             else:
                 append(decode(x, t_ms))
         if timed:
@@ -70,21 +83,19 @@ class Decoder:
             cls, fillable, plan, clock = self.types.reader(tag)
             hit = self._memo.get(id(v))
             if hit is not None and hit[0] is v:
-                # (row, object, t_ms, own clock values, clock values below)
+                # (row, object, t_ms, own clock values, clock values below, own (field, anchor)s)
                 obj, timed, below = hit[1], hit[3], hit[4]
                 if not (timed or below) or hit[2] == t_ms or not self._ages:
                     self._next[id(v)] = hit
                     self._timed = self._timed or timed or below
                     return obj
                 if not below:           # the same row sampled again: only its own ages move
+                    d = dict(obj.__dict__)
+                    for name, anchor in hit[5]:
+                        d[name] = (t_ms - anchor) / 1000.0
                     obj = object.__new__(cls)
-                    d = obj.__dict__
-                    d.update(hit[1].__dict__)
-                    for name, pos in clock:
-                        x = v[pos] if pos < len(v) else None
-                        if x.__class__ is int or x.__class__ is float:
-                            d[name] = (t_ms - x) / 1000.0
-                    self._next[id(v)] = (v, obj, t_ms, True, False)
+                    object.__setattr__(obj, "__dict__", d)
+                    self._next[id(v)] = (v, obj, t_ms, True, False, hit[5])
                     self._timed = True
                     return obj
             if cls is None:
@@ -93,7 +104,7 @@ class Decoder:
             values = {}
             n = len(v)
             decode = self.decode
-            own = False
+            anchors = []
             for name, pos, default, is_clock in plan:
                 if pos is None or pos >= n:
                     values[name] = default
@@ -103,9 +114,10 @@ class Decoder:
                     values[name] = decode(x, t_ms)
                 elif is_clock and (x.__class__ is int or x.__class__ is float):
                     values[name] = (t_ms - x) / 1000.0
-                    own = True
+                    anchors.append((name, x))
                 else:
                     values[name] = x
+            own = bool(anchors)
             below, self._timed = self._timed, outer or self._timed or own
             if fillable:
                 obj = object.__new__(cls)
@@ -113,7 +125,7 @@ class Decoder:
             else:
                 obj = cls(**values)
             if fillable or not own:
-                self._next[id(v)] = (v, obj, t_ms, own, below)
+                self._next[id(v)] = (v, obj, t_ms, own, below, tuple(anchors))
             return obj
         if tag == "t" or tag == "l":
             items = self._items(v, t_ms)

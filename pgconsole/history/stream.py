@@ -33,7 +33,7 @@ from .delta import SAME, apply, diff
 FORMAT_VERSION = 1        # a reader refuses anything newer; new fields and views do not change it
 CAPS, CATALOG = "@caps", "@catalog"
 KEYFRAME_EVERY = 300      # records at most between keyframes (5 minutes at 1 s)...
-KEYFRAME_RATIO = 2.0      # ...and changes worth at most twice a keyframe: a seek reads a bounded amount
+KEYFRAME_RATIO = 1.0      # ...and changes worth at most one keyframe: a seek reads at most about two
 
 
 @dataclass(frozen=True)
