@@ -96,7 +96,13 @@ class SqliteStore:
             raise _damaged(self.path, exc) from None
 
     async def refresh(self) -> ServerInfo:
-        first, last, n = self._q("SELECT min(at), max(at), count(*) FROM records")[0]
+        # no count(*) (a scan of every record): retention deletes only the oldest ids, so the
+        # ids left are consecutive; min(at) and max(at) alone are one index probe each
+        first = self._q("SELECT min(at) FROM records")[0][0]
+        last = self._q("SELECT max(at) FROM records")[0][0]
+        lo = self._q("SELECT min(id) FROM records")[0][0]
+        hi = self._q("SELECT max(id) FROM records")[0][0]
+        n = (hi - lo + 1) if hi is not None else 0
         self.server = ServerInfo(self.server.name, self.server.target, first, last, n)
         return self.server
 
