@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from .errors import PgConsoleError, scrub
@@ -16,6 +17,7 @@ from .untrusted import one_line, say
 SUBCOMMANDS = {
     "snapshot": "sample every view twice and print them (tables or JSON)",
     "report": "write a health report from measured figures (md, json, html)",
+    "record": "record every refresh of a server to a file or a PostgreSQL store",
     "seed": "fill a database with realistic data from a scenario",
     "bench": "run pgbench against a database and watch it",
     "vacuum": "VACUUM ANALYZE tables with live progress",
@@ -54,8 +56,13 @@ def build_parser(name: str | None) -> argparse.ArgumentParser:
     return p
 
 
+# a relative time (--at -15m, --between -1h -30m) is a value, not an option: argparse would
+# take it for one, so it is handed over with a leading space (the time parser strips it)
+_RELATIVE_TIME = re.compile(r"-\d+(\.\d+)?[smhdw](\d+(\.\d+)?[smhdw])*")
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [" " + a if _RELATIVE_TIME.fullmatch(a) else a for a in (sys.argv[1:] if argv is None else argv)]
     name = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     if name:
         argv = argv[1:]

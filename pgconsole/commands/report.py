@@ -39,6 +39,13 @@ def add_arguments(p) -> None:
                    help="seconds between the two samples that rates come from (default 2)")
     p.add_argument("--threshold", action="append", metavar="NAME=VALUE", default=[],
                    help="override a finding threshold (repeatable); the report lists every name and value")
+    g = p.add_argument_group("over a window of a recording (pgconsole record)")
+    g.add_argument("--from", dest="source", metavar="FILE|URI",
+                   help="report on a recording instead of the server: lock episodes, the statements that took "
+                        "the time, connection peaks, the findings and when they appeared")
+    g.add_argument("--between", nargs=2, metavar=("T1", "T2"),
+                   help="the window: ISO times, 03:12, or -1h -15m before the recording's end (default: all of it)")
+    g.add_argument("--server", metavar="NAME", help="the recorded server, in a store holding several")
     add_conn_args(p)
 
 
@@ -100,8 +107,14 @@ def run(args) -> int:
         if not math.isfinite(getattr(thresholds, name)):
             raise PgConsoleError(f"--threshold: threshold {name} needs a finite number, got {overrides[name]!r}")
     fmt = _format(args)  # before connecting: a wrong name fails at once
-    report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
-                               thresholds, own_statements=args.show_own))
+    if args.source:
+        from ..report.sections_window import build_window
+        report = asyncio.run(build_window(args.source, args.server, args.between, thresholds))
+    elif args.between or args.server:
+        raise PgConsoleError("--between and --server read a recording: give --from FILE|URI")
+    else:
+        report = asyncio.run(build(params_from_args(args, prompt=False), limits_from_args(args), args.interval,
+                                   thresholds, own_statements=args.show_own))
     text = render(report, fmt)
     if args.output:
         write_atomically(args.output, text)

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import derive, fmt
+from ..errors import PgConsoleError
 from ..monitor import VIEWS, Monitor
 from ..quoting import display_name
 from ..serialize import frame_json
@@ -30,13 +31,24 @@ def add_arguments(p) -> None:
                    help="include pgconsole's own statements (marked /* pgconsole */) among the slow queries")
     p.add_argument("--exact-bloat", type=non_empty, metavar="TABLE",
                    help="instead: exact figures for one table from pgstattuple (reads the whole table)")
+    g = p.add_argument_group("from a recording (pgconsole record)")
+    g.add_argument("--from", dest="source", metavar="FILE|URI",
+                   help="read one recorded moment instead of the server: a recording file or a postgresql:// store")
+    g.add_argument("--at", metavar="T", default="end",
+                   help="the moment: ISO time, 03:12, or -15m before the recording's end (default: its last frame)")
+    g.add_argument("--server", metavar="NAME", help="the recorded server, in a store holding several")
     add_conn_args(p)
 
 
 def run(args) -> int:
-    if args.exact_bloat:
+    if args.source:
+        if args.exact_bloat:
+            raise PgConsoleError("--exact-bloat reads the server now: a recording holds estimates only")
+        frame = asyncio.run(recorded(args.source, args.server, args.at))
+    elif args.exact_bloat:
         return _exact(args)
-    frame = asyncio.run(sample(params_from_args(args, prompt=False), limits_from_args(args), args.interval))
+    else:
+        frame = asyncio.run(sample(params_from_args(args, prompt=False), limits_from_args(args), args.interval))
     if args.json:
         print(json.dumps(frame_json(frame, top=max(args.top, 50), own=args.show_own), indent=2, default=str))
     else:
@@ -95,6 +107,20 @@ async def sample(params, limits, interval: float) -> Frame:
         return await mon.poll(force=frozenset(VIEWS))
     finally:
         await mon.close()
+
+
+async def recorded(source: str, server: str | None, at: str) -> Frame:
+    from ..history.reader import Recording
+    from ..history.times import parse_time
+    rec = await Recording.open(source, server)
+    try:
+        t = parse_time(at, rec.last)
+        moment = await rec.at(t)
+        if moment is None:
+            raise PgConsoleError(f"{at}: before the recording starts ({rec.first.astimezone():%Y-%m-%d %H:%M:%S %Z})")
+        return moment.frame
+    finally:
+        await rec.close()
 
 
 def _table(title: str, *cols: str) -> Table:

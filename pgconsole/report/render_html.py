@@ -132,7 +132,7 @@ def render(report: Report) -> str:
         detail += "".join(_finding(f, numbered[id(f)], section_of.get(f.check), titles) for f in group) \
             or '<p class="none">none</p>'
     body = "".join(_section(s, detail if s.id == "findings" else "") for s in report.sections)
-    title = f"PostgreSQL health report: {srv['database']}"
+    title = srv.get("title") or f"PostgreSQL health report: {srv['database']}"
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>"

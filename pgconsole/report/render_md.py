@@ -83,7 +83,7 @@ def render(report: Report) -> str:
     r = report.findings
     s = report.server
     counts = ", ".join(f"{len(r.by_severity(sev))} {sev}" for sev in reversed(SEVERITIES))
-    out = [f"# PostgreSQL health report: {_t(s['database'])}", "",
+    out = [f"# {_t(s.get('title') or 'PostgreSQL health report: ' + s['database'])}", "",
            f"{_t(s['target'])} · PostgreSQL {_t(s['version'])} · generated {_t(when(report.generated_at))} "
            f"in {report.duration_s:.1f} s", "",
            f"**Findings: {counts}.** Every figure below was measured on this server; each section says when "

@@ -1,0 +1,2 @@
+SELECT id, at, at = key_at AS key, data FROM pgconsole_history.records
+WHERE server_id = $1 AND at >= $2 AND at <= $3 ORDER BY at, id

@@ -1,0 +1,1 @@
+SELECT pgconsole_history.drop_partitions_before($1::timestamptz) AS dropped

@@ -1,0 +1,1 @@
+SELECT pgconsole_history.drop_oldest_partition($1::timestamptz) AS dropped

@@ -1,0 +1,1 @@
+SELECT pgconsole_history.ensure_partition($1::date)

@@ -1,0 +1,1 @@
+SELECT pg_advisory_unlock(hashtext('pgconsole_history.install'))

@@ -1,0 +1,1 @@
+SELECT at FROM pgconsole_history.records WHERE server_id = $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT 1 OFFSET $3

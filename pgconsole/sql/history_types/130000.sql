@@ -1,0 +1,1 @@
+SELECT id, name, fields FROM pgconsole_history.types WHERE server_id = $1
