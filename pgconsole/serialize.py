@@ -60,6 +60,7 @@ def _statements(st: Statements, top: int) -> dict:
 
 def frame_json(frame: Frame, top: int = DEFAULT_TOP) -> dict:
     """The JSON document of `pgconsole snapshot --json`."""
+    from .serialize_replication import replication_json
     ov = frame.overview
     server = plain(ov)
     if ov is not None and not isinstance(ov, Unavailable):
@@ -74,4 +75,5 @@ def frame_json(frame: Frame, top: int = DEFAULT_TOP) -> dict:
         "statements": (_statements(frame.statements, top) if isinstance(frame.statements, Statements)
                        else plain(frame.statements)),
         "bloat": plain(frame.bloat),
+        **replication_json(frame),   # replication, wal, io, horizon, autovacuum
     }

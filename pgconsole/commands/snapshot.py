@@ -14,13 +14,15 @@ from ..monitor import VIEWS, Monitor
 from ..serialize import frame_json
 from ..snapshots import Bloat, Cache, Connections, Frame, Locks, Overview, Statements, Unavailable
 from .common import add_conn_args, limits_from_args, params_from_args
+from .snapshot_replication import render_replication
 
 
 def add_arguments(p) -> None:
     p.add_argument("--interval", type=float, default=1.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
-                                                      "cache, statements, bloat)")
+                                                      "cache, statements, bloat, replication, wal, io, "
+                                                      "horizon, autovacuum)")
     p.add_argument("--top", type=int, default=15, metavar="N", help="rows per table view (default 15)")
     p.add_argument("--exact-bloat", metavar="TABLE",
                    help="instead: exact figures for one table from pgstattuple (reads the whole table)")
@@ -214,6 +216,7 @@ def render(frame: Frame, top: int = 15) -> Group:
         v = getattr(frame, name)
         out.append(fn(v) if isinstance(v, cls) else _unavailable(name, v))
         out.append(Text(""))
+    out.extend(render_replication(frame, top))   # replication, WAL, horizon, autovacuum, I/O
     for e in frame.errors:
         out.append(Text(f"error: {e}", style="red"))
     return Group(*out)

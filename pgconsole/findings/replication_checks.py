@@ -256,7 +256,8 @@ def autovacuum_falling_behind(inp: CheckInputs, th: Thresholds) -> list[Finding]
     evidence = {
         "autovacuum": st.autovacuum, "workers_busy": st.workers_busy, "max_workers": st.max_workers,
         "naptime_s": st.naptime_s,
-        "tables": [{"table": display_name(n.table.schemaname, n.table.relname), "due": n.table.due,
+        "tables": [{"table": display_name(n.table.schemaname, n.table.relname), "relid": n.table.relid,
+                    "due": n.table.due,
                     "dead_rows": n.table.n_dead_tup, "vacuum_threshold": round(n.table.vacuum_threshold),
                     "inserted": n.table.n_ins_since_vacuum,
                     "insert_threshold": None if n.table.insert_threshold is None else round(n.table.insert_threshold),
