@@ -93,7 +93,9 @@ def replication(d: ReportData) -> Section:
                   Fact("archive_ready", "WAL files waiting to be archived", x.archive_ready, "int")]
         if x.archive_command is None and x.archive_mode != "off":
             notes.append(f"archive_command is hidden from this role: GRANT pg_read_all_settings TO {d.caps.current_user};")
-    if isinstance(io, Io):
+    if d.caps.version_num < 160000:
+        notes.append("I/O by backend type (pg_stat_io) needs PostgreSQL 16 or later")
+    elif isinstance(io, Io):
         tables.append(table(
             "io", "I/O by backend type, object and context (pg_stat_io, per second over the interval)",
             [col("backend"), col("object"), col("context"), col("reads_per_s", "reads/s", "num"),
@@ -109,7 +111,7 @@ def replication(d: ReportData) -> Section:
                    "pg_stat_checkpointer (17+; pg_stat_bgwriter before), pg_stat_archiver and pg_stat_io (16+), "
                    f"two samples {d.interval_s:g} s apart, the second at {when(f.sampled_at)}",
                    tuple(facts), tuple(tables), tuple(notes),
-                   _missing(("replication", r), ("wal", w), ("io", io)),
+                   _missing(("replication", r), ("wal", w), *((("io", io),) if d.caps.version_num >= 160000 else ())),
                    ("inactive_replication_slot", "replication_lag", "standby_not_streaming", "archive_failing",
                     "checkpoints_too_frequent"))
 
