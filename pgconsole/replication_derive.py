@@ -112,6 +112,6 @@ def dead_rows_waiting(horizon: Horizon | None, tables: list[tuple[str, int, floa
     left = None
     if oldest.held_s is not None:
         left = sum(n for _, n, since_vac in dead if since_vac is not None and since_vac < oldest.held_s)
-    return {"holder": oldest.label, "dead_rows": sum(n for _, n, _ in dead), "dead_rows_left_by_vacuum": left,
+    return {"dead_rows": sum(n for _, n, _ in dead), "dead_rows_left_by_vacuum": left,
             "tables_with_dead_rows": len(dead),
             "most_dead": [{"table": name, "dead_rows": n} for name, n, _ in sorted(dead, key=lambda t: -t[1])[:5]]}

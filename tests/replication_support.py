@@ -19,7 +19,9 @@ from pathlib import Path
 from findings_support import connect, wait_for
 from pgconsole.cluster import LocalCluster
 from pgconsole.conninfo import ConnParams
+from pgconsole.actions import ActionSession
 from pgconsole.monitor import VIEWS, Monitor
+from pgconsole.replication_actions import drop_slot, rollback_prepared
 from pgconsole.standby import StandbyCluster
 
 MB = 1024 * 1024
@@ -47,10 +49,11 @@ class Pair:
     standby: StandbyCluster
     version: int = 0
     held: list = field(default_factory=list)   # sessions kept open by the plants
+    outcomes: list = field(default_factory=list)   # what the console's remedies said
 
-    def params(self, which: str, database: str = DB) -> ConnParams:
+    def params(self, which: str, database: str = DB, user: str = "postgres") -> ConnParams:
         st = (self.primary if which == "primary" else self.standby).state()
-        return ConnParams(host=st.socket_dir, port=st.port, user="postgres", database=database)
+        return ConnParams(host=st.socket_dir, port=st.port, user=user, database=database)
 
 
 def start_pair() -> Pair:
@@ -105,6 +108,8 @@ async def prepare(pair: Pair) -> None:
     try:
         pair.version = int(await admin.fetchval("SHOW server_version_num"))
         await admin.execute(f"CREATE DATABASE {DB}")
+        # a pg_monitor member and a role without monitoring grants (socket trust: no password)
+        await admin.execute("CREATE ROLE mon_role LOGIN IN ROLE pg_monitor; CREATE ROLE plain_role LOGIN")
         # every segment's archiving fails; set here, not with -c, so that heal() can change it
         await admin.execute("ALTER SYSTEM SET archive_command = 'false'")
         await admin.execute("SELECT pg_reload_conf()")
@@ -211,10 +216,14 @@ async def heal(pair: Pair, conninfo: str) -> None:
     for c in pair.held:
         c.terminate()
     pair.held.clear()
+    # the console's own remedies, on an action session of their own
+    actions = ActionSession(pair.params("primary", "postgres"))
+    try:
+        pair.outcomes = [await rollback_prepared(actions, GID, DB), await drop_slot(actions, SLOT, DB)]
+    finally:
+        await actions.close()
     p = await connect(pair.params("primary"))
     try:
-        await p.execute(f"ROLLBACK PREPARED '{GID}'")
-        await p.execute(f"SELECT pg_drop_replication_slot('{SLOT}')")
         await p.execute("ALTER TABLE crawl SET (autovacuum_enabled = false)")
         await p.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
         await p.execute("ALTER SYSTEM SET archive_command = 'true'")

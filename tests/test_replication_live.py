@@ -14,7 +14,8 @@ import asyncio
 
 import pytest
 
-from findings_support import objects, run, status
+from findings_support import connect, objects, run, status
+from pgconsole import replication_snapshots as rs
 from pgconsole.findings.model import Thresholds
 from pgconsole.findings.replication_ids import REPLICATION_CHECK_IDS
 from pgconsole.monitor import Monitor
@@ -23,6 +24,12 @@ from pgconsole.snapshots import Unavailable
 from replication_support import (
     DB, GID, MB, SLOT, STANDBY, disconnect_standby, evaluate, heal, plant, prepare, start_pair, stop_pair,
 )
+
+# the queries of pane 7 and the rows they fill
+QUERY_ROWS = {"replication_status": rs.ReplicationStatus, "replication_standbys": rs.Standby,
+              "replication_slots": rs.Slot, "replication_subscriptions": rs.Subscription,
+              "replication_conflicts": rs.DatabaseConflicts, "wal_stats": rs.WalRow, "io_stats": rs.IoRow,
+              "xmin_horizon": rs.HorizonHolder, "autovacuum_tables": rs.AutovacuumTable}
 
 TH = Thresholds().with_overrides({
     "slot_inactive_min_bytes": 1 * MB, "slot_retained_critical_bytes": 40 * MB,
@@ -49,9 +56,31 @@ async def _quiet_autovacuum(params, timeout: float = 60.0) -> None:
         await mon.close()
 
 
+async def _as_role(pair, role: str):
+    mon = Monitor(pair.params("primary", user=role))
+    try:
+        return await mon.poll()
+    finally:
+        await mon.close()
+
+
+async def _columns(pair) -> dict[str, list[str]]:
+    """Each pane-7 query's columns on this server, as prepared (the aliases fill the dataclasses)."""
+    from pgconsole.capabilities import probe
+    conn = await connect(pair.params("primary"))
+    try:
+        caps = await probe(conn)
+        return {name: [a.name for a in (await conn.prepare(caps.sql(name))).get_attributes()]
+                for name in QUERY_ROWS if name != "io_stats" or caps.version_num >= 160000}
+    finally:
+        await conn.close()
+
+
 async def _scenario(pair):
     await prepare(pair)
     names = await plant(pair)
+    roles = {role: await _as_role(pair, role) for role in ("mon_role", "plain_role")}
+    columns = await _columns(pair)
     primary = await evaluate(pair.params("primary"), TH)
     standby = await evaluate(pair.params("standby"), TH)
     conninfo = await disconnect_standby(pair)
@@ -61,7 +90,8 @@ async def _scenario(pair):
     twin_primary = await evaluate(pair.params("primary"), TH)
     twin_standby = await evaluate(pair.params("standby"), TH)
     return {"names": names, "primary": primary, "standby": standby, "cut_off": cut_off,
-            "twin_primary": twin_primary, "twin_standby": twin_standby, "version": pair.version}
+            "twin_primary": twin_primary, "twin_standby": twin_standby, "version": pair.version,
+            "roles": roles, "columns": columns, "outcomes": pair.outcomes}
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +194,53 @@ def test_standby_views_show_receiver_replay_and_conflicts(scenario):
     assert cut.status.receiver_status != "streaming" and cut.not_streaming_s is not None
     healed = scenario["twin_standby"].frame.replication
     assert healed.caught_up and healed.status.receiver_status == "streaming"
+
+
+def test_query_columns_are_the_fields_of_their_rows(scenario):
+    import dataclasses
+    for name, columns in scenario["columns"].items():
+        assert columns == [f.name for f in dataclasses.fields(QUERY_ROWS[name])], name
+    assert len(scenario["columns"]) == len(QUERY_ROWS) - (scenario["version"] < 160000)
+
+
+def test_pg_monitor_member_sees_all_and_a_plain_role_is_told_what_it_cannot(scenario):
+    mon, plain = scenario["roles"]["mon_role"], scenario["roles"]["plain_role"]
+    r = mon.replication
+    assert r.limited is None and r.standbys[0].replay_lag_bytes is not None and r.standbys[0].state == "streaming"
+    assert mon.wal.row.archive_command == "false" and mon.wal.row.archive_ready is not None
+    assert {h.kind for h in mon.horizon.holders} >= {"session", "prepared", "standby"}
+    assert any("crawl" in (w.target or "") for w in mon.autovacuum.workers) and mon.autovacuum.limited is None
+    p = plain.replication
+    assert "GRANT pg_read_all_stats TO plain_role" in p.limited and p.standbys[0].replay_lag_bytes is None
+    assert plain.wal.row.archive_ready is None                          # pg_ls_archive_statusdir: pg_monitor
+    assert plain.wal.archive_failing                                    # pg_stat_archiver is for everyone
+    assert "plain_role" in plain.autovacuum.limited and "plain_role" in plain.horizon.limited
+    assert any(s.slot_name == SLOT for s in p.slots)                    # so is pg_replication_slots
+
+
+def test_console_remedies_ran_on_the_real_server(scenario):
+    assert scenario["outcomes"] == [f"prepared transaction {GID!r} rolled back",
+                                    f"replication slot {SLOT!r} dropped"]
+
+
+def test_report_sections_and_snapshot_json_from_the_planted_primary(scenario):
+    from pgconsole.report.build import assemble
+    from pgconsole.report.data import ReportData
+    from pgconsole.report.render_json import to_json
+    from pgconsole.serialize import frame_json
+    ev = scenario["primary"]
+    data = ReportData(target="test", caps=ev.caps, first=ev.first, frame=ev.frame, catalog=ev.catalog,
+                      findings=ev.result, interval_s=0.6, pgss_reset=None)
+    doc = to_json(assemble(data))
+    sections = {s["id"]: s for s in doc["sections"]}
+    rep, hor = sections["replication"], sections["horizon"]
+    assert rep["title"] == "Replication and WAL" and hor["title"] == "Vacuum horizon"
+    assert {r["slot"] for r in rep["tables"]["slots"]["rows"]} >= {SLOT}
+    assert rep["facts"]["archive_failing"] is True and "archive_failing" in rep["checks"]
+    assert {r["kind"] for r in hor["tables"]["holders"]["rows"]} >= {"session", "prepared", "standby", "slot"}
+    assert hor["facts"]["dead_rows"] >= 20000 and "xmin_horizon_held" in hor["checks"]
+    snap = frame_json(ev.frame)
+    assert snap["replication"]["role"] == "primary" and snap["wal"]["archive_failing"] is True
+    assert snap["horizon"]["oldest"]["xmin_age"] >= 1000
+    if scenario["version"] < 160000:
+        assert set(snap["io"]) == {"unavailable", "hint"}

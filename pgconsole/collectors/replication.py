@@ -10,6 +10,7 @@ counted some: on a server without replication it is one query.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from .. import replication_derive as rd
 from ..replication_snapshots import (
@@ -71,6 +72,8 @@ class WalCollector(Collector):
 
     async def collect(self, conn, caps, context):
         row = from_record(WalRow, await conn.fetchrow(caps.sql("wal_stats")))
+        if row.archive_mode != "off" and (caps.is_superuser or caps.monitor):
+            row = replace(row, archive_ready=await conn.fetchval(caps.sql("archive_ready")))
         now = time.monotonic()
         snap = rd.wal(row, self.prev, now - self.prev_t if self.prev_t is not None else None)
         self.prev, self.prev_t = row, now

@@ -1,8 +1,8 @@
 -- WAL, checkpoints and the archiver (one row); 14 adds pg_stat_wal (records, full-page images,
--- waits for a full WAL buffer). The WAL position gives bytes per second between two samples (on
--- a standby: WAL replayed). Before 17 checkpoint counters live in pg_stat_bgwriter (a standby's
--- restartpoints counted with them). archive_command is hidden from roles without
--- pg_read_all_settings (no pg_settings row); pg_ls_archive_statusdir() needs pg_monitor.
+-- waits for a full WAL buffer). The WAL position gives bytes per second between two samples (on a
+-- standby: WAL replayed). Before 17 checkpoint counters live in pg_stat_bgwriter (a standby's
+-- restartpoints counted with them). archive_command is read from pg_settings (a setting a role may
+-- not read has no row there).
 SELECT
     pg_is_in_recovery() AS is_standby,
     pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
@@ -32,9 +32,7 @@ SELECT
     a.last_failed_wal,
     extract(epoch FROM clock_timestamp() - a.last_failed_time)::float8 AS last_failed_age_s,
     a.stats_reset AS archiver_stats_reset,
-    CASE WHEN has_function_privilege('pg_ls_archive_statusdir()', 'EXECUTE')
-         THEN (SELECT count(*) FROM pg_ls_archive_statusdir() f WHERE f.name LIKE '%.ready')::int
-    END AS archive_ready,
+    NULL::int AS archive_ready,   -- filled from archive_ready (pg_monitor) when archiving is on
     extract(epoch FROM clock_timestamp() - greatest(b.stats_reset, pg_postmaster_start_time()))::float8
         AS stats_age_s
 FROM pg_stat_bgwriter b
