@@ -111,3 +111,23 @@ class StandbyCluster(LocalCluster):
 def standby_root(primary_root: Path) -> Path:
     """Where a primary's demo standby lives: beside it, never inside its data directory."""
     return Path(os.fspath(primary_root) + "-standby")
+
+
+DEMO_SETTINGS = {"hot_standby_feedback": "on", "cluster_name": "demo_standby"}
+
+
+def start_demo_standby(primary: LocalCluster, say=print) -> tuple[StandbyCluster, bool]:
+    """The demo's standby beside its primary: the running one, or a fresh copy (a copy left from an
+    earlier run may need WAL the primary no longer has). True: started now (the caller stops it)."""
+    standby = StandbyCluster(standby_root(primary.root), primary)
+    if standby.is_running():
+        return standby, False
+    standby.destroy()
+    say("starting a streaming standby (pg_basebackup)…")
+    try:
+        standby.start(extra_settings=DEMO_SETTINGS)
+        standby.wait_streaming()
+    except BaseException:
+        standby.destroy()   # never a half-made standby left running
+        raise
+    return standby, True

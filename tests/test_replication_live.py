@@ -76,6 +76,19 @@ async def _columns(pair) -> dict[str, list[str]]:
         await conn.close()
 
 
+def _demo_standby(pair) -> dict:
+    """`pgconsole demo`'s standby beside the (healed) primary: made, found running, removed."""
+    from pgconsole.standby import start_demo_standby
+    said: list[str] = []
+    standby, started = start_demo_standby(pair.primary, say=said.append)
+    try:
+        again, started_again = start_demo_standby(pair.primary, say=said.append)
+        return {"said": said, "started": started, "started_again": started_again,
+                "running": standby.is_running() and again.root == standby.root}
+    finally:
+        standby.destroy()
+
+
 async def _scenario(pair):
     await prepare(pair)
     names = await plant(pair)
@@ -89,9 +102,10 @@ async def _scenario(pair):
     await _quiet_autovacuum(pair.params("primary"))
     twin_primary = await evaluate(pair.params("primary"), TH)
     twin_standby = await evaluate(pair.params("standby"), TH)
+    demo = _demo_standby(pair)
     return {"names": names, "primary": primary, "standby": standby, "cut_off": cut_off,
             "twin_primary": twin_primary, "twin_standby": twin_standby, "version": pair.version,
-            "roles": roles, "columns": columns, "outcomes": pair.outcomes}
+            "roles": roles, "columns": columns, "outcomes": pair.outcomes, "demo": demo}
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +258,9 @@ def test_report_sections_and_snapshot_json_from_the_planted_primary(scenario):
     assert snap["horizon"]["oldest"]["xmin_age"] >= 1000
     if scenario["version"] < 160000:
         assert set(snap["io"]) == {"unavailable", "hint"}
+
+
+def test_demo_standby_is_made_once_and_found_running_after(scenario):
+    demo = scenario["demo"]
+    assert demo["started"] and not demo["started_again"] and demo["running"]
+    assert demo["said"] == ["starting a streaming standby (pg_basebackup)…"]

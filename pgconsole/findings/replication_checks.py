@@ -210,11 +210,11 @@ def xmin_horizon_held(inp: CheckInputs, th: Thresholds) -> list[Finding]:
                                 "'left by vacuum' are in tables vacuumed since the holder began"}
         held = f" for {duration(h.held_s)}" if h.held_s is not None else ""
         left = waiting.get("dead_rows_left_by_vacuum")
-        left_txt = f", {left:,} of them in tables vacuum already went through" if left else ""
+        left_txt = f" ({left:,} of them in tables vacuum went through and had to leave them)" if left else ""
         out.append(Finding(
             "xmin_horizon_held", severity, _holder_object(h),
-            f"{h.label} holds the xmin horizon {h.xmin_age or 0:,} transactions back{held}: vacuum cannot remove "
-            f"the {dead:,} dead rows in {inp.database}'s tables{left_txt}",
+            f"{h.label} has held the xmin horizon {h.xmin_age or 0:,} transactions back{held}: vacuum cannot "
+            f"remove rows that died since; {inp.database}'s tables hold {dead:,} dead rows{left_txt}",
             evidence, _holder_remedy(h)))
     return out
 

@@ -196,10 +196,11 @@ class ReplicationPane(Pane):
             waiting = dead_rows_waiting(Horizon((obj,), h.database),
                                         dead_tables(self.frame.bloat, self._av(), self.frame.sampled_at))
             if waiting:
-                body = Group(body, Text(f"{waiting['dead_rows']:,} dead rows in {h.database}'s tables wait on it"
-                                        + (f" ({waiting['dead_rows_left_by_vacuum']:,} in tables vacuumed since it "
-                                           "began)" if waiting['dead_rows_left_by_vacuum'] else ""),
-                                        style="yellow"))
+                body = Group(body, Text(f"while it holds, vacuum cannot remove rows that died since: {h.database}'s "
+                                        f"tables hold {waiting['dead_rows']:,} dead rows"
+                                        + (f", {waiting['dead_rows_left_by_vacuum']:,} of them in tables vacuum went "
+                                           "through since it began (left behind)"
+                                           if waiting['dead_rows_left_by_vacuum'] else ""), style="yellow"))
         return body
 
     def _av(self) -> Autovacuum | None:

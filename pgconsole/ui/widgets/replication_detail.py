@@ -70,9 +70,13 @@ def mode_summary(mode: str, view: Any, frame: Frame, io_totals: bool) -> Text:
             t.append(f"horizon {oldest.xmin_age or 0:,} xids back, held by ")
             t.append_text(srv(oldest.label, style="bold"))
             av = frame.autovacuum if isinstance(frame.autovacuum, Autovacuum) else None
+            if oldest.held_s is not None:
+                t.append(f" for {fmt.duration(oldest.held_s)}")
             waiting = dead_rows_waiting(view, dead_tables(frame.bloat, av, frame.sampled_at))
-            if waiting and waiting["dead_rows"]:
-                t.append(f" · {waiting['dead_rows']:,} dead rows wait", style="yellow")
+            if waiting and waiting["dead_rows_left_by_vacuum"]:
+                t.append(f" · {waiting['dead_rows_left_by_vacuum']:,} dead rows vacuum had to leave", style="yellow")
+            elif waiting and waiting["dead_rows"]:
+                t.append(f" · {waiting['dead_rows']:,} dead rows in the tables", style="dim")
         if view.limited:
             t.append(" · " + view.limited, style="yellow")
     elif mode == "autovacuum" and isinstance(view, Autovacuum):

@@ -178,7 +178,7 @@ def wal_rows(w: Wal) -> list[tuple[str, tuple[str, Text, Text, Text]]]:
     r = w.row
     iv = w.interval_s
     rows = [("wal", ("WAL replayed" if r.is_standby else "WAL written", nbytes(r.lsn_bytes),
-                     rate(w.wal_bytes_per_s and w.wal_bytes_per_s / 1024, " kB/s"),
+                     dim("-") if w.wal_bytes_per_s is None else Text(f"{fmt.bytes_(w.wal_bytes_per_s)}/s"),
                      dim("from the WAL position between two samples")))]
     if r.wal_records is not None:
         rows += [("records", ("WAL records", num(r.wal_records), rate(w.records_per_s), dim("pg_stat_wal"))),
@@ -205,23 +205,20 @@ def wal_rows(w: Wal) -> list[tuple[str, tuple[str, Text, Text, Text]]]:
     ]
     failing = w.archive_failing
     if r.archive_mode == "off":
-        arch = dim("off")
-    else:
-        arch = Text(f"{r.archived_count:,} archived, {r.failed_count:,} failed",
-                    style="bold red" if failing else "")
+        rows.append(("archiver", ("archiver", dim("off"), dim("-"), dim("archive_mode off: WAL is not archived"))))
+        return rows
+    arch = Text(f"{r.archived_count:,} archived, {r.failed_count:,} failed", style="bold red" if failing else "")
     rows.append(("archiver", ("archiver", arch,
                               Text(f"+{w.archived_delta or 0} / +{w.failed_delta or 0} failed") if iv else dim("-"),
                               (Text("FAILING since the last success ", style="bold red") if failing else Text(""))
                               + dim(f"last archived {fmt.duration(r.last_archived_age_s)} ago"
                                     if r.last_archived_age_s is not None else "never archived"))))
-    if r.archive_mode != "off":
-        rows.append(("archive_last_failure", ("last failure", srv(r.last_failed_wal or "-"),
-                                              age(r.last_failed_age_s),
-                                              dim(f"{r.archive_ready} segments waiting (.ready)"
-                                                  if r.archive_ready is not None else "waiting segments: pg_monitor"))))
-        rows.append(("archive_command", ("archive_command", srv(r.archive_command if r.archive_command is not None
-                                                               else "(hidden: needs pg_read_all_settings)",
-                                                               width=60), dim(""), dim(f"archive_mode {r.archive_mode}"))))
+    rows.append(("archive_last_failure", ("last failure", srv(r.last_failed_wal or "-"), age(r.last_failed_age_s),
+                                          dim(f"{r.archive_ready} segments waiting (.ready)" if r.archive_ready
+                                              is not None else "segments waiting: needs pg_monitor"))))
+    command = r.archive_command if r.archive_command is not None else "(hidden from this role)"
+    rows.append(("archive_command", ("archive_command", srv(command, width=60), dim(""),
+                                     dim(f"archive_mode {r.archive_mode}"))))
     return rows
 
 
