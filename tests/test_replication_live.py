@@ -264,3 +264,23 @@ def test_demo_standby_is_made_once_and_found_running_after(scenario):
     demo = scenario["demo"]
     assert demo["started"] and not demo["started_again"] and demo["running"]
     assert demo["said"] == ["starting a streaming standby (pg_basebackup)…"]
+
+
+async def test_pane7_views_keep_their_hidden_interval_and_come_back_when_shown(pg_params):
+    """Hidden, pane 7's views wait a minute or two (they cost little, but every refresh adds up);
+    showing the pane answers the stale ones, to be read at once."""
+    mon = Monitor(pg_params)
+    try:
+        first = await mon.poll()
+        assert isinstance(first.replication, Replication) and isinstance(first.autovacuum, Autovacuum)
+        mon.show_views(frozenset({"connections"}))
+        for name in rs.VIEWS:
+            mon._collected_at[name] -= 10.0        # ten seconds old: over every shown interval
+        hidden = await mon.poll()
+        assert all(getattr(hidden, v) is getattr(first, v) for v in rs.VIEWS)
+        assert mon.show_views(frozenset(rs.VIEWS)) >= {"replication", "wal", "horizon", "autovacuum"}
+        shown = await mon.poll()
+        assert all(getattr(shown, v) is not getattr(first, v) for v in ("replication", "wal", "horizon",
+                                                                         "autovacuum"))
+    finally:
+        await mon.close()

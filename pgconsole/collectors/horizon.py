@@ -2,7 +2,7 @@
 
 The horizon is one query over sessions, prepared transactions, slots and standbys. The
 autovacuum view reads every table of this database against its own thresholds (like the
-bloat view, a catalog-wide read): on screen every 5 s at most, hidden once a minute. It
+bloat view, a catalog-wide read): on screen every 5 s at most, hidden every two minutes. It
 remembers since when it has seen each table due, which is how "over its threshold for
 long" is known (the statistics do not say).
 """
@@ -23,7 +23,7 @@ TABLE_ROWS = 50
 class HorizonCollector(Collector):
     name = "horizon"
     min_interval_s = 2.0
-    hidden_interval_s = 30.0
+    hidden_interval_s = 60.0
 
     async def collect(self, conn, caps, context):
         holders = from_records(HorizonHolder, await conn.fetch(caps.sql("xmin_horizon")))
@@ -44,7 +44,7 @@ def _scrubbed(h: HorizonHolder) -> HorizonHolder:
 class AutovacuumCollector(Collector):
     name = "autovacuum"
     min_interval_s = 5.0
-    hidden_interval_s = 60.0
+    hidden_interval_s = 120.0   # the costliest of pane 7 (a catalog-wide read); "due for long" means minutes
 
     def __init__(self) -> None:
         super().__init__()

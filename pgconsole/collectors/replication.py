@@ -2,7 +2,7 @@
 checkpoints and the archiver, and pg_stat_io: the views of pane 7 that are about WAL.
 
 Each is a round trip or a few, cheap on the server; while pane 7 is hidden they refresh
-every half minute or so (the Findings badge reads them), on screen at their own pace.
+once a minute (the Findings badge reads them), on screen at their own pace.
 The replication view asks for standbys, slots and subscriptions only when the status row
 counted some: on a server without replication it is one query.
 """
@@ -19,7 +19,7 @@ from ..replication_snapshots import (
 from ..snapshots import Unavailable, from_record, from_records
 from .base import Collector
 
-HIDDEN_S = 30.0
+HIDDEN_S = 60.0   # while pane 7 (and Findings) are hidden: the Findings badge is this fresh
 
 
 def _stats_hint(caps) -> str:
@@ -83,7 +83,7 @@ class WalCollector(Collector):
 class IoCollector(Collector):
     name = "io"
     min_interval_s = 4.0
-    hidden_interval_s = 60.0      # nothing but pane 7 reads it
+    hidden_interval_s = 120.0     # nothing but pane 7 reads it
 
     def __init__(self) -> None:
         super().__init__()

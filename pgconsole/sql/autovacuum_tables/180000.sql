@@ -14,19 +14,24 @@ WITH g AS (
            current_setting('autovacuum_analyze_scale_factor')::float8 AS anl_scale,
            current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max,
            current_setting('autovacuum_vacuum_max_threshold')::float8 AS vac_max
-), t AS (
-    SELECT s.relid, s.schemaname::text AS schemaname, s.relname::text AS relname, c.reloptions,
+), t AS MATERIALIZED (   -- its reloptions parsed once a table, not once a use
+    -- the statistics functions on pg_class, not pg_stat_all_tables: that view sums every index's
+    -- scans per table (a GROUP BY over pg_index), several times the cost of this whole query
+    SELECT c.oid AS relid, n.nspname::text AS schemaname, c.relname::text AS relname, c.reloptions,
            CASE WHEN c.reloptions IS NOT NULL
                 THEN (SELECT jsonb_object_agg(o.option_name, o.option_value)
                         FROM pg_options_to_table(c.reloptions) o) END AS o,
            greatest(c.reltuples, 0)::float8 AS reltuples,
            CASE WHEN c.relpages > 0 AND c.reltuples > 0
                 THEN 1 - least(c.relallfrozen, c.relpages)::float8 / c.relpages ELSE 1 END AS unfrozen,
-           s.n_live_tup, s.n_dead_tup, s.n_ins_since_vacuum, s.n_mod_since_analyze,
-           age(c.relfrozenxid) AS xid_age, s.last_vacuum, s.last_autovacuum
-    FROM pg_stat_all_tables s
-    JOIN pg_class c ON c.oid = s.relid
-    WHERE c.relkind IN ('r', 'm') AND s.schemaname <> 'pg_toast'
+           pg_stat_get_live_tuples(c.oid) AS n_live_tup, pg_stat_get_dead_tuples(c.oid) AS n_dead_tup,
+           pg_stat_get_ins_since_vacuum(c.oid) AS n_ins_since_vacuum,
+           pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, age(c.relfrozenxid) AS xid_age,
+           pg_stat_get_last_vacuum_time(c.oid) AS last_vacuum,
+           pg_stat_get_last_autovacuum_time(c.oid) AS last_autovacuum
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' AND n.nspname <> 'pg_toast'
 ), th AS (
     SELECT t.*,
            coalesce((t.o ->> 'autovacuum_enabled')::bool, true) AS enabled,

@@ -1,8 +1,7 @@
 -- WAL, checkpoints and the archiver (one row); 14 adds pg_stat_wal (records, full-page images,
 -- waits for a full WAL buffer). The WAL position gives bytes per second between two samples (on a
 -- standby: WAL replayed). Before 17 checkpoint counters live in pg_stat_bgwriter (a standby's
--- restartpoints counted with them). archive_command is read from pg_settings (a setting a role may
--- not read has no row there).
+-- restartpoints counted with them).
 SELECT
     pg_is_in_recovery() AS is_standby,
     pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
@@ -22,9 +21,8 @@ SELECT
     extract(epoch FROM current_setting('checkpoint_timeout')::interval)::float8 AS checkpoint_timeout_s,
     pg_size_bytes(current_setting('max_wal_size')) AS max_wal_size_bytes,
     current_setting('archive_mode') AS archive_mode,
-    (SELECT coalesce(nullif(l.setting, '') || ' (archive_library)', c.setting)
-       FROM pg_settings c LEFT JOIN pg_settings l ON l.name = 'archive_library'
-      WHERE c.name = 'archive_command') AS archive_command,
+    coalesce(nullif(current_setting('archive_library', true), '') || ' (archive_library)',
+             current_setting('archive_command')) AS archive_command,   -- archive_library: 15+
     a.archived_count,
     a.last_archived_wal,
     extract(epoch FROM clock_timestamp() - a.last_archived_time)::float8 AS last_archived_age_s,

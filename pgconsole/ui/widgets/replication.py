@@ -2,8 +2,8 @@
 receiver and replay), the xmin horizon and who holds it, autovacuum now and next, WAL with
 checkpoints and the archiver, and pg_stat_io. `t` cycles through the five.
 
-While the pane is hidden its views refresh every half minute or so (the Findings badge
-reads them); shown, at their own pace. All server text goes through `srv()`.
+While the pane is hidden its views refresh every minute or two (the Findings badge reads
+them); shown, at their own pace. All server text goes through `srv()`.
 """
 
 from __future__ import annotations
