@@ -169,6 +169,10 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
                     "coalesce(max(s.calls) FILTER (WHERE s.query ILIKE $2), 0)::bigint AS refreshes "
                     "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1",
                     role, refresh_query, fetch="row")
+        top = admin("SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT left(regexp_replace(s.query, '\\s+', ' ', 'g'), 70) "
+                    "AS query, s.calls, round((s.total_exec_time + s.total_plan_time)::numeric, 2) AS ms "
+                    "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1 "
+                    "ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT 12) t", role)
         screen = tmux("capture-pane", "-p", "-t", session)
     finally:
         subprocess.run(["tmux", *(["-L", TMUX_SOCKET] if TMUX_SOCKET else []), "kill-session", "-t", session],
@@ -183,6 +187,7 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
         "queries_per_refresh": round(row["calls"] / max(refreshes, 1), 1),
         "backend_cpu_ms_per_refresh": round((on1 - on0) * 1000 / max(refreshes, 1), 2),
         "screen_head": screen.splitlines()[:6],
+        "top_queries": json.loads(top),   # where the server time went (the tool's role only)
     }
 
 
@@ -275,7 +280,8 @@ def main() -> int:
     out = {"machine": machine(), "server": "embedded PostgreSQL 18 (" + Path(pgbench).parent.parent.name + ")",
            "load": f"pgbench tpcb-like scale 10, 8 clients at {args.tps} tps; {args.idle} idle sessions; "
                    f"a lock chain of 4", "refresh_s": 1, "results": results,
-           "rounds": [[{k: v for k, v in r.items() if k != "screen_head"} for r in rs] for rs in rounds]}
+           "rounds": [[{k: v for k, v in r.items() if k not in ("screen_head", "top_queries")} for r in rs]
+                      for rs in rounds]}
     cols = ("tool", "cpu_s", "cpu_pct", "peak_rss_mb", "refreshes", "server_ms_per_refresh",
             "queries_per_refresh", "backend_cpu_ms_per_refresh", "startup_cpu_s")
     print(out["machine"])

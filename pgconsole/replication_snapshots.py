@@ -32,6 +32,7 @@ class ReplicationStatus:
     receiver_slot: str | None
     receiver_last_msg_age_s: float | None
     hot_standby_feedback: bool
+    primary_conninfo_set: bool | None   # standby: False when it does not stream at all (restore_command)
     standbys: int
     slots: int
     subscriptions: int

@@ -20,7 +20,7 @@ def status(**kw) -> ReplicationStatus:
     base = dict(is_standby=False, current_lsn="0/9000000", receive_lsn=None, replay_lsn=None,
                 replay_pending_bytes=None, replay_age_s=None, replay_pause_state=None, receiver_pid=None,
                 receiver_status=None, sender_host=None, sender_port=None, receiver_slot=None,
-                receiver_last_msg_age_s=None, hot_standby_feedback=False, standbys=1, slots=1, subscriptions=0)
+                receiver_last_msg_age_s=None, hot_standby_feedback=False, primary_conninfo_set=None, standbys=1, slots=1, subscriptions=0)
     base.update(kw)
     return ReplicationStatus(**base)
 

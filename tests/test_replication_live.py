@@ -188,6 +188,7 @@ def test_primary_views_show_standby_slot_wal_and_holders(scenario):
     kinds = {h.kind for h in horizon.affecting()}
     assert {"session", "prepared", "standby"} <= kinds
     assert any(h.kind == "slot" and h.catalog_only for h in horizon.holders)   # logical: catalogs only
+    assert not any("autovacuum" in (h.detail or "") for h in horizon.holders)   # a VACUUM holds nothing back
     io = f.io
     if scenario["version"] >= 160000:
         assert isinstance(io, Io) and io.rows and io.interval_s is not None

@@ -123,6 +123,14 @@ def test_idle_primary_and_caught_up_standby_are_not_lagging():
     assert found[("replication_lag", "this standby")].severity == "warning"
 
 
+def test_standbys_hidden_from_the_role_are_said_not_judged():
+    hidden = replication(standbys=(standby(state=None, replay_lag_bytes=None, replay_lag_s=None),),
+                         limited="standbys' positions ... are hidden from this role: GRANT pg_read_all_stats TO x;")
+    found, statuses = run_checks(with_views(BASE, replication=hidden))
+    assert not [k for k in found if k[0] == "replication_lag"]
+    assert "1 standby(s) not judged" in statuses["replication_lag"].reason and "GRANT" in statuses["replication_lag"].reason
+
+
 def test_standby_cut_off_from_its_primary():
     found, _ = run_checks(with_views(BASE, replication=standby_replication(streaming=False)))
     f = found[("standby_not_streaming", "this standby")]

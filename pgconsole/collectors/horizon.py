@@ -2,7 +2,7 @@
 
 The horizon is one query over sessions, prepared transactions, slots and standbys. The
 autovacuum view reads every table of this database against its own thresholds (like the
-bloat view, a catalog-wide read): on screen every 5 s at most, hidden every two minutes. It
+bloat view, a catalog-wide read): on screen every 5 s at most, hidden every five minutes. It
 remembers since when it has seen each table due, which is how "over its threshold for
 long" is known (the statistics do not say).
 """
@@ -44,7 +44,7 @@ def _scrubbed(h: HorizonHolder) -> HorizonHolder:
 class AutovacuumCollector(Collector):
     name = "autovacuum"
     min_interval_s = 5.0
-    hidden_interval_s = 120.0   # the costliest of pane 7 (a catalog-wide read); "due for long" means minutes
+    hidden_interval_s = 300.0   # the costliest of pane 7 (a catalog-wide read); "due for long" is 10 minutes
 
     def __init__(self) -> None:
         super().__init__()

@@ -48,7 +48,8 @@ class ReplicationCollector(Collector):
         conflicts = (from_records(DatabaseConflicts, await conn.fetch(caps.sql("replication_conflicts")))
                      if status.is_standby else ())
         not_streaming = rd.since(self._not_streaming, "receiver", time.monotonic(),
-                                 status.is_standby and status.receiver_status != "streaming")
+                                 status.is_standby and status.receiver_status != "streaming"
+                                 and status.primary_conninfo_set is not False)
         limited = None
         if not caps.sees_all_sessions:
             limited = ("standbys' positions, lag and addresses, and the WAL receiver's state, are hidden "
@@ -83,7 +84,7 @@ class WalCollector(Collector):
 class IoCollector(Collector):
     name = "io"
     min_interval_s = 4.0
-    hidden_interval_s = 120.0     # nothing but pane 7 reads it
+    hidden_interval_s = 300.0     # nothing but pane 7 reads it
 
     def __init__(self) -> None:
         super().__init__()

@@ -74,9 +74,11 @@ def _standby_name(s: Standby) -> str:
     return f"subscriber {who}" if s.logical else f"standby {who}"
 
 
-def replication_lag(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+def replication_lag(inp: CheckInputs, th: Thresholds):
     repl: Replication = inp.view("replication")
     out = []
+    hidden = sum(1 for s in repl.standbys if s.state is None)   # pg_stat_replication without pg_read_all_stats
+    note = f"{hidden} standby(s) not judged: {repl.limited}" if hidden and repl.limited else None
     for s in repl.standbys:
         if s.state == "backup":
             continue   # pg_basebackup streaming a copy: no replay to measure
@@ -114,7 +116,7 @@ def replication_lag(inp: CheckInputs, th: Thresholds) -> list[Finding]:
                 "replication_lag", severity, "this standby",
                 f"this standby has {bytes_(st.replay_pending_bytes)} of received WAL not replayed yet"
                 + (" (replay is paused)" if paused else ""), evidence, remedy))
-    return out
+    return out, note
 
 
 def standby_not_streaming(inp: CheckInputs, th: Thresholds) -> list[Finding]:

@@ -22,6 +22,11 @@ SELECT
     r.slot_name AS receiver_slot,
     extract(epoch FROM clock_timestamp() - r.last_msg_receipt_time)::float8 AS receiver_last_msg_age_s,
     current_setting('hot_standby_feedback')::bool AS hot_standby_feedback,
+    -- whether it streams at all (a standby fed by restore_command alone has no WAL receiver);
+    -- NULL for a role that may not read it (pg_read_all_settings)
+    CASE WHEN pg_is_in_recovery()
+         THEN (SELECT s.setting <> '' FROM pg_settings s WHERE s.name = 'primary_conninfo')
+    END AS primary_conninfo_set,
     (SELECT count(*) FROM pg_stat_replication)::int AS standbys,
     (SELECT count(*) FROM pg_replication_slots)::int AS slots,
     (SELECT count(*) FROM pg_subscription)::int AS subscriptions

@@ -1,7 +1,7 @@
 -- Who holds the xmin horizon back, oldest first: sessions with a snapshot or a transaction ID,
 -- prepared transactions, replication slots (xmin, or a logical slot's catalog_xmin: catalogs
 -- only) and standbys reporting their oldest query through hot_standby_feedback without a slot.
--- This session and walsenders (listed as standbys) are left out. Before 17 a slot does not
+-- This session, walsenders (listed as standbys) and VACUUMs are left out. Before 17 a slot does not
 -- say since when it is inactive.
 WITH holders AS (
     SELECT 'session' AS kind, a.pid::text AS holder, a.pid,
@@ -12,6 +12,8 @@ WITH holders AS (
     FROM pg_stat_activity a
     WHERE (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL)
       AND a.pid <> pg_backend_pid() AND a.backend_type IS DISTINCT FROM 'walsender'
+      -- a lazy VACUUM's snapshot is ignored by everyone else's horizon: it holds nothing back
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_vacuum v WHERE v.pid = a.pid)
     UNION ALL
     SELECT 'prepared', p.gid, NULL::int, age(p.transaction),
            extract(epoch FROM clock_timestamp() - p.prepared)::float8,

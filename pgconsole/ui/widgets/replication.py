@@ -2,8 +2,8 @@
 receiver and replay), the xmin horizon and who holds it, autovacuum now and next, WAL with
 checkpoints and the archiver, and pg_stat_io. `t` cycles through the five.
 
-While the pane is hidden its views refresh every minute or two (the Findings badge reads
-them); shown, at their own pace. All server text goes through `srv()`.
+While the pane is hidden its views refresh every minute (I/O and autovacuum every five:
+the Findings badge reads them); shown, at their own pace. All server text goes through `srv()`.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class ReplicationPane(Pane):
         r = frame.replication
         if not isinstance(r, Replication):
             return None
-        if r.status.is_standby and r.status.receiver_status != "streaming":
+        if r.not_streaming_s is not None:   # a standby meant to stream that does not
             return ("!", "bold red")
         idle = sum(1 for s in r.slots if not s.active and not s.temporary)
         return (str(idle), "yellow") if idle else None

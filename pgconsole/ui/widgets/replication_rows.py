@@ -114,9 +114,12 @@ def link_cells(obj: Any) -> dict:
     st = r.status
     if kind == "receiver":
         streaming = st.receiver_status == "streaming"
+        archive_only = st.primary_conninfo_set is False and not st.receiver_status
         return {"what": Text("receiver"),
-                "name": srv(f"{st.sender_host}:{st.sender_port}" if st.sender_host else "(no WAL receiver)"),
-                "state": srv(st.receiver_status or "not running", style="" if streaming else "bold red"),
+                "name": srv(f"{st.sender_host}:{st.sender_port}" if st.sender_host else
+                            "(none: WAL from restore_command)" if archive_only else "(no WAL receiver)"),
+                "state": srv(st.receiver_status or ("archive only" if archive_only else "not running"),
+                             style="" if streaming or archive_only else "bold red"),
                 "behind": dim("-"), "lag": age(st.receiver_last_msg_age_s, warn=30), "xmin": dim("-"),
                 "note": srv(f"slot {st.receiver_slot}" if st.receiver_slot else "",
                             style="") + (Text(f"  down {fmt.duration(r.not_streaming_s)}", style="bold red")
