@@ -13,7 +13,8 @@ WITH holders AS (
     WHERE (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL)
       AND a.pid <> pg_backend_pid() AND a.backend_type IS DISTINCT FROM 'walsender'
       -- a lazy VACUUM's snapshot is ignored by everyone else's horizon: it holds nothing back
-      AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_vacuum v WHERE v.pid = a.pid)
+      -- (NOT IN: one hashed read of the progress view, not one per session)
+      AND a.pid NOT IN (SELECT v.pid FROM pg_stat_progress_vacuum v WHERE v.pid IS NOT NULL)
     UNION ALL
     SELECT 'prepared', p.gid, NULL::int, age(p.transaction),
            extract(epoch FROM clock_timestamp() - p.prepared)::float8,
