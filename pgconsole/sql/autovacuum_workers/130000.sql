@@ -3,14 +3,7 @@
 -- here only when it is in this database (an oid means nothing in another); the query text
 -- names it otherwise, and says "(to prevent wraparound)" for an anti-wraparound run. Other
 -- roles' workers show their query and progress only with pg_read_all_stats.
-WITH g AS (
-    SELECT current_setting('autovacuum')::bool AS autovacuum,
-           current_setting('track_counts')::bool AS track_counts,
-           current_setting('autovacuum_max_workers')::int AS max_workers,
-           extract(epoch FROM current_setting('autovacuum_naptime')::interval)::float8 AS naptime_s,
-           (SELECT count(*) FROM pg_stat_activity
-             WHERE backend_type = 'autovacuum worker')::int AS workers_busy
-), w AS (
+WITH w AS (
     SELECT a.pid, a.datname::text AS database, a.query,
            extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS running_s,
            coalesce(v.phase, 'analyze: ' || an.phase) AS phase,
@@ -21,6 +14,12 @@ WITH g AS (
     LEFT JOIN pg_stat_progress_vacuum v ON v.pid = a.pid
     LEFT JOIN pg_stat_progress_analyze an ON an.pid = a.pid
     WHERE a.backend_type = 'autovacuum worker'
+), g AS (
+    SELECT current_setting('autovacuum')::bool AS autovacuum,
+           current_setting('track_counts')::bool AS track_counts,
+           current_setting('autovacuum_max_workers')::int AS max_workers,
+           extract(epoch FROM current_setting('autovacuum_naptime')::interval)::float8 AS naptime_s,
+           (SELECT count(*) FROM w)::int AS workers_busy
 )
 SELECT g.autovacuum, g.track_counts, g.max_workers, g.naptime_s, g.workers_busy,
        w.pid, w.database, w.query, w.running_s, w.phase, w.heap_blks_total, w.heap_blks_scanned,

@@ -27,7 +27,7 @@ SELECT
     CASE WHEN pg_is_in_recovery()
          THEN (SELECT s.setting <> '' FROM pg_settings s WHERE s.name = 'primary_conninfo')
     END AS primary_conninfo_set,
-    (SELECT count(*) FROM pg_stat_replication)::int AS standbys,
+    (SELECT count(*) FROM pg_stat_get_wal_senders())::int AS standbys,   -- not the view: it reads every backend
     (SELECT count(*) FROM pg_replication_slots)::int AS slots,
     (SELECT count(*) FROM pg_subscription)::int AS subscriptions
 FROM (SELECT 1) AS one
