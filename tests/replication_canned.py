@@ -62,7 +62,7 @@ def standby_replication(streaming: bool = True, pending: int = 0, replay_age_s: 
 
 
 def wal_row(**kw) -> WalRow:
-    base = dict(is_standby=False, lsn_bytes=150994944, wal_records=1000, wal_fpi=100, wal_bytes=10 * MB,
+    base = dict(is_standby=False, lsn_bytes=150994944, wal_records=1000, wal_fpi=100, wal_bytes=40 * 1024 * MB,
                 wal_buffers_full=0, checkpoints_timed=3, checkpoints_requested=30, restartpoints_timed=0,
                 restartpoints_requested=0, checkpoint_write_ms=1200.0, checkpoint_sync_ms=40.0, checkpoint_buffers=900,
                 checkpoint_stats_reset=T0 - timedelta(days=1), checkpoint_timeout_s=300.0,
