@@ -21,8 +21,12 @@ Measured per tool, over the measuring window (after a warm-up):
 
 pg_activity runs from its own venv (default /tmp/pga-venv/bin/pg_activity; create it
 with `python3 -m venv /tmp/pga-venv && /tmp/pga-venv/bin/pip install "pg_activity[psycopg]==3.6.*"`).
+`--base PATH` adds another pgconsole build (e.g. main's, in a venv of its own) as a third tool,
+to measure what a change costs; `--no-pga` leaves pg_activity out; `--keys 7` presses keys
+in this build's console once it runs (7: the Replication & WAL pane on screen).
 
-Usage: .venv/bin/python benchmarks/bench_console.py [--seconds 60] [--rounds N] [--pga PATH] [--json FILE]
+Usage: .venv/bin/python benchmarks/bench_console.py [--seconds 60] [--rounds N] [--pga PATH] [--no-pga]
+       [--base PATH] [--keys KEYS] [--json FILE]
 """
 
 from __future__ import annotations
@@ -125,12 +129,16 @@ class Load:
 
 
 # -- running a tool in tmux ---------------------------------------------------------------------
+TMUX_SOCKET = os.environ.get("PGCONSOLE_BENCH_TMUX")   # a tmux server of one's own (-L NAME) on a shared machine
+
+
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+    socket = ["-L", TMUX_SOCKET] if TMUX_SOCKET else []
+    return subprocess.run(["tmux", *socket, *args], capture_output=True, text=True, check=True).stdout
 
 
 def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, seconds: float,
-             warmup: float, refresh_query: str) -> dict:
+             warmup: float, refresh_query: str, keys: str = "") -> dict:
     session = "bench-" + "".join(c for c in name if c.isalnum()) + "-" + secrets.token_hex(3)
     envs = " ".join(f"{k}={v}" for k, v in env.items())
     cmd = f"exec env TERM=xterm-256color {envs} " + " ".join(argv)
@@ -144,6 +152,10 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
             time.sleep(1.0)
     try:
         pid = int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
+        if keys:
+            time.sleep(3)
+            for k in keys:
+                tmux("send-keys", "-t", session, k)
         time.sleep(warmup)
         startup_cpu = cpu_seconds(pid)
         backends = admin("SELECT array_agg(pid) FROM pg_stat_activity WHERE usename = $1", role) or []
@@ -157,9 +169,14 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
                     "coalesce(max(s.calls) FILTER (WHERE s.query ILIKE $2), 0)::bigint AS refreshes "
                     "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1",
                     role, refresh_query, fetch="row")
+        top = admin("SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT left(regexp_replace(s.query, '\\s+', ' ', 'g'), 70) "
+                    "AS query, s.calls, round((s.total_exec_time + s.total_plan_time)::numeric, 2) AS ms "
+                    "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1 "
+                    "ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT 12) t", role)
         screen = tmux("capture-pane", "-p", "-t", session)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", *(["-L", TMUX_SOCKET] if TMUX_SOCKET else []), "kill-session", "-t", session],
+                       capture_output=True)
     wall = t1 - t0
     refreshes = row["refreshes"] or round(wall)
     return {
@@ -170,6 +187,7 @@ def run_tool(name: str, argv: list[str], env: dict[str, str], admin, role: str, 
         "queries_per_refresh": round(row["calls"] / max(refreshes, 1), 1),
         "backend_cpu_ms_per_refresh": round((on1 - on0) * 1000 / max(refreshes, 1), 2),
         "screen_head": screen.splitlines()[:6],
+        "top_queries": json.loads(top),   # where the server time went (the tool's role only)
     }
 
 
@@ -189,12 +207,19 @@ def main() -> int:
     ap.add_argument("--idle", type=int, default=200)
     ap.add_argument("--tps", type=int, default=200, help="pgbench rate limit (-R)")
     ap.add_argument("--pga", default="/tmp/pga-venv/bin/pg_activity")
+    ap.add_argument("--no-pga", action="store_true", help="leave pg_activity out")
+    ap.add_argument("--base", default=None, metavar="PATH",
+                    help="another pgconsole executable to measure beside this one (e.g. main's build)")
+    ap.add_argument("--keys", default="", help="keys pressed in this build's console once it runs")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--rounds", type=int, default=1,
                     help="repeat both tools N times, the order flipping each round (medians reported)")
     args = ap.parse_args()
-    if not Path(args.pga).exists():
-        print(f"pg_activity not found at {args.pga} (see the docstring)", file=sys.stderr)
+    if not args.no_pga and not Path(args.pga).exists():
+        print(f"pg_activity not found at {args.pga} (see the docstring, or --no-pga)", file=sys.stderr)
+        return 2
+    if args.base and not Path(args.base).exists():
+        print(f"no pgconsole at {args.base}", file=sys.stderr)
         return 2
     if shutil.which("tmux") is None:
         print("tmux is needed (each tool runs in a real 120x40 terminal)", file=sys.stderr)
@@ -212,14 +237,14 @@ def main() -> int:
         return loop.run_until_complete(f(sql, *a))
 
     password = secrets.token_urlsafe(12)
-    for role in ("bench_console", "bench_pga"):
+    for role in ("bench_console", "bench_pga", "bench_base"):
         admin(f"CREATE ROLE {role} SUPERUSER LOGIN PASSWORD '{scram_verifier(password)}'")
     admin("CREATE DATABASE bench")
     bench = admin_p.with_database("bench")
     pgbench = str(cluster.bin("pgbench"))
     env = {**os.environ, **bench.libpq_env()}
     subprocess.run([pgbench, "-i", "-q", "-s", "10"], env=env, check=True, capture_output=True)
-    load_s = args.rounds * 2 * (args.seconds + args.warmup + 5) + 60
+    load_s = args.rounds * 3 * (args.seconds + args.warmup + 8) + 60
     bench_proc = subprocess.Popen([pgbench, "-n", "-c", "8", "-j", "2", "-R", str(args.tps), "-T", str(int(load_s))],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     load = Load(bench, args.idle)
@@ -227,10 +252,14 @@ def main() -> int:
     tcp = {"PGHOST": "127.0.0.1", "PGPORT": str(st.port), "PGDATABASE": "bench", "PGPASSWORD": password}
     tools = {
         "pgconsole": ([str(VENV_BIN / "pgconsole"), "--refresh", "1"], {**tcp, "PGUSER": "bench_console"},
-                      "bench_console", "%pg_postmaster_start_time%"),
-        "pg_activity 3.6": ([args.pga, "--refresh", "1"], {**tcp, "PGUSER": "bench_pga"},
-                            "bench_pga", "%pg_encoding_to_char(b.encoding) AS encoding%"),
+                      "bench_console", "%pg_postmaster_start_time%", args.keys),
     }
+    if args.base:
+        tools["pgconsole (base)"] = ([args.base, "--refresh", "1"], {**tcp, "PGUSER": "bench_base"},
+                                     "bench_base", "%pg_postmaster_start_time%", "")
+    if not args.no_pga:
+        tools["pg_activity 3.6"] = ([args.pga, "--refresh", "1"], {**tcp, "PGUSER": "bench_pga"},
+                                    "bench_pga", "%pg_encoding_to_char(b.encoding) AS encoding%", "")
     rounds: list[list[dict]] = []
     try:
         time.sleep(3)
@@ -238,8 +267,8 @@ def main() -> int:
             order = list(tools) if i % 2 == 0 else list(reversed(tools))   # ABBA: neither always first
             done = {}
             for name in order:
-                argv, env_t, role, refresh_query = tools[name]
-                done[name] = run_tool(name, argv, env_t, admin, role, args.seconds, args.warmup, refresh_query)
+                argv, env_t, role, refresh_query, keys = tools[name]
+                done[name] = run_tool(name, argv, env_t, admin, role, args.seconds, args.warmup, refresh_query, keys)
             rounds.append([done[name] for name in tools])
     finally:
         bench_proc.terminate()
@@ -251,7 +280,8 @@ def main() -> int:
     out = {"machine": machine(), "server": "embedded PostgreSQL 18 (" + Path(pgbench).parent.parent.name + ")",
            "load": f"pgbench tpcb-like scale 10, 8 clients at {args.tps} tps; {args.idle} idle sessions; "
                    f"a lock chain of 4", "refresh_s": 1, "results": results,
-           "rounds": [[{k: v for k, v in r.items() if k != "screen_head"} for r in rs] for rs in rounds]}
+           "rounds": [[{k: v for k, v in r.items() if k not in ("screen_head", "top_queries")} for r in rs]
+                      for rs in rounds]}
     cols = ("tool", "cpu_s", "cpu_pct", "peak_rss_mb", "refreshes", "server_ms_per_refresh",
             "queries_per_refresh", "backend_cpu_ms_per_refresh", "startup_cpu_s")
     print(out["machine"])

@@ -24,13 +24,15 @@ from .collectors.base import Collector
 from .collectors.bloat import BloatCollector
 from .collectors.cache import CacheCollector
 from .collectors.overview import OverviewCollector
+from .collectors.replication import replication_collectors
 from .collectors.statements import StatementsCollector
 from .conninfo import ConnParams
 from .errors import PgConsoleError, describe
+from .replication_snapshots import VIEWS as REPLICATION_VIEWS
 from .snapshots import Frame, Unavailable
 
 T = TypeVar("T")
-VIEWS = ("overview", "connections", "locks", "cache", "statements", "bloat")
+VIEWS = ("overview", "connections", "locks", "cache", "statements", "bloat") + REPLICATION_VIEWS
 TIMEOUTS_BEFORE_GIVING_UP = 2
 
 
@@ -41,7 +43,7 @@ class ConnectionLost(PgConsoleError):
 def default_collectors() -> list[Collector]:
     # order matters: locks reuse the connections collected just before them
     return [OverviewCollector(), ConnectionsCollector(), LocksCollector(), CacheCollector(),
-            StatementsCollector(), BloatCollector()]
+            StatementsCollector(), BloatCollector()] + replication_collectors()
 
 
 class Monitor:
@@ -166,7 +168,7 @@ class Monitor:
         v = self.views
         return Frame(seq=self.seq, sampled_at=datetime.now(timezone.utc), overview=v["overview"],
                      connections=v["connections"], locks=v["locks"], cache=v["cache"],
-                     statements=v["statements"], bloat=v["bloat"],
+                     statements=v["statements"], bloat=v["bloat"], **{n: v[n] for n in REPLICATION_VIEWS},
                      own_pid=self.caps.own_pid if self.caps else None, poll_ms=poll_ms, errors=errors)
 
     async def run(self, fn: Callable[[asyncpg.Connection, Capabilities], Awaitable[T]]) -> T:

@@ -63,6 +63,7 @@ def _statements(st: Statements, top: int, own: bool) -> dict:
 
 def frame_json(frame: Frame, top: int = DEFAULT_TOP, own: bool = False) -> dict:
     """The JSON document of `pgconsole snapshot --json`; `own`: keep pgconsole's own statements."""
+    from .serialize_replication import replication_json
     ov = frame.overview
     server = plain(ov)
     if ov is not None and not isinstance(ov, Unavailable):
@@ -78,4 +79,5 @@ def frame_json(frame: Frame, top: int = DEFAULT_TOP, own: bool = False) -> dict:
         "statements": (_statements(frame.statements, top, own) if isinstance(frame.statements, Statements)
                        else plain(frame.statements)),
         "bloat": plain(frame.bloat),
+        **replication_json(frame),   # replication, wal, io, horizon, autovacuum
     }

@@ -469,3 +469,9 @@ class Frame:
     own_pid: int | None = None
     poll_ms: float = 0.0           # wall time of this round's queries
     errors: tuple[str, ...] = ()   # transient errors this round, one line each
+    # pane 7 (replication_snapshots.py): Replication, Wal, Io, Horizon, Autovacuum
+    replication: Any = None
+    wal: Any = None
+    io: Any = None
+    horizon: Any = None
+    autovacuum: Any = None

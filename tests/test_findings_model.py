@@ -31,7 +31,7 @@ def seq(**kw) -> SequenceUsage:
 
 
 def test_every_check_id_has_exactly_one_check():
-    assert tuple(CHECKS) == CHECK_IDS and len(CHECK_IDS) == 21
+    assert tuple(CHECKS) == CHECK_IDS and len(CHECK_IDS) == 28
 
 
 def test_threshold_overrides_are_checked_and_listed():

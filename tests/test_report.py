@@ -57,7 +57,7 @@ def test_json_report_has_the_documented_shape(planted, tmp_path, capsys):
     assert doc["server"]["database"] == planted.database and doc["server"]["version_num"] >= 130000
     sections = {s["id"]: s for s in doc["sections"]}
     assert set(sections) == {"server", "connections", "pools", "locks", "cache", "statements", "indexes", "bloat",
-                             "sequences", "capacity", "findings"}
+                             "horizon", "sequences", "capacity", "replication", "findings"}
     for s in doc["sections"]:
         assert set(s) >= {"id", "title", "measured_at", "method", "facts", "tables", "notes", "unavailable"}
     found = {(f["check"], f["object"]): f for f in doc["findings"]}

@@ -117,8 +117,8 @@ def test_report_sections_say_when_and_how_they_were_measured(seeded):
     doc = to_json(report)
     assert set(doc) == {"generated_at", "server", "sections", "findings"}
     ids = [s["id"] for s in doc["sections"]]
-    assert ids == ["server", "connections", "pools", "locks", "cache", "statements", "indexes", "bloat", "sequences",
-                   "capacity", "findings"]
+    assert ids == ["server", "connections", "pools", "locks", "cache", "statements", "indexes", "bloat", "horizon",
+                   "sequences", "capacity", "replication", "findings"]
     for s in doc["sections"]:
         assert s["measured_at"] and s["method"], s["id"]
         assert s["unavailable"] == [], (s["id"], s["unavailable"])

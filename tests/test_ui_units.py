@@ -141,7 +141,7 @@ def test_key_registry_ids_are_unique_and_every_writing_key_is_marked():
     for scope in {k.scope for k in keys.KEYS}:
         bound = [k.key for k in keys.for_scope(scope)]
         assert len(bound) == len(set(bound)), scope
-    assert {"cancel", "terminate", "reset", "vacuum", "vacuum_db", "seed", "load"} == set(keys.WRITES)
+    assert {"cancel", "terminate", "reset", "vacuum", "vacuum_db", "seed", "load", "end_holder"} == set(keys.WRITES)
 
 
 def test_header_uptime_has_minute_resolution():

@@ -1,7 +1,7 @@
 """`pgconsole demo`: the embedded server, a seeded demo database, a light load, the console.
 
-Quitting stops what the demo started: the load always, the server only if the demo
-started it (a server already running is left running).
+Quitting stops what the demo started: the load always, the server and its streaming
+standby only if the demo started them (what was already running is left running).
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ def add_arguments(p) -> None:
                    help="seed scenario added in schema saas (default saas; 'none' skips it)")
     p.add_argument("--scale", type=positive_float, default=0.2, help="scale of the seeded scenario (default 0.2)")
     p.add_argument("--workers", type=nonnegative_int, default=4, metavar="N", help="application sessions of the load (default 4)")
+    p.add_argument("--no-standby", action="store_true",
+                   help="do not start a streaming standby (pane 7 then shows the primary alone)")
     p.add_argument("--keep-server", action="store_true",
-                   help="leave the embedded server running after quitting")
+                   help="leave the embedded server (and its standby) running after quitting")
     p.add_argument("--ascii", action="store_true", help="ASCII sparklines and tree lines")
     add_mouse_arg(p)
 
@@ -50,8 +52,9 @@ def run(args) -> int:
     was_running = cluster.is_running()
     say("pgconsole demo: " + ("using the running embedded server" if was_running
                               else "starting the embedded server…"), flush=True)
-    cluster.start()
-    load = None
+    st = cluster.start()
+    load = standby = None
+    started_standby = False
     try:
         admin = embedded_params("postgres", cluster.root)   # follows the server across restarts
         params = admin.with_database(DEMO_DB)
@@ -65,6 +68,13 @@ def run(args) -> int:
             except (PgConsoleError, ImportError, OSError) as exc:
                 # the scenario adds realism; the built-in tables and the load are enough to go on
                 say(f"pgconsole demo: scenario {args.scenario!r} not seeded: {exc}", flush=True)
+        if not args.no_standby:
+            from ..standby import start_demo_standby
+            try:
+                standby, started_standby = start_demo_standby(cluster, say=lambda m: say(f"pgconsole demo: {m}",
+                                                                                        flush=True))
+            except PgConsoleError as exc:   # pane 7 shows the primary alone; the rest is the same
+                say(f"pgconsole demo: no standby: {exc}", flush=True)
         if not args.no_load:
             demo = DemoLoad(params, workers=args.workers)
             load = LoadThread(demo.run).start()
@@ -73,6 +83,9 @@ def run(args) -> int:
     finally:
         if load is not None:
             load.stop()
+        if standby is not None and started_standby and not args.keep_server:
+            say("pgconsole demo: stopping the standby", flush=True)
+            standby.destroy()
         if not was_running and not args.keep_server:
             say("pgconsole demo: stopping the embedded server", flush=True)
             cluster.stop()

@@ -34,6 +34,9 @@ def run(args) -> int:
         return 0
     if args.action == "stop":
         say("stopped" if cluster.stop() else "not running")
+        from ..standby import standby_root
+        if LocalCluster(standby_root(cluster.root), cluster.bin_dir).stop():   # one `demo --keep-server` left
+            say("stopped its standby")
         return 0
     running = cluster.is_running()
     if args.action == "url":

@@ -19,13 +19,15 @@ from ..serialize import frame_json
 from ..snapshots import Bloat, Cache, Connections, Frame, Locks, Overview, Statements, Unavailable
 from ..untrusted import SafeConsole, one_line
 from .common import add_conn_args, interval_seconds, limits_from_args, non_empty, params_from_args, positive_int
+from .snapshot_replication import render_replication
 
 
 def add_arguments(p) -> None:
     p.add_argument("--interval", type=interval_seconds, default=1.0, metavar="SECS",
                    help="seconds between the two samples that rates come from (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON (keys: server, connections, locks, "
-                                                      "cache, statements, bloat)")
+                                                      "cache, statements, bloat, replication, wal, io, "
+                                                      "horizon, autovacuum)")
     p.add_argument("--top", type=positive_int, default=15, metavar="N", help="rows per table view (default 15)")
     p.add_argument("--show-own", action="store_true",
                    help="include pgconsole's own statements (marked /* pgconsole */) among the slow queries")
@@ -267,6 +269,7 @@ def render(frame: Frame, top: int = 15, own: bool = False) -> Group:
         v = getattr(frame, name)
         out.append(fn(v) if isinstance(v, cls) else _unavailable(name, v))
         out.append(Text(""))
+    out.extend(render_replication(frame, top))   # replication, WAL, horizon, autovacuum, I/O
     for e in frame.errors:
         out.append(Text(f"error: {e}", style="red"))
     return Group(*out)

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 from ..capabilities import Capabilities
 from ..errors import scrub
 from ..snapshots import Frame
-from . import index_checks, session_checks, statement_checks, storage_checks, table_checks
+from . import index_checks, replication_checks, session_checks, statement_checks, storage_checks, table_checks
 from .catalog_rows import Catalog
 from .gather import gather_catalog
 from .inputs import CheckInputs
@@ -45,6 +45,7 @@ CHECKS: dict[str, tuple[Check, str]] = {
     "xid_wraparound_risk": (table_checks.xid_wraparound_risk, "catalog: database_ages"),
     "table_without_primary_key": (table_checks.table_without_primary_key, "catalog: table_usage"),
     "pg_stat_statements_missing": (statement_checks.pg_stat_statements_missing, "capabilities"),
+    **replication_checks.CHECKS,
 }
 assert tuple(CHECKS) == CHECK_IDS
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import did_you_mean
 from ..quoting import display_name  # noqa: F401 - where the findings and the report take it from
+from .replication_ids import REPLICATION_CHECK_IDS
 
 SEVERITIES = ("info", "warning", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -25,6 +26,7 @@ CHECK_IDS = (
     "unused_index", "duplicate_index", "invalid_index", "fk_without_index", "seq_scan_heavy",
     "slow_query", "n_plus_one", "sequence_near_limit", "xid_wraparound_risk",
     "table_without_primary_key", "pg_stat_statements_missing",
+    *REPLICATION_CHECK_IDS,
 )
 
 
@@ -220,6 +222,32 @@ class Thresholds:
     xid_age_critical: float = _t(1_500_000_000, "critical at this age (the hard stop is near 2^31)", "xids")
     pk_min_rows: float = _t(1000, "a table without primary key is a warning from this many rows, when "
                                   "rows are also updated or deleted (info otherwise)", "rows")
+    # replication, WAL and the vacuum horizon (findings/replication_checks.py)
+    slot_inactive_min_bytes: float = _t(16 * MB, "an inactive replication slot is a warning once it keeps "
+                                                 "this much WAL", "bytes")
+    slot_inactive_s: float = _t(300.0, "... or has been inactive this long (17+ says since when)", "s")
+    slot_retained_critical_bytes: float = _t(10240 * MB, "critical when an inactive slot keeps this much WAL "
+                                                         "(or its wal_status is unreserved or lost)", "bytes")
+    replication_lag_bytes: float = _t(64 * MB, "warn when a standby has this much WAL left to replay", "bytes")
+    replication_lag_s: float = _t(60.0, "... or its replay is this far behind in time (measured only while "
+                                        "WAL moves)", "s")
+    replication_lag_critical_bytes: float = _t(1024 * MB, "critical at this much WAL to replay", "bytes")
+    replication_lag_critical_s: float = _t(600.0, "... or this far behind in time", "s")
+    standby_not_streaming_s: float = _t(30.0, "a standby whose WAL receiver has not streamed for this long "
+                                              "(as seen by this session)", "s")
+    archive_failing_critical_s: float = _t(3600.0, "archiving failing is critical once the last successful "
+                                                   "archive is this old (or there never was one)", "s")
+    xmin_horizon_s: float = _t(3600.0, "the xmin horizon held back this long by one holder...", "s")
+    xmin_horizon_xids: float = _t(10_000_000, "... or this many transactions old", "xids")
+    xmin_horizon_critical_xids: float = _t(100_000_000, "critical at this age", "xids")
+    xmin_horizon_min_dead_rows: float = _t(10000, "... while this database's tables hold at least this many "
+                                                  "dead rows", "rows")
+    checkpoint_requested_share: float = _t(0.5, "checkpoints too frequent: requested ones (WAL over "
+                                                "max_wal_size) are at least this share...", "ratio")
+    checkpoint_min_count: float = _t(10, "... of at least this many since the statistics were reset",
+                                     "checkpoints")
+    autovacuum_behind_s: float = _t(600.0, "autovacuum falling behind: a table due this long (as seen by this "
+                                           "session) while every worker is busy", "s")
 
     @classmethod
     def names(cls) -> list[str]:

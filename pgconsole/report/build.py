@@ -22,6 +22,7 @@ from ..findings.model import Thresholds
 from ..monitor import VIEWS, Monitor
 from ..snapshots import Overview, Unavailable, from_records
 from . import sections_activity as act
+from . import sections_replication as rep
 from . import sections_storage as sto
 from .data import ReportData
 from .model import Report
@@ -78,7 +79,8 @@ async def measure(params: ConnParams, limits: db.SessionLimits, interval: float,
 
 def assemble(d: ReportData, duration_s: float = 0.0) -> Report:
     sections = (act.server(d), act.connections(d), act.pools(d), act.locks(d), act.cache(d), act.statements(d),
-                sto.indexes(d), sto.bloat(d), sto.sequences(d), sto.capacity(d), sto.findings(d))
+                sto.indexes(d), sto.bloat(d), rep.horizon(d), sto.sequences(d), sto.capacity(d),
+                rep.replication(d), sto.findings(d))
     ov = d.frame.overview
     server = {"target": d.target, "version": d.caps.version, "version_num": d.caps.version_num,
               "database": d.caps.current_database, "user": d.caps.current_user,

@@ -93,6 +93,18 @@ KEYS: tuple[Key, ...] = (
     Key("findings.info", "i", "toggle_info", "Info", "show or hide info findings", "findings"),
     Key("findings.recheck", "C", "recheck", "Recheck", "re-read the catalog for the index, sequence and XID "
         "checks now (they refresh every minute)", "findings", show=False),
+    # replication & WAL
+    Key("replication.view", "t", "next_view", "View", "next view: replication, xmin horizon, autovacuum, "
+        "WAL and checkpoints, I/O", "replication"),
+    Key("replication.view_back", "T", "prev_view", "Previous view", "the previous view", "replication", show=False),
+    Key("replication.interval", "i", "toggle_interval", "Interval", "I/O: per second over the interval, or "
+        "totals since the reset", "replication", show=False),
+    Key("replication.cancel", "c", "cancel", "Cancel", "cancel the query of the session holding the horizon",
+        "replication", show=False, writes=True),
+    Key("replication.terminate", "k", "terminate", "Kill", "terminate the session holding the horizon",
+        "replication", show=False, writes=True),
+    Key("replication.end", "D", "end_holder", "Drop / roll back", "roll back the selected prepared transaction, "
+        "or drop the selected unused replication slot (confirmed)", "replication", writes=True),
 )
 
 WRITES = frozenset(k.action for k in KEYS if k.writes)

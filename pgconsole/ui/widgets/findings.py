@@ -21,6 +21,7 @@ from ...findings import Finding, FindingsResult, Thresholds, evaluate
 from ...findings.catalog_rows import Catalog
 from ...findings.gather import gather_catalog
 from ...findings.model import SEVERITIES
+from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...report.cells import evidence_value
 from ...snapshots import Frame, Overview, Statements
 from .. import keys
@@ -50,6 +51,7 @@ TARGETS: dict[str, tuple[str, str | None]] = {
     "slow_query": ("statements", "queryid"),
     "n_plus_one": ("statements", "queryid"),
     "pg_stat_statements_missing": ("statements", None),
+    **{check: ("replication", None) for check in REPLICATION_CHECK_IDS},   # its pane picks the row
 }
 
 
@@ -277,6 +279,9 @@ class FindingsPane(Pane):
         app = self.console
         app.action_show_pane(pane_id)
         pane = app.current_pane
+        if hasattr(pane, "show_finding"):
+            pane.show_finding(f)   # a pane of several views knows which one, and which row
+            return
         if field is None:
             return
         value = f.evidence.get(field)
