@@ -200,7 +200,7 @@ class LocalCluster:
         if st and self.is_running():
             return st
         if not port:  # the port of the last start, unless something else took it meanwhile
-            port = st.port if st and port_is_free(st.port) else free_port()
+            port = st.port if st and st.port and port_is_free(st.port) else free_port()
         password = st.password if st else secrets.token_urlsafe(18)
         sock = self.socket_dir()
         self._make_private_dir(sock)
