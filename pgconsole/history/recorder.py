@@ -25,6 +25,7 @@ from ..monitor import Monitor
 from ..untrusted import say
 from .codec import TypeTable
 from .compress import Packer
+from .replay import FindingsTally
 from .store import Sink
 from .stream import KEYFRAME_EVERY, RecordWriter
 
@@ -67,6 +68,7 @@ class Recorder:
         self._catalog = None
         self._catalog_at = float("-inf")
         self._window = Progress()
+        self.tally = FindingsTally()
 
     async def run(self, stop: asyncio.Event) -> Progress:
         for tid, name, fields in await self.sink.known_types():
@@ -113,6 +115,7 @@ class Recorder:
     async def _write(self, frame) -> None:
         rec = self.writer.record(frame, self.monitor.caps, self._catalog)
         blob = self.packer.pack(rec.payload, rec.key)
+        self.tally.mark(rec.summary, frame, self.monitor.caps, self._catalog)
         try:
             await self.sink.append(rec.at_us, rec.key, blob, rec.summary, list(self.types.pending))
         except BaseException:

@@ -95,6 +95,9 @@ def summary(frame: Frame) -> dict:
     row = getattr(ov, "row", None)
     if row is not None:
         out["c"] = getattr(row, "connections_used", None)
+        started = getattr(row, "started_at", None)
+        if isinstance(started, datetime):
+            out["s"] = int(started.timestamp())     # a restart: the timeline's marker
     if frame.errors:
         out["e"] = len(frame.errors)
     return out

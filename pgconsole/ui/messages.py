@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from textual.message import Message
 
 from ..snapshots import Frame
+from ..source import DataSource
+
+Read = Callable[[DataSource], Awaitable[object]]   # an on-demand read of the data source
 
 
 class FrameReady(Message):
@@ -49,3 +53,16 @@ class DetailLoaded(Message):
         self.key = key
         self.kind = kind
         self.value = value
+
+
+class LoadDetail(Message):
+    """A pane asks for on-demand detail of one row (read through the data source, off the
+    event loop's way); the answer comes back as DetailLoaded."""
+
+    def __init__(self, pane: str, key: str, kind: str, read: Read, announce: bool = False) -> None:
+        super().__init__()
+        self.pane = pane
+        self.key = key
+        self.kind = kind
+        self.read = read
+        self.announce = announce

@@ -10,14 +10,15 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ... import fmt
-from ...collectors.activity import locks_held
 from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
 from ...untrusted import one_line
 from .detail import query_parts
 from .lines import Flow
 
 if TYPE_CHECKING:
-    from ..app import ConsoleApp
+    from ...source import DataSource
+    from ..host import Host
+    from ..messages import Read
 
 STATE_SHORT = {
     "active": "active",
@@ -215,13 +216,14 @@ def _held_lines(held: Any) -> list[RenderableType]:
     return [t]
 
 
-def locks_request(pid: int):
-    async def fn(conn, caps):
-        return await locks_held(conn, caps, pid)
-    return fn
+def locks_request(pid: int) -> "Read":
+    """The locks a session holds, as the data source knows them (a recording: what it waited for)."""
+    async def read(source: "DataSource") -> object:
+        return await source.locks_held(pid)
+    return read
 
 
-def confirm_signal(app: "ConsoleApp", b: Backend | None, pid: int, terminate: bool) -> None:
+def confirm_signal(app: "Host", b: Backend | None, pid: int, terminate: bool) -> None:
     """Cancel or terminate a backend after a confirmation that names it."""
     what = "Terminate" if terminate else "Cancel the query of"
     body = Text()

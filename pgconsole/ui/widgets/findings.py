@@ -19,11 +19,11 @@ from rich.text import Text
 from ...capabilities import Capabilities
 from ...findings import Finding, FindingsResult, Thresholds, evaluate
 from ...findings.catalog_rows import Catalog
-from ...findings.gather import gather_catalog
 from ...findings.model import SEVERITIES
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...report.cells import evidence_value
 from ...snapshots import Frame, Overview, Statements
+from ...source import DataSource
 from .. import keys
 from .pane import Pane, register_pane
 from .statements import _key as statement_key
@@ -129,15 +129,20 @@ class FindingsPane(Pane):
         super().redraw()
 
     def _maybe_load_catalog(self) -> None:
-        run = getattr(self.console.source, "run", None)
-        if run is None or self._loading or time.monotonic() - self._catalog_at < CATALOG_EVERY_S:
+        source = self.console.data
+        if source is None:
+            return
+        if not source.live:
+            self.catalog = source.catalog_at_hand()   # a recorded moment: its own catalog run
+            return
+        if self._loading or time.monotonic() - self._catalog_at < CATALOG_EVERY_S:
             return
         self._loading = True
-        self.run_worker(self._load_catalog(run), group="findings-catalog", exclusive=True, exit_on_error=False)
+        self.run_worker(self._load_catalog(source), group="findings-catalog", exclusive=True, exit_on_error=False)
 
-    async def _load_catalog(self, run) -> None:
+    async def _load_catalog(self, source: DataSource) -> None:
         try:
-            self.catalog = await run(gather_catalog)
+            self.catalog = await source.catalog()
             self.catalog_error = None
         except Exception as exc:  # noqa: BLE001 - shown in the status line; snapshot checks go on
             self.catalog_error = str(exc)

@@ -82,6 +82,7 @@ class ConsoleHeader(TextLines):
         self.link = Link("connecting")
         self.paused = False
         self.read_only = False
+        self.replay = ""          # "REPLAY <time>": a recorded moment is shown
         self.refresh_s = 2.0
         self.tps: deque[float | None] = deque(maxlen=HISTORY)
         self.active: deque[float | None] = deque(maxlen=HISTORY)
@@ -106,7 +107,10 @@ class ConsoleHeader(TextLines):
         self.redraw()
 
     def set_state(self, *, link: Link | None = None, paused: bool | None = None,
-                  refresh_s: float | None = None, read_only: bool | None = None) -> None:
+                  refresh_s: float | None = None, read_only: bool | None = None,
+                  replay: str | None = None) -> None:
+        if replay is not None:
+            self.replay = replay
         if link is not None:
             self.link = link
         if paused is not None:
@@ -123,6 +127,8 @@ class ConsoleHeader(TextLines):
     # -- drawing ------------------------------------------------------------
     def tick(self) -> None:
         """The 1 s timer: keep the data age moving between frames, not on top of them."""
+        if self.replay:
+            return
         if time.monotonic() - self._drawn_at >= 1.5 or self.link.state == "stalled":
             self.redraw()
 
@@ -135,6 +141,10 @@ class ConsoleHeader(TextLines):
 
     def _status(self) -> Text:
         t = Text()
+        if self.replay:
+            # a recorded moment: when it was, instead of LIVE and an age
+            t.append(f" {self.replay} ", style="bold white on magenta")
+            return t
         if self.link.state == "stalled":
             # no frame arrives to age: what the user must know, in words, instead of LIVE and an age
             waited = time.monotonic() - (self.link.since or time.monotonic())
