@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "snapshot": "sample every view twice and print them (tables or JSON)",
     "report": "write a health report from measured figures (md, json, html)",
     "record": "record every refresh of a server to a file or a PostgreSQL store",
+    "replay": "open the console over a recording: every pane at any moment",
     "seed": "fill a database with realistic data from a scenario",
     "bench": "run pgbench against a database and watch it",
     "vacuum": "VACUUM ANALYZE tables with live progress",
