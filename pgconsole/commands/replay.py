@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 
@@ -10,7 +11,7 @@ from ..history.times import TIME_FORMS, parse_time
 from .console import add_mouse_arg, wants_ascii, wants_mouse
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="a recording file (pgconsole record -o FILE)")
     p.add_argument("--from", dest="source", metavar="FILE|URI",
                    help="a recording file, or a PostgreSQL store (postgresql://…, with --server)")
@@ -21,7 +22,7 @@ def add_arguments(p) -> None:
     add_mouse_arg(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     where = args.source or args.file
     if not where:
         raise PgConsoleError("give a recording: pgconsole replay FILE, or --from postgresql://… --server NAME")
@@ -48,4 +49,4 @@ async def replay(where: str, server: str | None, at: str | None, *, ascii: bool 
         await app.run_async(mouse=mouse)
     finally:
         await source.close()
-    return app.return_code or 0
+    return int(app.return_code or 0)

@@ -9,7 +9,7 @@ It is both the Sink the tap writes and the Store a Recording reads.
 from __future__ import annotations
 
 import bisect
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from .store import HistoryError, Row, ServerInfo
 
@@ -26,7 +26,7 @@ class MemoryStore:
         self._rows: list[Row] = []
         self._ats: list[int] = []           # the rows' times (ascending), for bisect
         self._key_of: list[int] = []        # each row's keyframe id
-        self._summaries: list[dict] = []
+        self._summaries: list[dict[str, Any]] = []
         self._types: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._next_id = 1
         self._key_id: int | None = None
@@ -36,7 +36,7 @@ class MemoryStore:
     async def known_types(self) -> list[tuple[int, str, tuple[str, ...]]]:
         return [(i, n, f) for i, (n, f) in self._types.items()]
 
-    async def append(self, at_us: int, key: bool, blob: bytes, summary: dict,
+    async def append(self, at_us: int, key: bool, blob: bytes, summary: dict[str, Any],
                      new_types: list[tuple[int, str, tuple[str, ...]]]) -> None:
         if self._ats and at_us < self._ats[-1]:
             at_us = self._ats[-1]     # a clock step back: keep the list ordered
@@ -91,7 +91,7 @@ class MemoryStore:
         if start < end:
             yield self._rows[start:end]
 
-    async def summaries(self, from_us: int, to_us: int) -> list[tuple[int, dict]]:
+    async def summaries(self, from_us: int, to_us: int) -> list[tuple[int, dict[str, Any]]]:
         lo, hi = bisect.bisect_left(self._ats, from_us), bisect.bisect_right(self._ats, to_us)
         return list(zip(self._ats[lo:hi], self._summaries[lo:hi]))
 

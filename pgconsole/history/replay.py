@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from ..capabilities import Capabilities
 from ..findings.catalog_rows import Catalog
@@ -54,7 +55,7 @@ class FindingsTally:
         self.every_s = every_s
         self._at: datetime | None = None
 
-    def mark(self, summary: dict, frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> None:
+    def mark(self, summary: dict[str, Any], frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> None:
         t = frame.sampled_at
         if self._at is not None and abs((t - self._at).total_seconds()) < self.every_s:
             return
@@ -64,10 +65,10 @@ class FindingsTally:
             summary["f"] = n
 
 
-def markers(timeline: list[tuple[datetime, dict]]) -> list[Marker]:
+def markers(timeline: list[tuple[datetime, dict[str, Any]]]) -> list[Marker]:
     """Where lock waits began, connections peaked, findings appeared and the server restarted."""
     out: list[Marker] = []
-    conns = [s.get("c") for _, s in timeline if isinstance(s.get("c"), int)]
+    conns = [c for _, s in timeline if isinstance(c := s.get("c"), int)]
     floor = statistics.median(conns) * PEAK_ABOVE if conns else 0
     waits = findings = start = None
     for i, (at, s) in enumerate(timeline):
@@ -89,7 +90,7 @@ def markers(timeline: list[tuple[datetime, dict]]) -> list[Marker]:
     return out
 
 
-def _peak(timeline: list[tuple[datetime, dict]], i: int, c: int) -> bool:
+def _peak(timeline: list[tuple[datetime, dict[str, Any]]], i: int, c: int) -> bool:
     """The first moment of the most connections within PEAK_WINDOW_S either side."""
     at = timeline[i][0]
     span = timedelta(seconds=PEAK_WINDOW_S)
@@ -154,7 +155,7 @@ class RecordedSource:
             self.moment = m
         return m
 
-    async def timeline(self) -> list[tuple[datetime, dict]]:
+    async def timeline(self) -> list[tuple[datetime, dict[str, Any]]]:
         return await self.recording.timeline()
 
     async def markers(self) -> list[Marker]:

@@ -9,6 +9,7 @@ Only pgconsole's own text (times, glyphs): nothing from the server.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 
@@ -48,7 +49,7 @@ class TimelineBar(Static):
     TimelineBar { height: 1; padding: 0 1; background: $boost; display: none; }
     """
 
-    def __init__(self, ascii: bool = False, **kw) -> None:
+    def __init__(self, ascii: bool = False, **kw: Any) -> None:
         super().__init__("", **kw)
         self.ascii = ascii
 
