@@ -29,6 +29,10 @@ TIME_ACTIONS = frozenset({"back", "forward", "go_live", "toggle_play", "play_fas
 LIVE_ONLY = frozenset({"toggle_pause", "refresh_now", "faster", "slower", "recheck"})
 
 
+def app_any(obj: object) -> Any:
+    return obj
+
+
 class TimeTravel:
     """State and keys of the moment shown (None: live)."""
 
@@ -40,6 +44,7 @@ class TimeTravel:
     _play_t: datetime | None = None
     _play_timer: Any = None
     _live_frame: Frame | None = None
+    _live_series: tuple | None = None          # the header's sparklines, live, while rewound
     _timeline_bar: TimelineBar | None = None
 
     # provided by ConsoleApp
@@ -83,6 +88,7 @@ class TimeTravel:
             assert isinstance(self.source, LiveSource) and self.source.tap is not None
             rec = RecordedSource(self.source.tap.recording())
             self._live_frame = self.frame
+            self._live_series = app_any(self).header.series()
             self.recorded = rec
             self._forget_extras()
             self.markers = await rec.markers()
@@ -117,6 +123,8 @@ class TimeTravel:
         self._forget_extras()
         app: Any = self
         app.header.set_state(replay="")
+        app.header.set_series(self._live_series)
+        self._shown = None
         if self._timeline_bar is not None:
             self._timeline_bar.display = False
         frame = self._live_frame
@@ -245,7 +253,9 @@ class TimeTravel:
 
     async def _show(self, m: "Moment") -> None:
         app: Any = self
-        self._shown = m
+        prev, self._shown = self._shown, m
+        if prev is None or m.at < prev.at or m.id - prev.id > 32:
+            app.header.set_series(None)    # a jump: the sparklines start again from here
         prefix = "REPLAY" if self.replay_only else "REWOUND"
         app.header.set_state(replay=f"{prefix} {moment_label(m.at)}")
         app.show_frame(m.frame)

@@ -106,6 +106,18 @@ class ConsoleHeader(TextLines):
                 self.deadlock_seen_at = frame.sampled_at
         self.redraw()
 
+    def series(self) -> tuple:
+        """The sparklines' history (kept while rewound, put back on return to live)."""
+        return (list(self.tps), list(self.active), list(self.hit), self.deadlock_seen_at, self._last_overview_at)
+
+    def set_series(self, saved: tuple | None = None) -> None:
+        """Put a history back; None: start the sparklines afresh (a jump in time)."""
+        tps, active, hit, dl, last = saved or ([], [], [], None, None)
+        for dq, values in ((self.tps, tps), (self.active, active), (self.hit, hit)):
+            dq.clear()
+            dq.extend(values)
+        self.deadlock_seen_at, self._last_overview_at = dl, last
+
     def set_state(self, *, link: Link | None = None, paused: bool | None = None,
                   refresh_s: float | None = None, read_only: bool | None = None,
                   replay: str | None = None) -> None:
