@@ -279,8 +279,8 @@ class Pane(SolidLines, Vertical, can_focus=False):
         self.redraw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in keys.WRITES and self.console.time_travelling:
-            return False   # nothing to act on in the past
+        if self.console.time_travelling and (action in keys.WRITES or action == "recheck"):
+            return False   # nothing to act on in the past (and no catalog to read again)
         if action in keys.WRITES and self.console.read_only:
             return None
         return True
