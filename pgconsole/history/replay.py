@@ -70,13 +70,19 @@ def markers(timeline: list[tuple[datetime, dict[str, Any]]]) -> list[Marker]:
     out: list[Marker] = []
     conns = [c for _, s in timeline if isinstance(c := s.get("c"), int)]
     floor = statistics.median(conns) * PEAK_ABOVE if conns else 0
-    waits = findings = start = None
+    findings = start = None
+    wait_from: tuple[datetime, int] | None = None    # a lock wait seen once: marked if it lasts
     for i, (at, s) in enumerate(timeline):
         w, f, st, c = s.get("w"), s.get("f"), s.get("s"), s.get("c")
         if isinstance(w, int):
-            if w > 0 and not waits:
-                out.append(Marker(at, "lock", f"{w} session(s) waiting on a lock"))
-            waits = w
+            if w > 0 and wait_from is not None and wait_from[1] >= 0:
+                # still waiting a frame later (the sub-second contention of a busy OLTP load is not a marker)
+                out.append(Marker(wait_from[0], "lock", f"{max(w, wait_from[1])} session(s) waiting on a lock"))
+                wait_from = (wait_from[0], -1)
+            elif w > 0 and wait_from is None:
+                wait_from = (at, w)
+            elif w == 0:
+                wait_from = None
         if isinstance(f, int):
             if findings is not None and f > findings:
                 out.append(Marker(at, "finding", f"{f - findings} new finding(s)"))
@@ -87,6 +93,7 @@ def markers(timeline: list[tuple[datetime, dict[str, Any]]]) -> list[Marker]:
             start = st
         if isinstance(c, int) and c >= floor and c > 0 and _peak(timeline, i, c):
             out.append(Marker(at, "peak", f"{c} connections"))
+    out.sort(key=lambda m: m.at)
     return out
 
 
