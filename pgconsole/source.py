@@ -121,7 +121,11 @@ class LiveSource:
     async def poll(self, force: frozenset[str] = frozenset()) -> Frame:
         frame = await self.monitor.poll(force=force)
         if self.tap is not None:
-            problem = await self.tap.write(frame, self.monitor.caps, self._catalog)
+            try:
+                problem = await self.tap.write(frame, self.monitor.caps, self._catalog)
+            except Exception as exc:  # noqa: BLE001 - recording must never look like a lost server
+                self.tap = None
+                problem = f"recording stopped (rewind and --record): {type(exc).__name__}: {exc}"
             if problem:
                 frame = dataclasses.replace(frame, errors=frame.errors + (problem,))
         return frame

@@ -160,3 +160,30 @@ async def test_memory_keeps_half_an_hour_compactly():
     m = await rec.at(rec.last)
     assert m is not None and m.frame.seq == 600
     assert await tap.memory.size_bytes() < 600 * 3000
+
+
+async def test_record_file_holds_what_the_console_showed_and_markers_find_the_chain(tmp_path):
+    from pgconsole.history.reader import Recording
+    from pgconsole.history.sqlite_store import SqliteSink
+
+    frames = story()
+    path = str(tmp_path / "live.db")
+    tap = FrameTap(await SqliteSink.open(path, "shop", "app@db:5432/shop"))
+    await tap.start()
+    for f in frames:
+        assert await tap.write(f, CAPS, None) is None
+    await tap.close()
+    rec = await Recording.open(path)
+    try:
+        m = await rec.at(frames[5].sampled_at)
+        assert m.frame.seq == 6 and isinstance(m.frame.locks, Locks) and m.frame.locks.waiting_count == 2
+        source = RecordedSource(rec)
+        # findings are counted every 10 s: frames 0 and 5, when the blocking lock has become one
+        assert [(k.kind, k.at) for k in await source.markers()] == [("lock", frames[4].sampled_at),
+                                                                   ("finding", frames[5].sampled_at)]
+        await source.seek(frames[5].sampled_at)
+        with pytest.raises(Exception, match="exact bloat of a past moment is not recorded"):
+            await source.exact_bloat(1)
+        assert (await source.locks_held(102))[0].mode == "ShareLock"
+    finally:
+        await rec.close()
