@@ -239,7 +239,10 @@ async def test_replay_shows_the_lock_tree_at_the_moment_it_existed_and_not_after
     app = ConsoleApp(None, None, target="replay", read_only=True, replay=source)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
+            for _ in range(100):                                      # read in a thread, after the first moment
+                if app.markers:
+                    break
+                await pilot.pause(0.05)
             assert any(m.kind == "lock" and abs((m.at - recorded["lock_from"]).total_seconds()) < 1.5
                        for m in app.markers), app.markers
             await pilot.press("2")                                   # the Locks pane

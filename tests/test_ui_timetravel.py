@@ -42,6 +42,15 @@ async def settle(pilot, app):
     await pilot.pause()
 
 
+async def markers_read(pilot, app):
+    """The timeline's markers are read in a thread after the first moment is shown."""
+    for _ in range(100):
+        if app.markers:
+            return app.markers
+        await pilot.pause(0.05)
+    return app.markers
+
+
 async def test_replay_steps_plays_jumps_and_acts_on_nothing(tmp_path):
     frames = story()
     path = str(tmp_path / "r.db")
@@ -53,7 +62,7 @@ async def test_replay_steps_plays_jumps_and_acts_on_nothing(tmp_path):
             await settle(pilot, app)
             assert "REPLAY" in header(app) and app.frame.seq == 1
             assert app._timeline_bar.display
-            assert [m.kind for m in app.markers] == ["lock"] and app.markers[0].at == frames[4].sampled_at
+            assert [m.kind for m in await markers_read(pilot, app)] == ["lock"] and app.markers[0].at == frames[4].sampled_at
             footer = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
             assert {"toggle_play", "goto_time", "back"} <= footer and "toggle_pause" not in footer
             await pilot.press("2")                               # the Locks pane

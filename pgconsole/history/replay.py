@@ -8,6 +8,7 @@ The console moves it (seek, step); `poll()` answers the moment shown.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -121,13 +122,14 @@ class RecordedSource:
 
     live = False
 
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, recording: Recording, where: str | None = None, server: str | None = None) -> None:
         self.recording = recording
         self.moment: Moment | None = None
+        self.where, self.server = where, server    # to open it again (None: in memory)
 
     @classmethod
     async def open(cls, source: str, server: str | None = None) -> "RecordedSource":
-        return cls(await Recording.open(source, server))
+        return cls(await Recording.open(source, server), source, server)
 
     @property
     def first(self) -> datetime:
@@ -202,6 +204,18 @@ class RecordedSource:
 
     def catalog_at_hand(self) -> Catalog | None:
         return self.moment.catalog if self.moment is not None else None
+
+
+def read_markers(where: str, server: str | None) -> list[Marker]:
+    """The markers of a recording, read on a connection of their own (a thread of the console:
+    a day's timeline is 86,400 summaries, and the first moment is shown before they are read)."""
+    async def go() -> list[Marker]:
+        src = await RecordedSource.open(where, server)
+        try:
+            return await src.markers()
+        finally:
+            await src.close()
+    return asyncio.run(go())
 
 
 def utc(t: datetime) -> datetime:

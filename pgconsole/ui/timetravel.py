@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PgConsoleError
-from ..history.replay import Marker, RecordedSource
+from ..history.replay import Marker, RecordedSource, read_markers
 from ..history.times import parse_duration, parse_time
 from ..snapshots import Frame
 from ..source import DataSource, LiveSource, moment_label
@@ -44,7 +44,7 @@ class TimeTravel:
     _play_t: datetime | None = None
     _play_timer: Any = None
     _live_frame: Frame | None = None
-    _live_series: tuple | None = None          # the header's sparklines, live, while rewound
+    _live_series: tuple[object, ...] | None = None          # the header's sparklines, live, while rewound
     _timeline_bar: TimelineBar | None = None
 
     # provided by ConsoleApp
@@ -77,9 +77,30 @@ class TimeTravel:
 
     # -- entering and leaving ----------------------------------------------------------
     async def start_replay(self, source: RecordedSource, at: datetime | None = None) -> None:
+        """Show the first moment at once; the timeline's markers follow (read in a thread)."""
         self.recorded, self.replay_only = source, True
-        self.markers = await source.markers()
+        self.markers = []
         await self._show(await source.seek(at or source.first))
+        app: Any = self
+        if source.where is None:
+            self.markers = await source.markers()
+            self._redraw_bar()
+            return
+        where, server = source.where, source.server
+
+        def read() -> None:
+            try:
+                marks = read_markers(where, server)
+            except Exception as exc:  # noqa: BLE001 - the replay goes on without its markers
+                app.call_from_thread(app.notify, f"timeline markers unavailable: {exc}", severity="warning")
+                return
+            app.call_from_thread(self._markers_read, marks)
+
+        app.call_after_refresh(lambda: app.run_worker(read, thread=True, group="markers", exit_on_error=False))
+
+    def _markers_read(self, marks: list[Marker]) -> None:
+        self.markers = marks
+        self._redraw_bar()
 
     async def action_back(self) -> None:
         if self.recorded is None:
@@ -260,7 +281,9 @@ class TimeTravel:
         app.header.set_state(replay=f"{prefix} {moment_label(m.at)}")
         app.show_frame(m.frame)
         self._draw_bar(m.at)
-        app.refresh_bindings()
+        if prev is None:
+            app.refresh_bindings()      # the footer's keys change on entering time (not on every frame:
+            # the footer is composed again each time)
 
     def _redraw_bar(self) -> None:
         if self.recorded is not None and self.recorded.moment is not None:
@@ -270,7 +293,8 @@ class TimeTravel:
         bar, rec = self._timeline_bar, self.recorded
         if bar is None or rec is None:
             return
-        bar.display = True
+        if not bar.display:
+            bar.display = True
         bar.show(rec.first, rec.last, at, self.markers, playing=self.playing, speed=self.speed,
                  live_behind=not self.replay_only)
 

@@ -23,21 +23,29 @@ def clock(t: datetime) -> str:
     return t.astimezone().strftime("%H:%M:%S")
 
 
-def bar(first: datetime, last: datetime, at: datetime, markers: list[Marker], width: int,
-        ascii: bool = False) -> Text:
-    """The bar alone: `width` cells, the markers, the moment shown on top."""
+def _cell(first: datetime, span: float, width: int, t: datetime) -> int:
+    return min(width - 1, max(0, int((t - first).total_seconds() / span * (width - 1) + 0.5)))
+
+
+def marker_cells(first: datetime, last: datetime, markers: list[Marker], width: int,
+                 ascii: bool = False) -> list[tuple[str, str]]:
+    """The bar's cells without the moment shown (a day's markers are thousands: drawn once)."""
     width = max(width, 3)
     span = (last - first).total_seconds() or 1.0
-
-    def cell(t: datetime) -> int:
-        return min(width - 1, max(0, int((t - first).total_seconds() / span * (width - 1) + 0.5)))
-
     cells: list[tuple[str, str]] = [("-" if ascii else "─", "dim")] * width
     for m in markers:
-        c = cell(m.at)
+        c = _cell(first, span, width, m.at)
         if cells[c][0] in ("-", "─") or m.kind == "lock":   # a lock wait wins a shared cell
             cells[c] = (MARKER_GLYPH[m.kind], MARKER_STYLE[m.kind])
-    cells[cell(at)] = ("O" if ascii else "●", "bold reverse")
+    return cells
+
+
+def bar(first: datetime, last: datetime, at: datetime, markers: list[Marker], width: int,
+        ascii: bool = False, cells: list[tuple[str, str]] | None = None) -> Text:
+    """The bar alone: `width` cells, the markers, the moment shown on top."""
+    width = max(width, 3)
+    cells = list(cells or marker_cells(first, last, markers, width, ascii))
+    cells[_cell(first, (last - first).total_seconds() or 1.0, width, at)] = ("O" if ascii else "●", "bold reverse")
     t = Text()
     for ch, style in cells:
         t.append(ch, style=style)
@@ -52,6 +60,7 @@ class TimelineBar(Static):
     def __init__(self, ascii: bool = False, **kw: Any) -> None:
         super().__init__("", **kw)
         self.ascii = ascii
+        self._cells: tuple[tuple[object, ...], list[tuple[str, str]]] | None = None
 
     def show(self, first: datetime, last: datetime, at: datetime, markers: list[Marker], *,
              playing: bool, speed: float, live_behind: bool) -> None:
@@ -70,7 +79,10 @@ class TimelineBar(Static):
             right = Text()
             room = width - left.cell_len - 2
         edge = ("|", "|") if self.ascii else ("├", "┤")
-        line = Text.assemble(left, (edge[0], "dim"), bar(first, last, at, markers, room, self.ascii),
+        key = (first, last, room, id(markers), len(markers))
+        if self._cells is None or self._cells[0] != key:
+            self._cells = (key, marker_cells(first, last, markers, room, self.ascii))
+        line = Text.assemble(left, (edge[0], "dim"), bar(first, last, at, markers, room, self.ascii, self._cells[1]),
                              (edge[1], "dim"), right)
         line.truncate(max(width, 1))
-        self.update(line)
+        self.update(line, layout=False)     # one line, always: a repaint, never a layout
