@@ -29,7 +29,8 @@ from ..source import DataSource, as_source
 from ..untrusted import visible
 from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
 from .details import DetailLoading
-from .messages import FrameReady, Link, LinkChanged
+from .messages import (ConfirmAction, ConfirmVacuum, ExplainStatement, FrameReady, IdleSessionsShown, Link,
+                       LinkChanged)
 from .ascii import AsciiGlyphs
 from .palette import palette_commands
 from .poller import Poller, step
@@ -146,6 +147,19 @@ class ConsoleApp(ServerActions, DetailLoading, TimeTravel, App):
             await self.start_replay(self._replay, self._replay_at)
         elif self.poller is not None and self.start_polling:
             self.poll_loop()
+
+    # -- what the panes ask for (messages: they never call the app) ----------------------
+    def on_confirm_action(self, m: ConfirmAction) -> None:
+        self.confirm_action(m.title, m.body, m.run, danger=m.danger, refresh=m.refresh)
+
+    def on_confirm_vacuum(self, m: ConfirmVacuum) -> None:
+        self.confirm_vacuum(m.table, m.label, m.dead)
+
+    def on_explain_statement(self, m: ExplainStatement) -> None:
+        self.run_explain(m.statement, m.database)
+
+    def on_idle_sessions_shown(self, m: IdleSessionsShown) -> None:
+        self.want_idle_sessions(m.shown)
 
     def want_idle_sessions(self, shown: bool) -> None:
         """Tell the data core whether idle sessions are on screen; fetch them now if they are."""

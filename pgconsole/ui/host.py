@@ -1,18 +1,16 @@
-"""What a pane may ask of the console it lives in, as a Protocol: the panes never import the
+"""What a pane may read of the console it lives in, as a Protocol: the panes never import the
 app (app -> widgets -> app was an import circle). Reads go to `data` (the source shown,
-live or recorded); on-demand detail is asked for with a LoadDetail message."""
+live or recorded); what a pane wants done it posts as a message (messages.py: LoadDetail,
+ConfirmAction, ConfirmVacuum, ExplainStatement, IdleSessionsShown)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Protocol
-
-from rich.console import RenderableType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..capabilities import Capabilities
 from ..source import DataSource
 
 if TYPE_CHECKING:
-    from ..actions import ActionSession
     from .widgets.pane import Pane
 
 
@@ -33,12 +31,6 @@ class Host(Protocol):
 
     def own_pids(self) -> frozenset[int]: ...
     def update_detail(self) -> None: ...
-    def want_idle_sessions(self, shown: bool) -> None: ...
     def action_show_pane(self, pane_id: str) -> None: ...
-    def run_explain(self, statement: str, database: str | None) -> None: ...
-    def confirm_vacuum(self, table: tuple[str, str] | None, label: str, dead: int | None) -> None: ...
-    def confirm_action(self, title: str, body: RenderableType,
-                       run: "Callable[[ActionSession], Awaitable[str]]", danger: bool = False,
-                       refresh: Iterable[str] = ()) -> None: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None: ...

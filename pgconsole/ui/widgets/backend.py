@@ -12,12 +12,13 @@ from rich.text import Text
 from ... import fmt
 from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
 from ...untrusted import one_line
+from ..messages import ConfirmAction
 from .detail import query_parts
 from .lines import Flow
 
 if TYPE_CHECKING:
     from ...source import DataSource
-    from ..host import Host
+    from .pane import Pane
     from ..messages import Read
 
 STATE_SHORT = {
@@ -223,7 +224,7 @@ def locks_request(pid: int) -> "Read":
     return read
 
 
-def confirm_signal(app: "Host", b: Backend | None, pid: int, terminate: bool) -> None:
+def confirm_signal(pane: "Pane", b: Backend | None, pid: int, terminate: bool) -> None:
     """Cancel or terminate a backend after a confirmation that names it."""
     what = "Terminate" if terminate else "Cancel the query of"
     body = Text()
@@ -240,7 +241,8 @@ def confirm_signal(app: "Host", b: Backend | None, pid: int, terminate: bool) ->
                 style="italic")
 
     async def run(actions):
-        own = app.own_pids()
+        own = pane.console.own_pids()
         return await (actions.terminate(pid, own) if terminate else actions.cancel(pid, own))
 
-    app.confirm_action("Terminate backend" if terminate else "Cancel query", body, run, danger=terminate)
+    pane.post_message(ConfirmAction("Terminate backend" if terminate else "Cancel query", body, run,
+                                    danger=terminate))

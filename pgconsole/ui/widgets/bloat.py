@@ -14,7 +14,7 @@ from ...quoting import display_name
 from ...snapshots import Bloat, ExactBloat, Frame, IndexBloatRow, TableBloatRow
 from ...source import DataSource
 from .. import keys
-from ..messages import LoadDetail
+from ..messages import ConfirmVacuum, LoadDetail
 from .pane import Pane, Sort, register_pane
 from .table import Col
 
@@ -222,8 +222,8 @@ class BloatPane(Pane):
     def action_vacuum(self) -> None:
         r = self._selected_table()
         if r is not None:
-            self.console.confirm_vacuum((r.schemaname, r.relname), display_name(r.schemaname, r.relname),
-                                        r.n_dead_tup)
+            self.post_message(ConfirmVacuum((r.schemaname, r.relname), display_name(r.schemaname, r.relname),
+                                            r.n_dead_tup))
 
     def action_vacuum_db(self) -> None:
-        self.console.confirm_vacuum(None, "every table of this database", None)
+        self.post_message(ConfirmVacuum(None, "every table of this database", None))
