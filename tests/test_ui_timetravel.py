@@ -169,6 +169,13 @@ async def test_memory_keeps_half_an_hour_compactly():
     m = await rec.at(rec.last)
     assert m is not None and m.frame.seq == 600
     assert await tap.memory.size_bytes() < 600 * 3000
+    tap.memory.max_bytes = 40_000                                # and a size limit, chain by chain
+    f = frames[0]
+    for i in range(600, 700):
+        await tap.write(dataclasses.replace(f, sampled_at=t0 + timedelta(seconds=2 * i), seq=i + 1), CAPS, None)
+    chain = await tap.memory.chain(tap.memory.server.last_us)
+    assert await tap.memory.size_bytes() <= max(40_000, sum(len(r.blob) for r in chain))
+    assert (await rec.at(rec.last)).frame.seq == 700
 
 
 async def test_record_file_holds_what_the_console_showed_and_markers_find_the_chain(tmp_path):
@@ -196,3 +203,15 @@ async def test_record_file_holds_what_the_console_showed_and_markers_find_the_ch
         assert (await source.locks_held(102))[0].mode == "ShareLock"
     finally:
         await rec.close()
+
+
+def test_markers_peaks_restarts_and_findings():
+    from pgconsole.history.replay import markers
+    t0 = canned_frames(1)[0].sampled_at
+    summaries = [{"w": 0, "c": 10, "s": 100, "f": 0}] * 20 + [{"w": 0, "c": 30, "s": 100, "f": 0}] \
+        + [{"w": 0, "c": 10, "s": 100, "f": 2}] * 5 + [{"w": 1, "c": 10, "s": 200, "f": 2}] \
+        + [{"w": 0, "c": 10, "s": 200, "f": 2}] * 5
+    timeline = [(t0 + timedelta(seconds=i), s) for i, s in enumerate(summaries)]
+    got = [(m.kind, (m.at - t0).seconds) for m in markers(timeline)]
+    # one frame of waiting is no marker (sub-second contention); a restart, a peak, new findings are
+    assert got == [("peak", 20), ("finding", 21), ("restart", 26)]

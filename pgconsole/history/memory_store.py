@@ -14,14 +14,18 @@ from typing import Any, AsyncIterator
 from .store import HistoryError, Row, ServerInfo
 
 MEMORY_SPAN_S = 30 * 60.0
+MEMORY_MAX_BYTES = 64 << 20    # and never more than this (a fast refresh on a busy server)
 
 
 class MemoryStore:
     format_version = 1
 
-    def __init__(self, name: str = "live", target: str = "", span_s: float = MEMORY_SPAN_S) -> None:
+    def __init__(self, name: str = "live", target: str = "", span_s: float = MEMORY_SPAN_S,
+                 max_bytes: int = MEMORY_MAX_BYTES) -> None:
         self.where = "memory"
         self.span_us = int(span_s * 1_000_000)
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._name, self._target = name, target
         self._rows: list[Row] = []
         self._ats: list[int] = []           # the rows' times (ascending), for bisect
@@ -47,6 +51,7 @@ class MemoryStore:
         for i, n, f in new_types:
             self._types[i] = (n, f)
         self._rows.append(Row(rid, at_us, key, blob))
+        self._bytes += len(blob)
         self._ats.append(at_us)
         self._key_of.append(key_id)
         self._summaries.append(summary)
@@ -54,7 +59,8 @@ class MemoryStore:
         self._bounds()
 
     async def prune(self, now_us: int, force: bool = False) -> int:
-        """Drop the chains wholly older than the span (the chain being written stays)."""
+        """Drop the chains wholly older than the span, and the oldest ones past the size limit
+        (the chain being written stays)."""
         cut = now_us - self.span_us
         keep = 0
         for i, row in enumerate(self._rows):
@@ -62,14 +68,24 @@ class MemoryStore:
                 break
             if row.key:
                 keep = i          # the last keyframe at or before the cut: its chain may reach past it
-        if keep == 0:
+        gone = self._drop(keep)
+        while self._bytes > self.max_bytes:
+            nxt = next((i for i, r in enumerate(self._rows) if r.key and i > 0), 0)
+            if not nxt:
+                break
+            gone += self._drop(nxt)
+        return gone
+
+    def _drop(self, n: int) -> int:
+        if n <= 0:
             return 0
-        del self._rows[:keep], self._ats[:keep], self._key_of[:keep], self._summaries[:keep]
+        self._bytes -= sum(len(r.blob) for r in self._rows[:n])
+        del self._rows[:n], self._ats[:n], self._key_of[:n], self._summaries[:n]
         self._bounds()
-        return keep
+        return n
 
     async def size_bytes(self) -> int:
-        return sum(len(r.blob) for r in self._rows)
+        return self._bytes
 
     # -- the store ---------------------------------------------------------------------
     async def types(self) -> list[tuple[int, str, tuple[str, ...]]]:
