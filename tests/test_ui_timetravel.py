@@ -67,6 +67,11 @@ async def test_replay_steps_plays_jumps_and_acts_on_nothing(tmp_path):
             assert {"toggle_play", "goto_time", "back"} <= footer and "toggle_pause" not in footer
             await pilot.press("2")                               # the Locks pane
             assert app.current_pane.table.row_count == 0
+            from pgconsole.ui.app import number_keys
+            from pgconsole.ui.palette import palette_commands
+            palette = {c.title: c.help for c in palette_commands(app, number_keys())}
+            assert "Time: Play" in palette and "key \\[" in palette["Time: Rewind"]
+            assert "nothing to act on in the past" in palette["Locks: Kill"]
             await pilot.press("n")                               # the next marker: the chain forms
             await settle(pilot, app)
             assert app.frame.seq == 5 and app.current_pane.table.row_count == 3

@@ -23,8 +23,8 @@ class PaletteHost(Host, Protocol):
 
 
 def helptext(k: keys.Key, extra: str = "") -> str:
-    # the palette reads help as markup: no square brackets
-    return f"{k.help} · key {(k.display or k.key).split(',')[0]}{extra}".replace("[", "(").replace("]", ")")
+    # the palette reads help as markup: an opening square bracket is escaped (the rewind key is one)
+    return f"{k.help} · key {(k.display or k.key).split(',')[0]}{extra}".replace("[", "\\[")
 
 
 def palette_commands(app: PaletteHost, number_keys: list[keys.Key]) -> Iterable[SystemCommand]:
