@@ -220,3 +220,11 @@ def test_markers_peaks_restarts_and_findings():
     got = [(m.kind, (m.at - t0).seconds) for m in markers(timeline)]
     # one frame of waiting is no marker (sub-second contention); a restart, a peak, new findings are
     assert got == [("peak", 20), ("finding", 21), ("restart", 26)]
+
+
+def test_replay_command_line_errors_are_one_line(tmp_path, capsys):
+    from pgconsole.cli import main
+    assert main(["replay"]) == 2
+    assert main(["replay", str(tmp_path / "r.db")]) == 2      # no terminal here: said before any file is read
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "give a recording" in err[0] and "needs a terminal" in err[1]
