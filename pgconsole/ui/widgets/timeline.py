@@ -61,9 +61,16 @@ class TimelineBar(Static):
         super().__init__("", **kw)
         self.ascii = ascii
         self._cells: tuple[tuple[object, ...], list[tuple[str, str]]] | None = None
+        self._last_args: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+    def on_resize(self) -> None:
+        if self._last_args is not None:
+            args, kw = self._last_args
+            self.show(*args, **kw)
 
     def show(self, first: datetime, last: datetime, at: datetime, markers: list[Marker], *,
              playing: bool, speed: float, live_behind: bool) -> None:
+        self._last_args = ((first, last, at, markers), dict(playing=playing, speed=speed, live_behind=live_behind))
         width = (self.size.width or self.app.size.width) - 2
         left = Text()
         left.append((">" if self.ascii else "▶") if playing else "||" if self.ascii else "⏸",
