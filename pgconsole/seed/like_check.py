@@ -49,7 +49,7 @@ def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
     """The query with this side's values in its placeholders; None when one has no value."""
     missing = False
 
-    def sub(m: re.Match) -> str:
+    def sub(m: re.Match[str]) -> str:
         nonlocal missing
         kind, table, col, arg = m.groups()
         st, t = shape.columns.get((table, col)), types.get((table, col))
