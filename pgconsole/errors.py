@@ -6,7 +6,7 @@ import asyncio
 import difflib
 import re
 import socket
-from typing import Iterable
+from typing import Iterable, overload
 
 
 class PgConsoleError(Exception):
@@ -40,6 +40,14 @@ def scrub(text: str) -> str:
 
 
 _SQL_PASSWORD_RE = re.compile(r"(\bPASSWORD\s+)('(?:[^']|'')*'|\$\w*\$.*?\$\w*\$)", re.IGNORECASE | re.DOTALL)
+
+
+@overload
+def scrub_sql(text: str) -> str: ...
+@overload
+def scrub_sql(text: None) -> None: ...
+@overload
+def scrub_sql(text: str | None) -> str | None: ...
 
 
 def scrub_sql(text: str | None) -> str | None:
