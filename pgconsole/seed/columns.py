@@ -1,10 +1,10 @@
 """Column generators: each fills a whole chunk of one column at once, in C-level maps.
 
 A generator returns one of three outputs for rows lo..lo+n-1 of its table:
-  ("values", list)  values in the column family's domain (ints for integers, times as
+  ("values", list[Any])  values in the column family's domain (ints for integers, times as
                     microseconds since 2000-01-01, dates as days, payload bytes for text...)
   ("blob", bytes)   fixed-width payloads already packed (uuid)
-  ("cells", list)   framed cells, ready for the COPY stream
+  ("cells", list[Any])   framed cells, ready for the COPY stream
 Sampled values (pools, choices, booleans, skewed numbers) come from urns: 65,536 slots
 of final encoded cells, NULLs included, so a row costs one C-level lookup per column.
 Keys and foreign keys are in keys.py, JSON objects and arrays in structured.py.
@@ -19,6 +19,7 @@ import struct
 from decimal import Decimal
 from itertools import repeat
 from operator import add, mul
+from typing import Any
 
 from . import distributions as D
 from .encode import (NULL, PG_EPOCH, encode_value, frame, json_fragment, numeric_payload, pack_fixed, split_fixed,
@@ -34,9 +35,9 @@ class Chunk:
 
     def __init__(self, seed: int, table: str, offset: int, index: int, lo: int, n: int):
         self.seed, self.table, self.offset, self.index, self.lo, self.n = seed, table, offset, index, lo, n
-        self.values: dict[str, list] = {}
+        self.values: dict[str, list[Any]] = {}
         self.rows: dict[str, list[int]] = {}     # foreign keys: the parent row of each row
-        self.memo: dict = {}                     # lookups through those (related.py)
+        self.memo: dict[str, Any] = {}                     # lookups through those (related.py)
 
     def rng(self, key: str) -> random.Random:
         # str seeds are hashed with SHA-512: the same in every process and run
@@ -50,11 +51,11 @@ class Gen:
     def produce(self, c: Chunk, key: str) -> tuple[str, object]:
         raise NotImplementedError
 
-    def at(self, idx) -> list:
+    def at(self, idx) -> list[Any]:
         raise TypeError(f"{type(self).__name__} values cannot be looked up by row")
 
 
-def to_family(values: list, family: str, scale: int = 2, decimals: int | None = None) -> list:
+def to_family(values: list[Any], family: str, scale: int = 2, decimals: int | None = None) -> list[Any]:
     """Numbers in the domain of `family` (ints for integers, scaled ints for numeric...)."""
     if family in INTEGER:
         lo, hi = INT_RANGE[family]
@@ -71,7 +72,7 @@ def to_family(values: list, family: str, scale: int = 2, decimals: int | None = 
     raise ValueError(f"numbers cannot fill {family}")
 
 
-def payloads(family: str, values: list, scale: int = 2) -> list[bytes]:
+def payloads(family: str, values: list[Any], scale: int = 2) -> list[bytes]:
     """Payload bytes of family-domain values (variable-width output, arrays, urns)."""
     if family == "numeric":
         return [numeric_payload(v, scale) for v in values]
@@ -82,7 +83,7 @@ def payloads(family: str, values: list, scale: int = 2) -> list[bytes]:
     return [blob[i:i + w] for i in range(0, len(blob), w)]
 
 
-def python_values(family: str, values: list, ptype: PgType | None, scale: int = 2) -> list:
+def python_values(family: str, values: list[Any], ptype: PgType | None, scale: int = 2) -> list[Any]:
     """Python objects (a Faker pool, a choice list) in the family's domain, encoded once."""
     if family == JSON:
         return [json_fragment(v) for v in values]
@@ -106,7 +107,7 @@ def python_values(family: str, values: list, ptype: PgType | None, scale: int = 
 class UrnGen(Gen):
     """Draws from 65,536 slots of final outputs: pools, choices, booleans, skewed numbers."""
 
-    def __init__(self, family: str, values: list, weights: list[float] | None, *, null: float = 0.0,
+    def __init__(self, family: str, values: list[Any], weights: list[float] | None, *, null: float = 0.0,
                  cells: bool = False, scale: int = 2, raw: bool = False):
         """values are in the family's domain; cells=True: emit framed cells (NULLs folded in);
         raw=True: always the values (another column is computed from them)."""
@@ -157,9 +158,9 @@ class UrnGen(Gen):
         return ("cells" if self.cells else "values"), out
 
 
-def _merge(values: list, weights: list[float] | None) -> tuple[list, list[float] | None]:
+def _merge(values: list[Any], weights: list[float] | None) -> tuple[list[Any], list[float] | None]:
     """Equal values merged, weights summed: fewer, hotter objects in the urn."""
-    acc: dict = {}
+    acc: dict[str, Any] = {}
     for v, w in zip(values, weights or repeat(1.0)):
         acc[v] = acc.get(v, 0.0) + w
     if len(acc) == len(values):
@@ -217,7 +218,7 @@ class AboveGen(Gen):
 # -- time ------------------------------------------------------------------------
 
 class TimeGen(Gen):
-    def __init__(self, family: str, params: dict, rows: int, offset: int, start: int = 0, end: int = 0):
+    def __init__(self, family: str, params: dict[str, Any], rows: int, offset: int, start: int = 0, end: int = 0):
         self.family, self.rows, self.offset, self.start, self.end = family, rows, offset, start, end
         self.mode = params.get("mode", "uniform")
         self.after = params.get("after")
@@ -248,7 +249,7 @@ class TimeGen(Gen):
             us = D.uniform_ints(rng, self.start, self.end, c.n)
         return "values", self.convert(us)
 
-    def convert(self, us: list[int]) -> list:
+    def convert(self, us: list[int]) -> list[Any]:
         if self.family == "timestamp":
             return us
         if self.family == "date":
@@ -296,7 +297,7 @@ def encode_cells(family: str, kind: str, data, scale: int) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=64)
-def _null_urn(p: float) -> list:
+def _null_urn(p: float) -> list[Any]:
     return D.urn([True, False], [p, 1 - p])
 
 

@@ -19,6 +19,7 @@ from bisect import bisect_right
 from itertools import accumulate, repeat
 from math import gcd
 from operator import add, and_, mod, mul, rshift
+from typing import Any
 
 # numeric distributions a column may name, with their required and optional parameters
 NUMERIC = {
@@ -40,7 +41,7 @@ def _words(rng, code: str, n: int) -> array:
     return a
 
 
-def urn(values: list, weights: list[float] | None = None) -> list:
+def urn(values: list[Any], weights: list[float] | None = None) -> list[Any]:
     """URN_SIZE slots holding each value about weight/total of the time.
 
     Drawing is then one C-level map over random 16-bit indices: no Python per value.
@@ -66,7 +67,7 @@ def urn(values: list, weights: list[float] | None = None) -> list:
             counts[i], counts[m] = -c - 1, 1
             if -c - 1 > 1:
                 heapq.heappush(donors, (c + 1, i))
-    table: list = []
+    table: list[Any] = []
     for v, c in zip(values, counts):
         table.extend([v] * c)
     return table
@@ -77,7 +78,7 @@ def words32(rng, n: int) -> array:
     return _words(rng, "I" if array("I").itemsize == 4 else "L", n)
 
 
-def draw(rng, table: list, n: int) -> list:
+def draw(rng, table: list[Any], n: int) -> list[Any]:
     """n values from an urn (a list of exactly URN_SIZE slots)."""
     return list(map(table.__getitem__, _words(rng, "H", n)))
 
@@ -104,12 +105,12 @@ def _clamp(values: list[float], lo, hi) -> list[float]:
     return values
 
 
-def quantile_table(dist: str, p: dict) -> list:
+def quantile_table(dist: str, p: dict[str, Any]) -> list[Any]:
     return list(_quantiles(dist, tuple(sorted(p.items()))))
 
 
 @functools.lru_cache(maxsize=64)
-def _quantiles(dist: str, items: tuple) -> tuple:
+def _quantiles(dist: str, items: tuple[Any, ...]) -> tuple[Any, ...]:
     """URN_SIZE quantiles of a distribution: drawing from it is inverse-transform sampling."""
     p = dict(items)
     us = [(k + 0.5) / URN_SIZE for k in range(URN_SIZE)]
@@ -309,7 +310,7 @@ class ZipfIndex:
         return out
 
 
-def draw_wide(rng, table: list, n: int) -> list:
+def draw_wide(rng, table: list[Any], n: int) -> list[Any]:
     """n values from an urn of any power-of-two size up to 2**32 slots."""
     if len(table) == URN_SIZE:
         return draw(rng, table, n)

@@ -8,8 +8,9 @@ process makes it and in whatever order: --jobs changes speed, never data.
 from __future__ import annotations
 
 import hashlib
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
 
 from . import columns as C
 from . import distributions as D
@@ -30,7 +31,7 @@ class GenJob:
     """Everything a generator process needs (pickled once per process)."""
     plan: SeedPlan
     offsets: dict[str, int]          # --append: rows already there, so keys continue
-    pools: dict[PoolKey, list]
+    pools: dict[PoolKey, list[Any]]
 
 
 def salt(*parts) -> int:
@@ -292,7 +293,7 @@ class TableGen:
     def _parent(self, fk: str) -> TableGen:
         return self.g.table(self.tp.spec.column(fk).spec.params["ref"].split(".")[0])
 
-    def _related_time(self, col: ColumnSpec, p: dict) -> C.Gen:
+    def _related_time(self, col: ColumnSpec, p: dict[str, Any]) -> C.Gen:
         srcs = [p["after"]] if "after" in p else list(p["between"])
         fk = next((x.split(".")[0] for x in srcs if isinstance(x, str) and "." in x), None)
         positions = None
@@ -306,7 +307,7 @@ class TableGen:
         return R.RelTimeGen(col.type.family, lo, self._time_source(srcs[1], col.type.family), None, positions)
 
 
-def _text_pool(locale: str, p: dict, ptype: PgType, rows: int) -> list[bytes]:
+def _text_pool(locale: str, p: dict[str, Any], ptype: PgType, rows: int) -> list[bytes]:
     """Distinct generated text for a shaped column: its Faker provider, or letters of its length."""
     from .encode import encode_value
     from .pools import make_key
@@ -330,7 +331,7 @@ def _dep_order(deps: dict[str, list[str]]) -> list[str]:
     return order
 
 
-def choice_values(s: FieldSpec) -> tuple[list, list[float] | None]:
+def choice_values(s: FieldSpec) -> tuple[list[Any], list[float] | None]:
     if s.gen == "const":
         return [s.params["value"]], None
     c = s.params["choice"]

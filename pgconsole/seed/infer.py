@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from typing import Any
 
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
@@ -122,7 +123,7 @@ def _table(target: Target, name: str) -> TableSpec:
 
 
 def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | None, unique: bool,
-            checks: dict, siblings: dict) -> ColumnSpec | None:
+            checks: dict[str, Any], siblings: dict[str, Any]) -> ColumnSpec | None:
     where = f"table {shown(target.schema, table)}, column {col.name}"
     ptype = parse_type(col.base_type) if col.typtype != "e" else PgType(name="text", family="text")
     optional = not col.not_null or col.has_default or col.identity
@@ -174,8 +175,8 @@ def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint, unique
     return "ref", params
 
 
-def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: dict,
-          checks: dict) -> tuple[str, dict] | None:
+def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict[str, Any], siblings: dict[str, Any],
+          checks: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     name, fam = col.name.lower(), t.family
     if col.identity:
         return "serial", {}
@@ -213,7 +214,7 @@ def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: d
     return None
 
 
-def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:
+def _text(name: str, t: PgType, unique: bool, check: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     limits = [x for x in (t.max_len, check.get("max_len")) if x]
     limit = min(limits) if limits else None
     if re.search(HEX_NAMES, name):
@@ -242,7 +243,7 @@ def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:
     return "faker", {"faker": "word" if unique or (limit or 99) < 30 else "sentence"}
 
 
-def _number(name: str, t: PgType, check: dict, siblings: dict, checks: dict) -> tuple[str, dict]:
+def _number(name: str, t: PgType, check: dict[str, Any], siblings: dict[str, Any], checks: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     params = {"gen": "lognormal", "median": 100, "sigma": 1.5, "min": 0}
     for pattern, p in NUMBER_RULES:
         if re.search(pattern, name):
@@ -295,7 +296,7 @@ def _step(t: PgType):
     return 10 ** -(t.scale if t.scale is not None else 2) if t.family == "numeric" else 0.01
 
 
-def _bounds(t: PgType, check: dict, typed: bool = True):
+def _bounds(t: PgType, check: dict[str, Any], typed: bool = True):
     """[lo, hi] a number column may take: its CHECK bounds (strict ones moved in), and (typed)
     its type's range."""
     step = _step(t)
@@ -317,12 +318,12 @@ def _bounds(t: PgType, check: dict, typed: bool = True):
     return lo, hi
 
 
-def _sibling_type(siblings: dict, name: str | None) -> PgType | None:
+def _sibling_type(siblings: dict[str, Any], name: str | None) -> PgType | None:
     col = siblings.get(name) if name else None
     return parse_type(col.base_type) if col is not None else None
 
 
-def _typed(values: list, fam: str) -> list | None:
+def _typed(values: list[Any], fam: str) -> list[Any] | None:
     """IN (...) values as the column's type takes them ('-3' is a number for an integer column)."""
     try:
         if fam in INTEGER:
@@ -337,7 +338,7 @@ def _typed(values: list, fam: str) -> list | None:
 _DAY, _SECOND = dt.timedelta(days=1), dt.timedelta(seconds=1)
 
 
-def _time(name: str, fam: str, check: dict, siblings: dict, checks: dict) -> tuple[str, dict]:
+def _time(name: str, fam: str, check: dict[str, Any], siblings: dict[str, Any], checks: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     after = check.get("after")
     if after is not None and (_sibling_type(siblings, after) or PgType("", "")).family != fam:
         after = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from itertools import chain, cycle, islice, repeat
 from operator import add, and_, floordiv, mod, mul, rshift, xor
+from typing import Any
 
 from . import distributions as D
 from .columns import JSON, Chunk, Gen
@@ -26,7 +27,7 @@ class SerialGen(Gen):
                  scale: int = 2):
         self.family, self.offset, self.start, self.step, self.fmt, self.scale = family, offset, start, step, fmt, scale
 
-    def _encode(self, nums) -> list:
+    def _encode(self, nums) -> list[Any]:
         if self.family in ("text", JSON):
             out = list(map(str.encode, map((self.fmt or "{}").format, nums)))
             return list(map(json_fragment, map(bytes.decode, out))) if self.family == JSON else out
@@ -107,7 +108,7 @@ class HexGen(Gen):
         self.half = max(bits // 2, 1)
         self.fmt = b"%0" + str(length).encode() + b"x"
 
-    def _encode(self, mixed) -> list:
+    def _encode(self, mixed) -> list[Any]:
         xs = list(map(and_, mixed, repeat(self.mask)))
         xs = map(xor, xs, map(rshift, xs, repeat(self.half)))   # x ^ (x >> half): still a bijection
         out = list(map(self.fmt.__mod__, xs))
@@ -125,7 +126,7 @@ class HexGen(Gen):
 class UniqueTextGen(Gen):
     """Pool values made unique by the row number: 'mary.smith41@example.org', 'blue-river-12'."""
 
-    def __init__(self, family: str, offset: int, pool: list, salt: int, max_len: int | None):
+    def __init__(self, family: str, offset: int, pool: list[Any], salt: int, max_len: int | None):
         self.family, self.offset, self.max_len = family, offset, max_len
         lefts, rights = [], []
         for v in pool:
@@ -148,7 +149,7 @@ class UniqueTextGen(Gen):
         self.b = salt % size
         self.low = [b"%03d" % k for k in range(1000)]   # row number = high part, then 3 digits
 
-    def _encode(self, slots, highs, lows) -> list:
+    def _encode(self, slots, highs, lows) -> list[Any]:
         out = list(map(b"".join, zip(map(self.lefts.__getitem__, slots), highs, lows,
                                      map(self.rights.__getitem__, slots))))
         if self.max_len:
@@ -199,9 +200,9 @@ class RefGen(Gen):
         self.family, self.parent, self.count, self.total = family, parent, count, total
         self.dist, self.salt, self.self_ref, self.group = dist, salt, self_ref, group
         self.zipf = D.ZipfIndex(count, s) if dist == "zipf" else None
-        self._keys: list | None = None
-        self._urn: list | None = None
-        self._key_urn: list | None = None
+        self._keys: list[Any] | None = None
+        self._urn: list[Any] | None = None
+        self._key_urn: list[Any] | None = None
         self.shaped = None      # dist "shaped": a shaped.ShapedRows
         self.need_rows = True   # False: no column looks up the parent row, keys straight from an urn
 
@@ -215,7 +216,7 @@ class RefGen(Gen):
             return [int(r() * i) for i in range(c.lo, c.lo + c.n)]   # an earlier row: trees, not loops
         return D.ref_indices(rng, self.dist, self.count, c.lo, c.n, self.total, self.salt, self.zipf)
 
-    def _row_urn(self) -> list:
+    def _row_urn(self) -> list[Any]:
         """Parent rows in as many slots as their Zipf share: a skewed pick is one lookup."""
         if self._urn is None:
             size = min(max(1 << (self.count * 2 - 1).bit_length(), D.URN_SIZE), 1 << 20)
@@ -231,7 +232,7 @@ class RefGen(Gen):
             return D.draw_wide(c.rng(key), self._row_urn(), c.n)
         return self._rank_to_row(self.indices(c, key))
 
-    def keys(self, rows: list[int]) -> list:
+    def keys(self, rows: list[int]) -> list[Any]:
         if self.self_ref and self.dist == "uniform" or self.count > self.KEY_CACHE:
             return self.parent.at(rows)
         if self._keys is None:

@@ -21,6 +21,7 @@ import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
@@ -68,7 +69,7 @@ async def derive(params: ConnParams, schema: str, keep: set[str] = frozenset(),
     return shape_scenario(target, shape, indexes, keep, source)
 
 
-def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[str],
+def shape_scenario(target: Target, shape: Shape, indexes: list[dict[str, Any]], keep: set[str],
                    source: SourceSchema | None = None) -> Derived:
     """The scenario; with `source` (the schema's own definitions), the statements that copy
     it too, and each partitioned table seeded partition by partition."""
@@ -105,8 +106,8 @@ def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[
     return Derived(scen, shape, types, tuple(fallback), copy)
 
 
-def _shape_table(t: TableSpec, name: str, bound, target: Target, shape: Shape, base: Scenario, indexes: list[dict],
-                 keep: set[str], types: dict, fallback: list, source: SourceSchema | None) -> TableSpec:
+def _shape_table(t: TableSpec, name: str, bound, target: Target, shape: Shape, base: Scenario, indexes: list[dict[str, Any]],
+                 keep: set[str], types: dict[str, Any], fallback: list[Any], source: SourceSchema | None) -> TableSpec:
     """Table t (as --infer read it) shaped by the statistics of `name`: t itself, or one of
     its partitions (whose key `bound` keeps inside the partition)."""
     ts = shape.tables.get(name)
@@ -208,7 +209,7 @@ def _check_body(definition: str) -> str:
     return body[len("CHECK "):] if body.startswith("CHECK ") else body
 
 
-def _index(ix: dict) -> IndexSpec:
+def _index(ix: dict[str, Any]) -> IndexSpec:
     keys = list(ix["keys"])
     simple = not ix["has_expression"] and all(re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', k) for k in keys)
     cols = tuple(k[1:-1].replace('""', '"') if k.startswith('"') else k for k in keys) if simple else ()
@@ -217,7 +218,7 @@ def _index(ix: dict) -> IndexSpec:
                      unique=ix["is_unique"])
 
 
-def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario, checks: dict, keep: set[str],
+def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario, checks: dict[str, Any], keep: set[str],
                   target: Target, name: str | None = None) -> tuple[ColumnSpec, str]:
     """The column with a shaped generator (by the statistics of table `name`, t's own or a
     partition's), or as --infer made it and why."""
@@ -265,7 +266,7 @@ def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario,
     return c, f"type {c.type.sql}: --infer's rules (statistics do not describe its values)"
 
 
-def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict) -> ColumnSpec:
+def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict[str, Any]) -> ColumnSpec:
     """A member of a composite key without a key generator among its columns: values the
     plan can enumerate (an integer over the range the statistics or a CHECK give)."""
     if c.spec.gen in ("ref", "choice", "bool", "const", "faker") or c.type.family not in INTEGER:
@@ -277,7 +278,7 @@ def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict) -> ColumnSpe
     return dataclasses.replace(c, spec=F("uniform", {"min": int(lo), "max": int(max(hi, lo))}, null=c.spec.null))
 
 
-def _shaped(c: ColumnSpec, p: dict, null: float) -> ColumnSpec:
+def _shaped(c: ColumnSpec, p: dict[str, Any], null: float) -> ColumnSpec:
     return dataclasses.replace(c, spec=F("shaped", p, null=round(null, 4)))
 
 

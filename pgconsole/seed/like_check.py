@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -45,7 +46,7 @@ def literal(value: str, t: PgType) -> str:
     return text if t.family == "text" else text + "::" + (t.sql or t.name)
 
 
-def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
+def resolve(sql: str, shape: Shape, schema: str, types: dict[str, Any]) -> str | None:
     """The query with this side's values in its placeholders; None when one has no value."""
     missing = False
 
@@ -90,10 +91,10 @@ def probes(scen, shape: Shape, schema: str, limit: int = 12, skip=frozenset()) -
     return out[:limit]
 
 
-def plan_shape(plan: dict) -> list[str]:
+def plan_shape(plan: dict[str, Any]) -> list[str]:
     out = []
 
-    def walk(node: dict, depth: int) -> None:
+    def walk(node: dict[str, Any], depth: int) -> None:
         rel = node.get("Relation Name")
         out.append("  " * depth + node["Node Type"] + (f" on {rel}" if rel else ""))
         for child in node.get("Plans", ()):
@@ -116,7 +117,7 @@ async def explain(conn, sql: str, schema: str) -> list[str]:
 
 
 async def compare_plans(src_conn, tgt_conn, queries: list[str], src: Shape, tgt: Shape, schema: str,
-                        types: dict, notes: list | None = None) -> list[PlanCheck]:
+                        types: dict[str, Any], notes: list[Any] | None = None) -> list[PlanCheck]:
     """Each query's plan shape on both sides; one the guard refuses goes to `notes`."""
     out = []
     for q in queries:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from ..quoting import qualified, quote_ident, quote_literal
 from .like_catalog import SourceColumn, SourceSchema, SourceSequence, SourceTable, SourceType
@@ -115,7 +116,7 @@ def copy_schema(src: SourceSchema, unfilled: set[tuple[str, str]]) -> SchemaCopy
     return SchemaCopy(s, tuple(before), tuple(after), routes, strategies, tuple(needs), tuple(left))
 
 
-def _types(src: SourceSchema, before: list, after: list, left: list) -> set[int]:
+def _types(src: SourceSchema, before: list[Any], after: list[Any], left: list[Any]) -> set[int]:
     """CREATE TYPE / CREATE DOMAIN in dependency order; the oids (and array oids) made."""
     s, made = src.schema, set()
     ours = {t.oid: t for t in src.types}
@@ -178,7 +179,7 @@ def _table_order(src: SourceSchema) -> list[SourceTable]:
     return out
 
 
-def _create(src: SourceSchema, t: SourceTable, unfilled: set, left: list) -> str:
+def _create(src: SourceSchema, t: SourceTable, unfilled: set, left: list[Any]) -> str:
     name = qualified(src.schema, t.name)
     head = f"CREATE {'UNLOGGED ' if t.persistence == 'u' else ''}TABLE {name}"
     if t.bound and t.parent_schema == src.schema and t.parent in src.tables:
@@ -198,7 +199,7 @@ def _option(text: str) -> str:
     return f"{quote_ident(key)} = {quote_literal(value)}"
 
 
-def _column(src: SourceSchema, t: SourceTable, c: SourceColumn, unfilled: set, left: list) -> str:
+def _column(src: SourceSchema, t: SourceTable, c: SourceColumn, unfilled: set, left: list[Any]) -> str:
     where = f"{t.name}.{c.name}"
     out = f"{quote_ident(c.name)} {c.type}"
     if c.collation:
@@ -245,7 +246,7 @@ def _column_settings(schema: str, t: SourceTable, track: str | None) -> list[Ddl
     return out
 
 
-def _constraint(schema: str, t: SourceTable, c, track: str | None, after: list, left: list) -> None:
+def _constraint(schema: str, t: SourceTable, c, track: str | None, after: list[Any], left: list[Any]) -> None:
     what = f"{_KINDS[c.type]} {c.name}"
     if c.calls_code:
         left.append((what, "calls a function, operator or operator class that is not built in: not created"))

@@ -14,15 +14,16 @@ import time
 import asyncpg
 
 from ..errors import PgConsoleError
-from .finish import pg_message
+from .finish import Finish, pg_message
+from .plan import SeedPlan
 
 
-def routes(plan) -> dict[str, str]:
+def routes(plan: SeedPlan) -> dict[str, str]:
     """Seeded partition -> the partitioned root its rows are COPYed into (routing them)."""
     return plan.ddl.routes if plan.ddl is not None else {}
 
 
-async def create(run, order) -> set[str]:
+async def create(run: Finish, order: list[str]) -> set[str]:
     """Make the schema; the tables COPY FREEZE may fill (made here, not partitions)."""
     for step in run.plan.ddl.before:
         run._check_cancel()
@@ -34,7 +35,7 @@ async def create(run, order) -> set[str]:
     return {n for n in order if n not in run.plan.ddl.routes}
 
 
-async def build(run) -> list[str]:
+async def build(run: Finish) -> list[str]:
     """The statements after the load; what fails goes to run.skipped as (what, why)."""
     built: list[str] = []
     spent: dict[str, float] = {}

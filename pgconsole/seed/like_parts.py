@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .fields import FieldSpec
 from .like_stats import ColumnStats, typed
@@ -31,11 +32,11 @@ UNBOUNDED = object()     # MINVALUE / MAXVALUE
 
 @dataclass(frozen=True)
 class Bound:
-    kind: str                 # range, list, hash, default
+    kind: str                 # range, list[Any], hash, default
     column: str | None        # the partition key when it is one plain column
     lo: object = UNBOUNDED    # range: FROM, as text
     hi: object = UNBOUNDED    # range: TO
-    values: tuple = ()        # list: the values as text (None: NULL)
+    values: tuple[Any, ...] = ()        # list: the values as text (None: NULL)
 
 
 def key_column(partition_key: str | None) -> str | None:
@@ -63,7 +64,7 @@ def parse_bound(bound: str, partition_key: str | None) -> Bound:
     return Bound("hash", col)
 
 
-def _literals(text: str) -> list:
+def _literals(text: str) -> list[Any]:
     """'a', 'it''s', 12, -3.5, NULL, MINVALUE, MAXVALUE (top-level commas) as text, None, UNBOUNDED."""
     out, i, n = [], 0, len(text)
     while i < n:

@@ -12,6 +12,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from .. import sqlfiles
 from .pgtypes import INTEGER, PgType
@@ -24,9 +25,9 @@ class ColumnStats:
     n_distinct: float
     avg_width: int
     correlation: float | None
-    mcv: list          # values as text (None for NULL), most common first
+    mcv: list[Any]          # values as text (None for NULL), most common first
     mcv_freqs: list[float]
-    histogram: list    # bounds as text
+    histogram: list[Any]    # bounds as text
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ async def read_shape(conn, schema: str) -> Shape:
     return Shape(tables, cols)
 
 
-def parse_array(text: str | None) -> list:
+def parse_array(text: str | None) -> list[Any]:
     """A one-dimensional array literal ('{a,"b c",NULL}') as strings (None for NULL); [] for
     anything else (NULL, or the nested arrays of an array column's statistics)."""
     if not text or not text.startswith("{") or text.startswith("{{") or text.startswith('{"{'):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from .fields import FieldSpec
 from .scenario import ColumnSpec, TableSpec
@@ -64,9 +65,9 @@ def _with(t: TableSpec, col: ColumnSpec) -> TableSpec:
     return dataclasses.replace(t, columns=tuple(col if c.name == col.name else c for c in t.columns))
 
 
-def _single_fks(target: Target, by_name: dict) -> dict[str, list[tuple[str, str, str]]]:
+def _single_fks(target: Target, by_name: dict[str, Any]) -> dict[str, list[tuple[str, str, str]]]:
     """table -> [(fk column, parent table, parent column)] for one-column keys inside the seed."""
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for c in target.constraints:
         if (c.type == "f" and len(c.columns) == 1 and c.table_schema == target.schema
                 and c.ref_schema == target.schema and c.table_name in by_name and c.ref_table in by_name

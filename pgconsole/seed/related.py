@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from itertools import repeat
 from operator import add, floordiv, getitem, mod, mul, sub, truediv
+from typing import Any
 
 from . import distributions as D
 from .columns import Gen
@@ -48,7 +49,7 @@ class ParentColumn:
         if index not in self.chunks and len(self.chunks) < self.MAX_CHUNKS:
             self.chunks[index] = data
 
-    def get(self, rows: list[int], memo: dict | None = None) -> list:
+    def get(self, rows: list[int], memo: dict[str, Any] | None = None) -> list[Any]:
         """Values at parent rows; memo (per chunk and foreign key) keeps the split of the row
         numbers for the next column looked up through the same key."""
         if self.single:
@@ -112,7 +113,7 @@ class Positions:
 class RelTimeGen(Gen):
     """A time after a source (same row or parent row) by a delay, or between two sources.
 
-    Sources are callables chunk -> list of µs. mode sequential: the delay (or the place
+    Sources are callables chunk -> list[Any] of µs. mode sequential: the delay (or the place
     between the bounds) grows with the row's position among its parent's rows, so the
     rows of one parent are in time order, and stay within [min_delay, max_delay].
     """
@@ -148,7 +149,7 @@ class RelTimeGen(Gen):
         return "values", from_us(self.family, list(us))
 
 
-def from_us(family: str, us: list[int]) -> list:
+def from_us(family: str, us: list[int]) -> list[Any]:
     if family == "date":
         return list(map(floordiv, us, repeat(US_PER_DAY)))
     if family == "time":

@@ -19,6 +19,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from itertools import repeat
 from operator import add, floordiv, getitem, mod, mul, sub, truediv
+from typing import Any
 
 from . import distributions as D
 from .columns import Gen, python_values
@@ -44,7 +45,7 @@ class Shape:
     """
 
     def __init__(self, freqs: list[float], null: float, n_distinct: float, order: float, rows: int, salt: int,
-                 bounds: list | None = None, ints: bool = True, taken: list | None = None):
+                 bounds: list[Any] | None = None, ints: bool = True, taken: list[Any] | None = None):
         self.k = len(freqs)
         keep = max(1e-9, 1.0 - null)                   # MCV freqs count NULL rows; these rows are not NULL
         rest = max(0.0, keep - sum(freqs))
@@ -101,7 +102,7 @@ class Shape:
             k = map(mod, v, counts)
         return bucket, list(k)
 
-    def values(self, first: int, n: int, ints: bool) -> list:
+    def values(self, first: int, n: int, ints: bool) -> list[Any]:
         """Rest values spread over each bucket: lo + index * width / count (an MCV's value
         moved to a free one of its bucket)."""
         bucket, k = self.place(first, n)
@@ -120,10 +121,10 @@ def _produced(v: int, lo: int, w: int, count: int) -> bool:
     return k < count and k * w // count == d
 
 
-def _avoid(taken: list[int], los: list, widths: list, counts: list[int]) -> dict:
+def _avoid(taken: list[int], los: list[Any], widths: list[Any], counts: list[int]) -> dict[str, Any]:
     """Rest values that are an MCV's, each to a free integer of the same bucket (the caps
     left room for them). Python per MCV, once; none per row."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     blocked = set(taken)
     for lo, w, count in zip(los, widths, counts):
         lo, w = int(lo), int(w)
@@ -173,7 +174,7 @@ def _modulus(d: int, span: int, share: float) -> int:
     return int(round(hi))
 
 
-def choose(picks: list[int], mcvs: list, rest: list) -> list:
+def choose(picks: list[int], mcvs: list[Any], rest: list[Any]) -> list[Any]:
     """Row by row: the MCV it picked, or its rest value (no Python per row: tuples and getitem)."""
     flags = [0] * len(mcvs) + [1]
     first = mcvs + [None]
@@ -184,7 +185,7 @@ class ShapedGen(Gen):
     """Values of a column family from MCVs and a histogram (numbers, times, booleans), or
     from MCVs and a pool of generated text values (`pool`: bytes, made distinct by index)."""
 
-    def __init__(self, family: str, ptype, p: dict, null: float, rows: int, offset: int, salt: int, scale: int,
+    def __init__(self, family: str, ptype, p: dict[str, Any], null: float, rows: int, offset: int, salt: int, scale: int,
                  pool: list[bytes] | None = None):
         self.family, self.offset = family, offset
         mcv = p.get("mcv") or []
@@ -206,7 +207,7 @@ class ShapedGen(Gen):
             bounds = sorted(python_values(family, hist, ptype, scale))
         self.shape = Shape(freqs, null, float(p.get("n_distinct", -1)), float(p.get("order", 0)), rows, salt,
                            bounds, self.ints, self.mcvs if pool is None else None)
-        if pool is not None and self.shape.count[0] <= D.URN_SIZE:   # few enough: list them once
+        if pool is not None and self.shape.count[0] <= D.URN_SIZE:   # few enough: list[Any] them once
             self.table = self._texts(list(range(self.shape.count[0])))
 
     def _text(self, k: int) -> bytes:
@@ -214,7 +215,7 @@ class ShapedGen(Gen):
         v = self.pool[k % n] + (b"" if k < n else b"-%d" % (k // n))
         return v[:self.max_len] if self.max_len else v
 
-    def rest_values(self, first: int, n: int) -> list:
+    def rest_values(self, first: int, n: int) -> list[Any]:
         if self.pool is None:
             return self.shape.values(first, n, self.ints)
         k = self.shape.place(first, n)[1]
@@ -244,7 +245,7 @@ class ShapedRows:
     """A foreign key's parent rows shaped like the source's FK column: its MCVs and histogram
     are fractions of the parent's key range, mapped onto the parent's rows."""
 
-    def __init__(self, p: dict, null: float, count: int, rows: int, salt: int):
+    def __init__(self, p: dict[str, Any], null: float, count: int, rows: int, salt: int):
         self.count = count
         mcv = p.get("mcv") or []
         self.mcvs = [self._row(f) for f, _ in mcv]

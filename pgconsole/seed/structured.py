@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from itertools import repeat
 from operator import add
+from typing import Any
 
 from . import distributions as D
 from .columns import JSON, Chunk, Gen, UrnGen, payloads
@@ -41,7 +42,7 @@ class JsonGen(Gen):
             self._merge_small()
 
     @staticmethod
-    def _pieces(g: UrnGen) -> tuple[list, list]:
+    def _pieces(g: UrnGen) -> tuple[list[Any], list[Any]]:
         return g.entries, g.entry_weights or [1.0] * len(g.entries)
 
     def _collapse(self, null: float) -> UrnGen | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .. import sqlfiles
 from ..errors import PgConsoleError
@@ -36,7 +37,7 @@ class ExistingColumn:
     identity: str
     generated: str
     typtype: str
-    enum_labels: list | None
+    enum_labels: list[Any] | None
     default_expr: str | None
 
 
@@ -71,7 +72,7 @@ class Target:
     schema_exists: bool
     tables: dict[str, ExistingTable]
     constraints: tuple[Constraint, ...]
-    indexes: tuple[dict, ...]      # indexes no constraint owns (seed_indexes rows)
+    indexes: tuple[dict[str, Any], ...]      # indexes no constraint owns (seed_indexes rows)
     names: frozenset[str]          # relation and constraint names taken in the schema
 
 

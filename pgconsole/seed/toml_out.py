@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import re
+from typing import Any
 
 from .scenario import ColumnSpec, FieldSpec, Scenario
 
@@ -43,8 +44,8 @@ def value(v) -> str:
     raise ValueError(f"{v!r} has no TOML form")
 
 
-def field(s: FieldSpec) -> dict:
-    out: dict = {"gen": s.gen}
+def field(s: FieldSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"gen": s.gen}
     out.update({k: v for k, v in s.params.items() if k not in ("json", "item")})
     if s.item is not None:
         out["item"] = field(s.item)
@@ -57,7 +58,7 @@ def field(s: FieldSpec) -> dict:
     return out
 
 
-def column(c: ColumnSpec) -> dict:
+def column(c: ColumnSpec) -> dict[str, Any]:
     out = {"type": c.type.sql or c.type.name}
     out.update(field(c.spec))
     if c.unique:
