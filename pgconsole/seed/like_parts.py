@@ -32,7 +32,7 @@ UNBOUNDED = object()     # MINVALUE / MAXVALUE
 
 @dataclass(frozen=True)
 class Bound:
-    kind: str                 # range, list[Any], hash, default
+    kind: str                 # range, list, hash, default
     column: str | None        # the partition key when it is one plain column
     lo: object = UNBOUNDED    # range: FROM, as text
     hi: object = UNBOUNDED    # range: TO
