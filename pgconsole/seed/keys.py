@@ -11,11 +11,14 @@ from __future__ import annotations
 import uuid as uuidlib
 from itertools import chain, cycle, islice, repeat
 from operator import add, and_, floordiv, mod, mul, rshift, xor
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import distributions as D
 from .columns import JSON, Chunk, Gen
 from .encode import json_fragment
+
+if TYPE_CHECKING:
+    from .shaped import ShapedRows
 
 _V4 = bytes(((x & 0x0F) | 0x40) for x in range(256))
 _VARIANT = bytes(((x & 0x3F) | 0x80) for x in range(256))
@@ -204,7 +207,7 @@ class RefGen(Gen):
         self._keys: list[Any] | None = None
         self._urn: list[Any] | None = None
         self._key_urn: list[Any] | None = None
-        self.shaped = None      # dist "shaped": a shaped.ShapedRows
+        self.shaped: ShapedRows | None = None      # dist "shaped"
         self.need_rows = True   # False: no column looks up the parent row, keys straight from an urn
 
     def _rank_to_row(self, ranks: list[int]) -> list[int]:

@@ -21,7 +21,7 @@ from .columns import Chunk, Gen
 from .plan import CHUNK_ROWS
 
 US_PER_DAY = 86_400_000_000
-Source = Callable[[Chunk], list[int]]   # a chunk's times (µs) of a column, this row's or its parent's
+Source = Callable[[Chunk], Iterable[int]]   # a chunk's times (µs) of a column, this row's or its parent's
 
 
 def to_us(family: str, values: Iterable[int]) -> list[int]:
