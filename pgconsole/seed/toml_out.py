@@ -22,7 +22,7 @@ def key(k: str) -> str:
     return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
 
 
-def value(v) -> str:
+def value(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -59,7 +59,7 @@ def field(s: FieldSpec) -> dict[str, Any]:
 
 
 def column(c: ColumnSpec) -> dict[str, Any]:
-    out = {"type": c.type.sql or c.type.name}
+    out: dict[str, Any] = {"type": c.type.sql or c.type.name}
     out.update(field(c.spec))
     if c.unique:
         out["unique"] = True
@@ -86,7 +86,7 @@ def dumps(scen: Scenario) -> str:
         if t.indexes:
             specs = []
             for ix in t.indexes:
-                d = {"columns": list(ix.columns)} if ix.columns else {"expression": ix.expression}
+                d: dict[str, Any] = {"columns": list(ix.columns)} if ix.columns else {"expression": ix.expression}
                 d.update({k: v for k, v in (("using", ix.using), ("where", ix.where)) if v})
                 if ix.unique:
                     d["unique"] = True
