@@ -1,5 +1,5 @@
 """The data core type-checks under mypy --strict, as pyproject.toml's [tool.mypy] sets it
-(the modules, the strictness, the few per-module allowances and why). No server: conftest.py
+(which modules, how strict, and why ui/ and commands/ are left out). No server: conftest.py
 marks it no_server, so it runs once, in the PostgreSQL 18 run.
 """
 
