@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from ..capabilities import Capabilities
 from ..errors import scrub
 from ..snapshots import Unavailable
+
+# what the collectors of one poll pass on to the next ones (the connections view, to locks)
+Context = dict[str, Any]
 
 GRANT_HINT = "GRANT pg_monitor TO {user}; (or pg_read_all_stats)"
 
@@ -26,7 +31,7 @@ class Collector:
         """Refuse up front when the server or role cannot give this view."""
         return None
 
-    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: dict):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> object:
         raise NotImplementedError
 
     def reset(self) -> None:

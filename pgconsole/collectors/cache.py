@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import asyncpg
+
 from .. import derive
-from ..snapshots import IndexIO, TableIO, from_records
-from .base import Collector
+from ..capabilities import Capabilities
+from ..snapshots import Cache, IndexIO, TableIO, from_records
+from .base import Collector, Context
 
 
 class CacheCollector(Collector):
@@ -24,7 +27,7 @@ class CacheCollector(Collector):
     def reset(self) -> None:
         self.prev_tables = self.prev_indexes = self.prev_t = None
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Cache:
         tables = list(from_records(TableIO, await conn.fetch(caps.sql("cache_tables"))))
         indexes = list(from_records(IndexIO, await conn.fetch(caps.sql("cache_indexes"))))
         now = time.monotonic()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncpg
+
 from .. import derive
-from ..snapshots import DatabaseSize, OverviewRow, from_record, from_records
-from .base import Collector
+from ..capabilities import Capabilities
+from ..snapshots import DatabaseSize, Overview, OverviewRow, from_record, from_records
+from .base import Collector, Context
 
 
 class OverviewCollector(Collector):
@@ -21,7 +24,7 @@ class OverviewCollector(Collector):
         self.prev = None
         self.polls = 0
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Overview:
         row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview")))
         if self.polls % self.sizes_every == 0:
             self.sizes = from_records(DatabaseSize, await conn.fetch(caps.sql("database_sizes")))

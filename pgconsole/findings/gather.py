@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import asyncpg
 
@@ -28,7 +29,7 @@ def _unavailable(name: str, exc: BaseException, caps: Capabilities) -> Unavailab
 async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
                          names: tuple[str, ...] | None = None) -> Catalog:
     """Rows for every catalog query (or those in `names`); Unavailable where refused."""
-    results: dict[str, tuple | Unavailable] = {}
+    results: dict[str, tuple[Any, ...] | Unavailable] = {}
     for name, cls in QUERIES.items():
         if names is not None and name not in names:
             continue

@@ -19,9 +19,11 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from ..errors import PgConsoleError, describe
+from ..findings.catalog_rows import Catalog
 from ..findings.gather import gather_catalog
 from ..fmt import bytes_
 from ..monitor import Monitor
+from ..snapshots import Frame
 from ..untrusted import say
 from .codec import TypeTable
 from .compress import Packer
@@ -65,7 +67,7 @@ class Recorder:
         self.writer = RecordWriter(self.types, opts.keyframe_every)
         self.packer = Packer()
         self.progress = Progress()
-        self._catalog = None
+        self._catalog: Catalog | None = None
         self._catalog_at = float("-inf")
         self._window = Progress()
         self.tally = FindingsTally()
@@ -112,7 +114,7 @@ class Recorder:
         except PgConsoleError:
             pass    # the snapshot checks go on; the next attempt is a minute away
 
-    async def _write(self, frame) -> None:
+    async def _write(self, frame: Frame) -> None:
         rec = self.writer.record(frame, self.monitor.caps, self._catalog)
         blob = self.packer.pack(rec.payload, rec.key)
         self.tally.mark(rec.summary, frame, self.monitor.caps, self._catalog)
