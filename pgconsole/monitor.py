@@ -41,8 +41,9 @@ class ConnectionLost(PgConsoleError):
 
 
 def default_collectors() -> list[Collector]:
-    # order matters: locks reuse the connections collected just before them
-    return [OverviewCollector(), ConnectionsCollector(), LocksCollector(), CacheCollector(),
+    # order matters: the overview takes the session counts of the connections read just
+    # before it, and locks reuse those connections
+    return [ConnectionsCollector(), OverviewCollector(), LocksCollector(), CacheCollector(),
             StatementsCollector(), BloatCollector()] + replication_collectors()
 
 
