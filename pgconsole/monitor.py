@@ -74,6 +74,9 @@ class Monitor:
         None: every view counts as shown. Answers the shown views whose data is older than
         their shown interval (the caller refreshes them now rather than at the next cadence)."""
         self.shown_views = None if views is None else frozenset(views)
+        for c in self.collectors:
+            if isinstance(c, ConnectionsCollector):   # the waiters' pg_locks rows: for the Locks view
+                c.lock_details = views is None or "locks" in views
         now = time.monotonic()
         return frozenset(c.name for c in self.collectors
                          if c.unavailable is None and c.name in (views or VIEWS)

@@ -121,6 +121,8 @@ async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_the
             full = (await mon.poll()).connections
             mon.include_idle_sessions(False)
             frame = await mon.poll()
+            mon.show_views(frozenset({"connections"}))   # the Locks pane is not on screen
+            bare = await mon.poll()
         finally:
             await mon.close()
         lean = frame.connections
@@ -135,6 +137,13 @@ async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_the
         assert lean.counts_by_state.get("idle", 0) == full.counts_by_state.get("idle", 0)
         locks = frame.locks
         assert isinstance(locks, Locks) and locks.roots == (held_by,) and locks.node(held_by).backend is not None
+        waiting = lean.by_pid()[waiter.get_server_pid()]
+        assert waiting.blocked_by == [held_by] and waiting.lock_mode == "ExclusiveLock"
+        assert waiting.lock_type == "advisory"
+        # without the Locks pane: who blocks whom still (the tree, the idle blocker), not pg_locks
+        quiet = bare.connections.by_pid()[waiter.get_server_pid()]
+        assert quiet.blocked_by == [held_by] and quiet.lock_mode is None and quiet.lock_wait_s is not None
+        assert bare.locks.roots == (held_by,) and held_by in bare.connections.by_pid()
     finally:
         await blocker.execute("SELECT pg_advisory_unlock_all()")
         if task is not None:
@@ -170,7 +179,7 @@ async def test_one_read_of_pg_stat_activity_counts_sessions_for_the_overview_too
         assert alone.counts_by_state == from_poll
         full = await ConnectionsCollector(idle_rows=True).collect(mon.conn, mon.caps, {})
         assert full.counts_by_state == from_poll and full.all_sessions
-        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True)
+        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True, True)
         assert [r["is_self"] for r in rows if r["client_states"] is not None] == [True]
     finally:
         await mon.close()
@@ -339,7 +348,7 @@ async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_para
     conn = await session(pg_params)
     try:
         version = await conn.fetchval("SELECT current_setting('server_version_num')::int")
-        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True)
+        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True, True)
         built = from_records(Backend, rows)
         names = {f.name for f in dataclasses.fields(Backend)}   # without the counts of the own row
 

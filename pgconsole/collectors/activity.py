@@ -25,9 +25,12 @@ class ConnectionsCollector(Collector):
     def __init__(self, idle_rows: bool = True) -> None:
         super().__init__()
         self.idle_rows = idle_rows
+        # what each waiting session waits for (pg_locks: type, mode, relation): the console
+        # asks only while the Locks pane or the findings are on screen; blockers always
+        self.lock_details = True
 
     async def collect(self, conn, caps, context):
-        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows)
+        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows, self.lock_details)
         counts = state_counts(rows)
         if counts is not None:
             context["session_counts"] = counts   # the overview's, when it runs after this

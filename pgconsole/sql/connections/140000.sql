@@ -3,21 +3,25 @@
 -- pg_stat_activity serves the rows, the count of client sessions by state (on the
 -- console's own row only: client_states / client_state_sessions) and the lock waits.
 -- 14+: query_id links to pg_stat_statements, pg_locks.waitstart dates a wait.
--- $1: longest query text to return.
+-- $1: longest query text to return; $3: read the waiters' locks in pg_locks.
 WITH a AS MATERIALIZED (
-    SELECT pid, usename, datname, application_name, client_addr, client_port, backend_type,
+    -- the view's own function: the view joins every row to pg_database and pg_authid,
+    -- here only the rows sent are (the others are counted)
+    SELECT pid, application_name, client_addr, client_port, backend_type,
            state, wait_event_type, wait_event, backend_start, xact_start, query_start,
            state_change, query, query_id, leader_pid, backend_xmin, datid, usesysid
-    FROM pg_stat_activity
+    FROM pg_stat_get_activity(NULL)
 ),
 -- sessions waiting on a lock and who blocks them: pg_blocking_pids() and pg_locks take
--- the lock manager's shared state, so they are read for these only (none: not at all)
+-- the lock manager's shared state, so they are read for these only (none: not at all);
+-- pg_locks (what each waits for: type, mode, relation) only when $3 (the Locks pane or
+-- the findings on screen; snapshots and reports always)
 w AS MATERIALIZED (
     SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM a WHERE wait_event_type = 'Lock'
 ),
 l AS MATERIALIZED (
     SELECT pid, locktype, mode, relation, waitstart, granted FROM pg_locks
-    WHERE EXISTS (SELECT FROM w) AND pid IN (SELECT pid FROM w) AND (NOT granted OR locktype = 'tuple')
+    WHERE $3::bool AND EXISTS (SELECT FROM w) AND pid IN (SELECT pid FROM w) AND (NOT granted OR locktype = 'tuple')
 ),
 s AS MATERIALIZED (
     -- another role's session shows no type or state to a role without pg_read_all_stats:
@@ -30,8 +34,8 @@ s AS MATERIALIZED (
 )
 SELECT
     a.pid,
-    a.usename::text AS usename,
-    a.datname::text AS datname,
+    u.rolname::text AS usename,
+    d.datname::text AS datname,
     a.application_name,
     host(a.client_addr) AS client_addr,
     a.client_port,
@@ -61,6 +65,8 @@ SELECT
     CASE WHEN a.pid = pg_backend_pid()
          THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions
 FROM a
+LEFT JOIN pg_database d ON d.oid = a.datid
+LEFT JOIN pg_roles u ON u.oid = a.usesysid
 LEFT JOIN w ON w.pid = a.pid
 LEFT JOIN LATERAL (
     SELECT locktype, mode, relation, waitstart FROM l
