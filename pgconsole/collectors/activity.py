@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Sequence
 
 from .. import derive, locktree
 from ..errors import scrub_sql
@@ -46,7 +47,7 @@ class ConnectionsCollector(Collector):
         return snap
 
 
-def state_counts(rows) -> tuple[StateCount, ...] | None:
+def state_counts(rows: Sequence[Any]) -> tuple[StateCount, ...] | None:
     """The count of client sessions by state the connections query puts on the console's own row."""
     for r in rows:
         if r["client_states"] is not None:
