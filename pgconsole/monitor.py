@@ -41,8 +41,9 @@ class ConnectionLost(PgConsoleError):
 
 
 def default_collectors() -> list[Collector]:
-    # order matters: locks reuse the connections collected just before them
-    return [OverviewCollector(), ConnectionsCollector(), LocksCollector(), CacheCollector(),
+    # order matters: the overview takes the session counts of the connections read just
+    # before it, and locks reuse those connections
+    return [ConnectionsCollector(), OverviewCollector(), LocksCollector(), CacheCollector(),
             StatementsCollector(), BloatCollector()] + replication_collectors()
 
 
@@ -73,6 +74,9 @@ class Monitor:
         None: every view counts as shown. Answers the shown views whose data is older than
         their shown interval (the caller refreshes them now rather than at the next cadence)."""
         self.shown_views = None if views is None else frozenset(views)
+        for c in self.collectors:
+            if isinstance(c, ConnectionsCollector):   # the waiters' pg_locks rows: for the Locks view
+                c.lock_details = views is None or "locks" in views
         now = time.monotonic()
         return frozenset(c.name for c in self.collectors
                          if c.unavailable is None and c.name in (views or VIEWS)

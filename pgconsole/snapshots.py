@@ -205,6 +205,15 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class ConnectionsRow(Backend):
+    """A row of the connections query: a Backend, and on the console's own row only the count
+    of client sessions by state (None on the others). The collector reads those two columns
+    apart (pgconsole.collectors.activity.state_counts) and builds Backends of the rest."""
+    client_states: list[str] | None = field(default=None, hash=False)
+    client_state_sessions: list[int] | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True)
 class StateCount:
     state: str
     sessions: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import asyncpg
 import pytest
@@ -120,6 +121,8 @@ async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_the
             full = (await mon.poll()).connections
             mon.include_idle_sessions(False)
             frame = await mon.poll()
+            mon.show_views(frozenset({"connections"}))   # the Locks pane is not on screen
+            bare = await mon.poll()
         finally:
             await mon.close()
         lean = frame.connections
@@ -134,6 +137,13 @@ async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_the
         assert lean.counts_by_state.get("idle", 0) == full.counts_by_state.get("idle", 0)
         locks = frame.locks
         assert isinstance(locks, Locks) and locks.roots == (held_by,) and locks.node(held_by).backend is not None
+        waiting = lean.by_pid()[waiter.get_server_pid()]
+        assert waiting.blocked_by == [held_by] and waiting.lock_mode == "ExclusiveLock"
+        assert waiting.lock_type == "advisory"
+        # without the Locks pane: who blocks whom still (the tree, the idle blocker), not pg_locks
+        quiet = bare.connections.by_pid()[waiter.get_server_pid()]
+        assert quiet.blocked_by == [held_by] and quiet.lock_mode is None and quiet.lock_wait_s is not None
+        assert bare.locks.roots == (held_by,) and held_by in bare.connections.by_pid()
     finally:
         await blocker.execute("SELECT pg_advisory_unlock_all()")
         if task is not None:
@@ -142,21 +152,35 @@ async def test_without_idle_rows_idle_sessions_are_counted_not_listed_unless_the
             await c.close()
 
 
-async def test_state_counts_come_with_the_overview_and_match_their_own_query(fresh_db):
-    """With idle rows left out, the counts by state ride on the overview query (one round
-    trip less a refresh); without an overview in the poll the collector asks on its own."""
+async def test_one_read_of_pg_stat_activity_counts_sessions_for_the_overview_too(fresh_db):
+    """The connections query counts client sessions by state in the same pass as its rows
+    (idle rows left out or not); the overview of the poll takes those counts instead of
+    reading pg_stat_activity again, and they equal a direct count and the overview's own."""
     idlers = [await session(fresh_db, application_name="idler") for _ in range(2)]
     mon = Monitor(fresh_db)
     try:
         mon.include_idle_sessions(False)
         frame = await mon.poll()
         row = frame.overview.row
-        from_overview = dict(zip(row.client_states, row.client_state_sessions))
-        assert from_overview.get("idle", 0) >= 2 and from_overview.get("active", 0) >= 1   # ours
-        assert frame.connections.counts_by_state == from_overview
-        assert sum(from_overview.values()) == row.connections_used
+        from_poll = dict(zip(row.client_states, row.client_state_sessions))
+        assert from_poll.get("idle", 0) >= 2 and from_poll.get("active", 0) >= 1   # ours
+        assert frame.connections.counts_by_state == from_poll
+        assert sum(from_poll.values()) == row.connections_used
+        direct = dict(await mon.conn.fetch(
+            "SELECT coalesce(state, 'hidden'), count(*)::int FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' GROUP BY 1"))
+        assert from_poll == direct
+        counted = await mon.conn.fetchrow(mon.caps.sql("overview"), True)   # the overview counting alone
+        assert dict(zip(counted["client_states"], counted["client_state_sessions"])) == from_poll
+        assert counted["connections_used"] == row.connections_used
+        skipped = await mon.conn.fetchrow(mon.caps.sql("overview"), False)
+        assert skipped["client_states"] is None and skipped["connections_used"] == 0
         alone = await ConnectionsCollector(idle_rows=False).collect(mon.conn, mon.caps, {})
-        assert alone.counts_by_state == from_overview
+        assert alone.counts_by_state == from_poll
+        full = await ConnectionsCollector(idle_rows=True).collect(mon.conn, mon.caps, {})
+        assert full.counts_by_state == from_poll and full.all_sessions
+        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True, True)
+        assert [r["is_self"] for r in rows if r["client_states"] is not None] == [True]
     finally:
         await mon.close()
         for c in idlers:
@@ -324,10 +348,14 @@ async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_para
     conn = await session(pg_params)
     try:
         version = await conn.fetchval("SELECT current_setting('server_version_num')::int")
-        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True)
+        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True, True)
         built = from_records(Backend, rows)
-        assert built == tuple(Backend(**dict(r)) for r in rows) and len(built) == len(rows)
-        assert hash(built[0]) == hash(Backend(**dict(rows[0])))
+        names = {f.name for f in dataclasses.fields(Backend)}   # without the counts of the own row
+
+        def init(r):
+            return Backend(**{k: v for k, v in dict(r).items() if k in names})
+        assert built == tuple(init(r) for r in rows) and len(built) == len(rows)
+        assert hash(built[0]) == hash(init(rows[0]))
         assert from_record(Backend, rows[0]) == built[0]
 
         @dataclass(frozen=True)

@@ -112,7 +112,7 @@ async def test_every_query_runs_on_this_server_and_its_older_variants_plan(fresh
 
     fields_of = {
         "overview": snapshots.OverviewRow, "database_sizes": snapshots.DatabaseSize,
-        "connections": snapshots.Backend, "connection_states": snapshots.StateCount,
+        "connections": snapshots.ConnectionsRow, "connection_states": snapshots.StateCount,
         "locks": snapshots.LockWait, "locks_held": snapshots.HeldLock,
         "cache_tables": snapshots.TableIO, "cache_indexes": snapshots.IndexIO,
         "statements": snapshots.StatementRow, "table_bloat": snapshots.TableBloatRow,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Sequence
 
 import asyncpg
 
@@ -17,39 +18,45 @@ QUERY_TEXT_LIMIT = 8192
 
 class ConnectionsCollector(Collector):
     """Every session, or (idle_rows False: the console while it hides idle sessions) every
-    session but the idle ones that block nobody, with the count by state read apart (by
-    the overview query of the same poll when it ran: one round trip less). On a
-    server with hundreds of pooled idle connections those are most of the rows, and
-    decoding them each refresh was most of the cost of a poll."""
+    session but the idle ones that block nobody. One read of pg_stat_activity a poll: the
+    same query counts the client sessions by state (on the console's own row), which the
+    overview of the poll then takes instead of reading pg_stat_activity again. On a server
+    with hundreds of pooled idle sessions those are most of the rows: they are counted in
+    SQL, never sent."""
 
     name = "connections"
 
     def __init__(self, idle_rows: bool = True) -> None:
         super().__init__()
         self.idle_rows = idle_rows
+        # what each waiting session waits for (pg_locks: type, mode, relation): the console
+        # asks only while the Locks pane or the findings are on screen; blockers always
+        self.lock_details = True
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Connections:
-        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows)
-        counts = None
-        if not self.idle_rows:
-            # the overview of this same poll counted them; a query of their own otherwise
-            counts = _state_counts(context.get("overview"))
-            if counts is None:
-                counts = from_records(StateCount, await conn.fetch(caps.sql("connection_states")))
+        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows, self.lock_details)
+        counts = state_counts(rows)
+        if counts is not None:
+            context["session_counts"] = counts   # the overview's, when it runs after this
+        elif not self.idle_rows:   # no own row (not expected): ask apart
+            counts = from_records(StateCount, await conn.fetch(caps.sql("connection_states")))
         limited = None
         if not caps.sees_all_sessions:
             limited = (f"other roles' queries and states are hidden: "
                        f"GRANT pg_read_all_stats TO {caps.current_user};")
-        snap = derive.connections((_scrubbed(b) for b in from_records(Backend, rows)), limited, counts)
+        snap = derive.connections((_scrubbed(b) for b in from_records(Backend, rows)), limited,
+                                  None if self.idle_rows else counts)
         context["connections"] = snap
         return snap
 
 
-def _state_counts(overview: object) -> tuple[StateCount, ...] | None:
-    row = getattr(overview, "row", None)
-    if row is None or row.client_states is None:
-        return None
-    return tuple(StateCount(state=s, sessions=n) for s, n in zip(row.client_states, row.client_state_sessions))
+def state_counts(rows: Sequence[Any]) -> tuple[StateCount, ...] | None:
+    """The count of client sessions by state the connections query puts on the console's own row."""
+    for r in rows:
+        if r["client_states"] is not None:
+            return tuple(StateCount(state=s, sessions=n)
+                         for s, n in zip(r["client_states"], r["client_state_sessions"]))
+    return None
 
 
 def _scrubbed(b: Backend) -> Backend:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncpg
 
 from .. import derive
@@ -25,11 +27,17 @@ class OverviewCollector(Collector):
         self.polls = 0
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Overview:
-        row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview")))
+        # the connections query of this poll counted the sessions: not read again here
+        counts = context.get("session_counts")
+        row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview"), counts is None))
+        if counts is not None:
+            row = replace(row, connections_used=sum(c.sessions for c in counts),
+                          client_states=[c.state for c in counts],
+                          client_state_sessions=[c.sessions for c in counts])
         if self.polls % self.sizes_every == 0:
             self.sizes = from_records(DatabaseSize, await conn.fetch(caps.sql("database_sizes")))
         self.polls += 1
         snap = derive.overview(row, self.prev, self.sizes)
         self.prev = row
-        context["overview"] = snap   # its session counts by state serve the connections view
+        context["overview"] = snap
         return snap

@@ -1,10 +1,41 @@
 -- Every backend ($2 true), or every one but the idle sessions that block nobody (the
--- console with idle sessions hidden: they are most rows and counted apart).
--- $1: longest query text to return.
+-- console with idle sessions hidden: they are most rows, and only counted). One read of
+-- pg_stat_activity serves the rows, the count of client sessions by state (on the
+-- console's own row only: client_states / client_state_sessions) and the lock waits.
+-- (14+ adds query_id and pg_locks.waitstart: 140000.sql)
+-- $1: longest query text to return; $3: read the waiters' locks in pg_locks.
+WITH a AS MATERIALIZED (
+    -- the view's own function: the view joins every row to pg_database and pg_authid,
+    -- here only the rows sent are (the others are counted)
+    SELECT pid, application_name, client_addr, client_port, backend_type,
+           state, wait_event_type, wait_event, backend_start, xact_start, query_start,
+           state_change, query, leader_pid, backend_xmin, datid, usesysid
+    FROM pg_stat_get_activity(NULL)
+),
+-- sessions waiting on a lock and who blocks them: pg_blocking_pids() and pg_locks take
+-- the lock manager's shared state, so they are read for these only (none: not at all);
+-- pg_locks (what each waits for: type, mode, relation) only when $3 (the Locks pane or
+-- the findings on screen; snapshots and reports always)
+w AS MATERIALIZED (
+    SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM a WHERE wait_event_type = 'Lock'
+),
+l AS MATERIALIZED (
+    SELECT pid, locktype, mode, relation, granted FROM pg_locks
+    WHERE $3::bool AND EXISTS (SELECT FROM w) AND pid IN (SELECT pid FROM w) AND (NOT granted OR locktype = 'tuple')
+),
+s AS MATERIALIZED (
+    -- another role's session shows no type or state to a role without pg_read_all_stats:
+    -- one with a database and a user is counted as a client ('hidden')
+    SELECT coalesce(state, 'hidden') AS state, count(*)::int AS sessions
+    FROM a
+    WHERE backend_type = 'client backend'
+       OR (backend_type IS NULL AND datid IS NOT NULL AND usesysid IS NOT NULL)
+    GROUP BY 1
+)
 SELECT
     a.pid,
-    a.usename::text AS usename,
-    a.datname::text AS datname,
+    u.rolname::text AS usename,
+    d.datname::text AS datname,
     a.application_name,
     host(a.client_addr) AS client_addr,
     a.client_port,
@@ -22,26 +53,32 @@ SELECT
     a.pid = pg_backend_pid() AS is_self,
     age(a.backend_xmin)::bigint AS xmin_age,
     -- a session waiting on a lock: who blocks it and the lock it waits for (the blocking
-    -- tree is built from these rows, so no query of its own and the same snapshot);
-    -- pg_blocking_pids() and pg_locks are read for waiters only (one-time filters)
-    CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
-    l.locktype AS lock_type,
-    l.mode AS lock_mode,
-    coalesce(l.relation, t.relation)::regclass::text AS lock_relation,
-    CASE WHEN a.wait_event_type = 'Lock'
-         THEN extract(epoch FROM clock_timestamp() - a.query_start)::float8 END AS lock_wait_s
-FROM pg_stat_activity a
+    -- tree is built from these rows: no query of its own, and the same snapshot)
+    w.blocked_by,
+    wl.locktype AS lock_type,
+    wl.mode AS lock_mode,
+    coalesce(wl.relation, wt.relation)::regclass::text AS lock_relation,
+    CASE WHEN w.pid IS NOT NULL
+         THEN extract(epoch FROM clock_timestamp() - a.query_start)::float8 END AS lock_wait_s,
+    CASE WHEN a.pid = pg_backend_pid()
+         THEN (SELECT array_agg(s.state ORDER BY s.state) FROM s) END AS client_states,
+    CASE WHEN a.pid = pg_backend_pid()
+         THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions
+FROM a
+LEFT JOIN pg_database d ON d.oid = a.datid
+LEFT JOIN pg_roles u ON u.oid = a.usesysid
+LEFT JOIN w ON w.pid = a.pid
 LEFT JOIN LATERAL (
-    SELECT locktype, mode, relation FROM pg_locks
-    WHERE a.wait_event_type = 'Lock' AND pid = a.pid AND NOT granted LIMIT 1
-) l ON true
+    SELECT locktype, mode, relation FROM l
+    WHERE w.pid IS NOT NULL AND l.pid = a.pid AND NOT l.granted LIMIT 1
+) wl ON true
 LEFT JOIN LATERAL (
     -- a row-lock waiter holds a tuple lock on the table it waits for
-    SELECT relation FROM pg_locks
-    WHERE a.wait_event_type = 'Lock' AND pid = a.pid AND granted AND locktype = 'tuple' LIMIT 1
-) t ON true
+    SELECT relation FROM l
+    WHERE w.pid IS NOT NULL AND l.pid = a.pid AND l.granted AND l.locktype = 'tuple' LIMIT 1
+) wt ON true
 WHERE $2::bool
    OR a.state IS DISTINCT FROM 'idle'
    -- an idle session can still block others (an advisory lock): keep those
-   OR a.pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w WHERE w.wait_event_type = 'Lock')
+   OR a.pid IN (SELECT unnest(w.blocked_by) FROM w)
 ORDER BY a.pid

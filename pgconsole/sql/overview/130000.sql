@@ -2,11 +2,15 @@
 -- A session of another role shows no type or state to a role without pg_read_all_stats:
 -- one with a database and a user is counted as a client ('hidden'); background
 -- processes have neither (parallel workers of other roles are counted as clients too).
+-- $1: count the sessions here; false when the connections query of the same poll has
+-- counted them (its one read of pg_stat_activity, which costs as much as the rest of this
+-- query on a server with a thousand sessions): pg_stat_activity is then not read at all.
 WITH client_states AS (
     SELECT coalesce(a.state, 'hidden') AS state, count(*)::int AS sessions
     FROM pg_stat_activity a
-    WHERE a.backend_type = 'client backend'
-       OR (a.backend_type IS NULL AND a.datid IS NOT NULL AND a.usesysid IS NOT NULL)
+    WHERE $1::bool
+      AND (a.backend_type = 'client backend'
+           OR (a.backend_type IS NULL AND a.datid IS NOT NULL AND a.usesysid IS NOT NULL))
     GROUP BY 1
 )
 SELECT
@@ -36,8 +40,7 @@ SELECT
     (SELECT checkpoints_req FROM pg_stat_bgwriter) AS checkpoints_requested,
     (SELECT buffers_checkpoint FROM pg_stat_bgwriter) AS checkpoint_buffers_written,
     extract(epoch FROM max(d.stats_reset))::float8 AS stats_reset_epoch,
-    -- client sessions by state (the console's status line when idle rows are left out of
-    -- the connections query): here, one round trip less a refresh than a query of its own
+    -- client sessions by state ($1 true; NULL otherwise)
     (SELECT array_agg(s.state ORDER BY s.state) FROM client_states s) AS client_states,
     (SELECT array_agg(s.sessions ORDER BY s.state) FROM client_states s) AS client_state_sessions
 FROM pg_stat_database d

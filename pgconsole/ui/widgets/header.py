@@ -138,10 +138,13 @@ class ConsoleHeader(TextLines):
 
     # -- drawing ------------------------------------------------------------
     def tick(self) -> None:
-        """The 1 s timer: keep the data age moving between frames, not on top of them."""
+        """The 1 s timer: set the data age moving once the next frame is late (a second past
+        the refresh interval: paused, a slow poll, a stall). Between frames on time the
+        header stays as drawn: at the default 2 s refresh a repaint of the age in between
+        was half of the console's screen updates."""
         if self.replay:
             return
-        if time.monotonic() - self._drawn_at >= 1.5 or self.link.state == "stalled":
+        if time.monotonic() - self._drawn_at >= max(1.5, self.refresh_s + 1.0) or self.link.state == "stalled":
             self.redraw()
 
     def redraw(self) -> None:
