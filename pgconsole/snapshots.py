@@ -450,6 +450,19 @@ class ExactBloat:
     free_percent: float
 
 
+@dataclass(frozen=True)
+class Stale:
+    """A view shown from an older read: since when, why, and when the next read is due."""
+
+    since: datetime            # when the value shown was read
+    reason: str                # SLOW or TIMED_OUT (our own words, never server text)
+    next_in_s: float           # seconds until the next read is due
+
+    def line(self) -> str:
+        return (f"stale since {self.since.astimezone().strftime('%H:%M:%S')} "
+                f"({self.reason}, next in {max(self.next_in_s, 0):.0f} s)")
+
+
 # -- one polling round -------------------------------------------------------------
 View = Any  # a snapshot above, an Unavailable, or None (not collected yet)
 
@@ -475,3 +488,6 @@ class Frame:
     io: Any = None
     horizon: Any = None
     autovacuum: Any = None
+    # views shown from an older read (an expensive one that slowed itself down, or a
+    # transient timeout): view name (or "database_sizes") -> Stale
+    stale: dict[str, Stale] = field(default_factory=dict, hash=False, compare=False)

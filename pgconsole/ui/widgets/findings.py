@@ -4,8 +4,8 @@ with its evidence and remedy; `g` jumps to the pane that shows the object.
 Snapshot checks run on every frame while the pane is shown and on every 5th one
 otherwise, for the badge in the pane bar (pure functions, but not free). Catalog checks (indexes,
 sequences, XID age...) need their own queries: they run through the monitoring
-session's `run()` when the pane starts and every CATALOG_EVERY_S after, never on the
-event loop's time.
+session's `run()` when the pane starts and every CATALOG_EVERY_S after (longer when a read
+is expensive: findings/gather.py CatalogReader), never on the event loop's time.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rich.text import Text
 from ...capabilities import Capabilities
 from ...findings import Finding, FindingsResult, Thresholds, evaluate
 from ...findings.catalog_rows import Catalog
-from ...findings.gather import gather_catalog
+from ...findings.gather import CatalogReader
 from ...findings.model import SEVERITIES
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...report.cells import evidence_value
@@ -29,7 +29,6 @@ from .pane import Pane, register_pane
 from .statements import _key as statement_key
 from .table import Col
 
-CATALOG_EVERY_S = 60.0
 BADGE_EVERY_S = 10.0   # while the pane is hidden only its badge needs the result: by sample time,
 # so a faster refresh does not evaluate more often
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -95,7 +94,8 @@ class FindingsPane(Pane):
         self.result: FindingsResult | None = None
         self.catalog: Catalog | None = None
         self.catalog_error: str | None = None
-        self._catalog_at = 0.0
+        self.reader = CatalogReader()
+        self._recheck = False
         self._loading = False
         self.show_info = True
         self._evaluated: Frame | None = None   # the frame the result is of
@@ -130,19 +130,19 @@ class FindingsPane(Pane):
 
     def _maybe_load_catalog(self) -> None:
         run = getattr(self.console.source, "run", None)
-        if run is None or self._loading or time.monotonic() - self._catalog_at < CATALOG_EVERY_S:
+        if run is None or self._loading or not (self._recheck or self.reader.due()):
             return
         self._loading = True
         self.run_worker(self._load_catalog(run), group="findings-catalog", exclusive=True, exit_on_error=False)
 
     async def _load_catalog(self, run) -> None:
         try:
-            self.catalog = await run(gather_catalog)
+            self._recheck = False
+            self.catalog = await run(self.reader.read)
             self.catalog_error = None
         except Exception as exc:  # noqa: BLE001 - shown in the status line; snapshot checks go on
             self.catalog_error = str(exc)
         finally:
-            self._catalog_at = time.monotonic()
             self._loading = False
         if self.frame is not None:
             self._evaluate(self.frame)
@@ -151,7 +151,7 @@ class FindingsPane(Pane):
                 self.console.update_detail()
 
     def action_recheck(self) -> None:
-        self._catalog_at = 0.0
+        self._recheck = True
         self._maybe_load_catalog()
         self.notify("re-reading the catalog for the index, sequence and XID checks…", timeout=3)
 
@@ -196,6 +196,8 @@ class FindingsPane(Pane):
                 break
         if self._loading and self.catalog is None:
             t.append(" · reading the catalog…", style="dim")
+        elif (mark := self.reader.stale()) is not None and not self.catalog_error:
+            t.append(f" · catalog {mark.line()}", style="yellow")
         elif self.catalog_error:
             t.append(" · catalog: ", style="yellow")
             error = Text(self.catalog_error, style="yellow")

@@ -160,7 +160,11 @@ class Pane(SolidLines, Vertical, can_focus=False):
         self._objects = dict(objects)
         self.table.sync([(k, self.cells(o, frame)) for k, o in objects])
         self._sort_arrows()
-        self._status(self.status_line(view, frame))
+        status = self.status_line(view, frame)
+        mark = frame.stale.get(self.view) if self.view else None
+        if mark is not None:   # an older read, on purpose (slow) or after a timeout: say so
+            status = Text.assemble((mark.line(), "yellow"), " · ", status)
+        self._status(status)
 
     def _status(self, text: Text) -> None:
         """Repaint the status line; a layout pass only when it needs another height."""
