@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from .. import derive
-from ..snapshots import IndexIO, TableIO, from_records
+from ..snapshots import IndexIO, TableIO
 from .base import Collector
+from .cache_book import CacheBook
 
 
 class CacheCollector(Collector):
@@ -21,13 +22,14 @@ class CacheCollector(Collector):
         self.prev_tables: dict[int, TableIO] | None = None
         self.prev_indexes: dict[int, IndexIO] | None = None
         self.prev_t: float | None = None
+        self.book = CacheBook()
 
     def reset(self) -> None:
         self.prev_tables = self.prev_indexes = self.prev_t = None
+        self.book.reset()
 
     async def collect(self, conn, caps, context):
-        tables = list(from_records(TableIO, await conn.fetch(caps.sql("cache_tables"))))
-        indexes = list(from_records(IndexIO, await conn.fetch(caps.sql("cache_indexes"))))
+        tables, indexes = await self.book.read(conn, caps)
         now = time.monotonic()
         secs = now - self.prev_t if self.prev_t is not None else None
         snap = derive.cache(tables, indexes, self.prev_tables, self.prev_indexes, secs)

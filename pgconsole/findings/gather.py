@@ -41,7 +41,7 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
                          names: tuple[str, ...] | None = None, previous: Catalog | None = None) -> Catalog:
     """Rows for every catalog query (or those in `names`); Unavailable where refused. With
     `previous`: a query that times out keeps its previous rows (a transient failure)."""
-    results: dict[str, tuple | Unavailable] = {}
+    results: dict[str, tuple[object, ...] | Unavailable] = {}
     for name, cls in QUERIES.items():
         if names is not None and name not in names:
             continue
