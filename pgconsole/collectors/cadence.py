@@ -51,7 +51,7 @@ class Cadence:
         if self.share > 0 and self.cost_s is not None:
             wait = max(wait, self.cost_s / self.share)
         if self.timeouts:
-            wait = max(wait, base_s) * (2 ** self.timeouts)
+            wait = max(wait, 1.0) * (2 ** self.timeouts)   # a view with no interval of its own too
         return min(wait, max(self.max_backoff_s, base_s))
 
     def slowed(self, base_s: float) -> bool:

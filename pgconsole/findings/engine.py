@@ -51,6 +51,17 @@ assert tuple(CHECKS) == CHECK_IDS
 
 # these read only snapshots: cheap enough for every refresh of the console
 SNAPSHOT_CHECKS = tuple(c for c, (_, src) in CHECKS.items() if not src.startswith("catalog"))
+# these read the catalog run: their result changes only when the catalog is read again
+CATALOG_CHECKS = tuple(c for c in CHECKS if c not in SNAPSHOT_CHECKS)
+
+
+def merge(a: FindingsResult, b: FindingsResult) -> FindingsResult:
+    """Two evaluations of disjoint checks as one (the snapshot checks of this frame and the
+    catalog checks of the last catalog run): findings and statuses in the usual order."""
+    order = {c: i for i, c in enumerate(CHECK_IDS)}
+    return FindingsResult(findings=sort_findings([*a.findings, *b.findings]),
+                          checks=tuple(sorted((*a.checks, *b.checks), key=lambda s: order[s.check])),
+                          thresholds=a.thresholds, evaluated_at=a.evaluated_at)
 
 
 def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,

@@ -17,7 +17,7 @@ from rich.console import Group
 from rich.text import Text
 
 from ...capabilities import Capabilities
-from ...findings import Finding, FindingsResult, Thresholds, evaluate
+from ...findings import CATALOG_CHECKS, SNAPSHOT_CHECKS, Finding, FindingsResult, Thresholds, evaluate, merge
 from ...findings.catalog_rows import Catalog
 from ...findings.gather import CatalogReader
 from ...findings.model import SEVERITIES
@@ -95,6 +95,8 @@ class FindingsPane(Pane):
         self.catalog: Catalog | None = None
         self.catalog_error: str | None = None
         self.reader = CatalogReader()
+        self._catalog_result: FindingsResult | None = None
+        self._catalog_for: Catalog | None = None    # the catalog run _catalog_result judged
         self._recheck = False
         self._loading = False
         self.show_info = True
@@ -119,8 +121,16 @@ class FindingsPane(Pane):
 
     def _evaluate(self, frame: Frame) -> None:
         earlier = self._evaluated if self._evaluated is not None and self._evaluated.seq != frame.seq else None
-        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds,
-                               own_statements=self._own_statements(), earlier=earlier)
+        caps = self._caps(frame)
+        # the catalog checks once per catalog run (10,000 tables: 10,000 rows to judge), the
+        # snapshot checks on every frame
+        if (self._catalog_result is None or self._catalog_for is not self.catalog
+                or self._catalog_result.thresholds != self.thresholds):
+            self._catalog_result = evaluate(frame, self.catalog, caps, self.thresholds, only=CATALOG_CHECKS)
+            self._catalog_for = self.catalog
+        snapshot = evaluate(frame, self.catalog, caps, self.thresholds, only=SNAPSHOT_CHECKS,
+                            own_statements=self._own_statements(), earlier=earlier)
+        self.result = merge(snapshot, self._catalog_result)
         self._evaluated = frame
 
     def redraw(self) -> None:
