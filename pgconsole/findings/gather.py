@@ -37,6 +37,16 @@ def _unavailable(name: str, exc: BaseException, caps: Capabilities) -> Unavailab
     return Unavailable(name, describe(exc), "")
 
 
+def _shared(records: list[asyncpg.Record]) -> list[dict[str, object]]:
+    """The rows with one object for each repeated short value (schema names, methods, sizes):
+    20,000 index rows hold the same few strings and numbers thousands of times over."""
+    seen: dict[tuple[type, object], object] = {}
+    keep = seen.setdefault
+    # keyed by type too: 1 == 1.0 == True, and each must stay what it was
+    return [{k: keep((type(v), v), v) if (type(v) is str and len(v) <= 64) or type(v) is int else v
+             for k, v in r.items()} for r in records]
+
+
 async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
                          names: tuple[str, ...] | None = None, previous: Catalog | None = None) -> Catalog:
     """Rows for every catalog query (or those in `names`); Unavailable where refused. With
@@ -49,7 +59,7 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
             continue
         try:
             rows = await conn.fetch(caps.sql(name))
-            results[name] = from_records(cls, rows)
+            results[name] = from_records(cls, _shared(rows))
         except asyncpg.PostgresError as exc:
             kept = previous.get(name) if previous is not None else None
             transient = isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError))
