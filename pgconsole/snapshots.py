@@ -414,6 +414,10 @@ class TableBloatRow:
     last_autoanalyze: datetime | None
     stats_age_s: float | None       # since the last (auto)analyze
     no_estimate_reason: str | None
+    # over every table, not only the rows kept (the report's totals): the same on every row
+    all_estimated: int | None = None
+    all_est_bloat_bytes: float | None = None
+    all_dead_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -426,6 +430,7 @@ class IndexBloatRow:
     est_bloat_bytes: float | None
     est_bloat_pct: float | None
     no_estimate_reason: str | None
+    all_est_bloat_bytes: float | None = None   # over every B-tree index, not only the rows kept
 
 
 @dataclass(frozen=True)
