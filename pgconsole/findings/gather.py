@@ -7,6 +7,7 @@ not cost a core; a query that times out keeps its previous rows (older, not wron
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timezone
 
@@ -16,7 +17,7 @@ from ..capabilities import Capabilities
 from ..collectors.base import GRANT_HINT
 from ..collectors.cadence import Cadence
 from ..errors import describe, scrub
-from ..snapshots import Stale, Unavailable, from_records
+from ..snapshots import Stale, Unavailable
 from .catalog_rows import QUERIES, Catalog
 
 # asked only of a superuser: pg_stat_file is not granted to anyone else by default
@@ -37,14 +38,19 @@ def _unavailable(name: str, exc: BaseException, caps: Capabilities) -> Unavailab
     return Unavailable(name, describe(exc), "")
 
 
-def _shared(records: list[asyncpg.Record]) -> list[dict[str, object]]:
-    """The rows with one object for each repeated short value (schema names, methods, sizes):
-    20,000 index rows hold the same few strings and numbers thousands of times over."""
+def _rows(records: list[asyncpg.Record], cls: type) -> tuple[object, ...]:
+    """The rows as `cls`, one at a time (no second copy of the whole result), with one object
+    for each repeated short value (schema names, methods, sizes): 20,000 index rows hold the
+    same few strings and numbers thousands of times over."""
     seen: dict[tuple[type, object], object] = {}
     keep = seen.setdefault
-    # keyed by type too: 1 == 1.0 == True, and each must stay what it was
-    return [{k: keep((type(v), v), v) if (type(v) is str and len(v) <= 64) or type(v) is int else v
-             for k, v in r.items()} for r in records]
+    names = {f.name for f in dataclasses.fields(cls)}
+    out = []
+    for r in records:
+        # keyed by type too: 1 == 1.0 == True, and each must stay what it was
+        out.append(cls(**{k: keep((type(v), v), v) if (type(v) is str and len(v) <= 64) or type(v) is int
+                          else v for k, v in r.items() if k in names}))
+    return tuple(out)
 
 
 async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
@@ -58,8 +64,7 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
         if name in SUPERUSER_ONLY and not caps.is_superuser:
             continue
         try:
-            rows = await conn.fetch(caps.sql(name))
-            results[name] = from_records(cls, _shared(rows))
+            results[name] = _rows(await conn.fetch(caps.sql(name)), cls)
         except asyncpg.PostgresError as exc:
             kept = previous.get(name) if previous is not None else None
             transient = isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError))
