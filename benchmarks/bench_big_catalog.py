@@ -154,7 +154,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=40.0)
     ap.add_argument("--warmup", type=float, default=12.0)
     ap.add_argument("--panes", default="1234567", help="pane keys to measure, in order")
-    ap.add_argument("--pga", default="/tmp/h15b-pga/bin/pg_activity")
+    ap.add_argument("--pga", default="/tmp/pga-venv/bin/pg_activity",
+                    help="pg_activity from its own venv: python3 -m venv /tmp/pga-venv && "
+                         "/tmp/pga-venv/bin/pip install 'pg_activity[psycopg]==3.6.2'")
     ap.add_argument("--no-pga", action="store_true")
     ap.add_argument("--old-ref", default="main", help="git ref whose query files are the 'before'")
     ap.add_argument("--json", type=Path, default=None)
