@@ -15,10 +15,12 @@ sessions; a lock chain of 4 for 20 s every 2 minutes; a trickle over the 500 sta
 3. 24 hours: the recorded frames written again with shifted times until 86,400 frames
    (the recorder's own writer, in process), then: opening the file and seeking to 50 random
    moments (a new Recording each time: open + seek), and `pgconsole report --from FILE
-   --between` over one hour in the middle (a subprocess: Python start-up included).
+   --between` over one hour in the middle (a subprocess: Python start-up included); the
+   console's replay: open and show a moment, the timeline's markers, jumps (80x24, Pilot).
 
 Usage: .venv/bin/python benchmarks/bench_history.py [--seconds 600] [--cpu-seconds 60] [--rounds 2]
-       [--keep DIR] [--json FILE]   (about 40 minutes on 2 CPUs; --day DIR/day.db reruns step 3 alone)
+       [--keep DIR] [--json FILE]   (about 40 minutes on 2 CPUs; --day DIR/day.db reruns step 3 alone;
+       --replay DIR/day.db only the replay measurement)
 """
 
 from __future__ import annotations
@@ -152,6 +154,72 @@ async def seeks(path: Path, n: int = 50) -> dict:
             "span_h": round((last - first).total_seconds() / 3600, 2)}
 
 
+async def replay_open_and_seek(path: Path, n: int = 20) -> dict:
+    """The console's replay (issue 16, goal: open a 24-hour recording and jump to any moment
+    in under 200 ms): the data source opened and a first moment shown in the console (80x24,
+    Pilot), the timeline's markers read, then jumps to random moments, each drawn."""
+    import threading
+
+    from pgconsole.history.replay import RecordedSource
+    from pgconsole.ui import timetravel
+    from pgconsole.ui.app import ConsoleApp
+
+    rnd = random.Random(16)
+    core = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        src = await RecordedSource.open(str(path))
+        m = await src.seek(src.first + (src.last - src.first) * rnd.random())
+        core.append((time.perf_counter() - t0) * 1000)
+        assert m.frame.connections is not None
+        await src.close()
+    src = await RecordedSource.open(str(path))
+    t0 = time.perf_counter()
+    marks = await src.markers()
+    markers_ms = (time.perf_counter() - t0) * 1000
+    await src.close()
+    t0 = time.perf_counter()
+    async with ConsoleApp(None, None, target="bench").run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    bare_ms = (time.perf_counter() - t0) * 1000          # Textual's start-up alone, for comparison
+    # the markers' thread waits until the first moment is drawn (else the first pause would
+    # wait for it too), then reads them: the time until they are on the bar is measured apart
+    drawn, read = threading.Event(), timetravel.read_markers
+    timetravel.read_markers = lambda where, server: (drawn.wait(60), read(where, server))[1]
+    t0 = time.perf_counter()
+    src = await RecordedSource.open(str(path))
+    app = ConsoleApp(None, None, target="bench", read_only=True, replay=src)
+    jumps, jump_cpu, opened_ms, ui_markers_ms = [], [], 0.0, 0.0
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            opened_ms = (time.perf_counter() - t0) * 1000      # the first moment drawn
+            t0 = time.perf_counter()
+            drawn.set()
+            while not app.markers:
+                await pilot.pause(0.01)
+            ui_markers_ms = (time.perf_counter() - t0) * 1000  # then the timeline's markers (a thread)
+            await pilot.press("2")
+            for _ in range(n):
+                t = src.first + (src.last - src.first) * rnd.random()
+                t1, c1 = time.perf_counter(), time.process_time()
+                await app.jump(t)
+                await pilot.pause()
+                jumps.append((time.perf_counter() - t1) * 1000)
+                jump_cpu.append((time.process_time() - c1) * 1000)
+    finally:
+        timetravel.read_markers = read
+        await src.close()
+    return {"span_h": round((src.last - src.first).total_seconds() / 3600, 2),
+            "source_open_and_seek_ms": {"median": round(statistics.median(core), 1), "max": round(max(core), 1)},
+            "markers_ms": round(markers_ms, 1), "markers": len(marks),
+            "console_start_bare_ms": round(bare_ms, 1),
+            "console_open_ms": round(opened_ms, 1), "console_markers_shown_ms": round(ui_markers_ms, 1),
+            "console_jump_ms": {"median": round(statistics.median(jumps), 1), "max": round(max(jumps), 1)},
+            "console_jump_cpu_ms": {"median": round(statistics.median(jump_cpu), 1),
+                                    "max": round(max(jump_cpu), 1)}}
+
+
 def report_hour(path: Path) -> dict:
     async def bounds():
         rec = await Recording.open(str(path))
@@ -196,9 +264,17 @@ def main() -> int:
     ap.add_argument("--day-frames", type=int, default=DAY, help="frames of the synthesized day (default 86400)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--keep", type=Path, default=None, help="keep the recordings in this directory")
+    ap.add_argument("--replay", type=Path, default=None, metavar="DAY_DB",
+                    help="only the replay measurement (open, markers, jumps), on this 24-hour recording")
     ap.add_argument("--day", type=Path, default=None,
                     help="only step 3, on this 24-hour recording (one kept by an earlier --keep run)")
     args = ap.parse_args()
+    if args.replay:
+        out = {"machine": machine(), "load_average_start": loadavg(), "calibration_ms_start": calibration_ms(),
+               "replay": asyncio.new_event_loop().run_until_complete(replay_open_and_seek(args.replay)),
+               "load_average_end": loadavg(), "calibration_ms_end": calibration_ms()}
+        print(json.dumps(out, indent=2))
+        return 0
     if args.day:
         loop = asyncio.new_event_loop()
         out = {"machine": machine(), "load_average_start": loadavg(), "calibration_ms_start": calibration_ms(),
@@ -288,6 +364,7 @@ def main() -> int:
     day = work / "day.db"
     out["synthesis"] = loop.run_until_complete(synthesize(work / "recording.db", day, args.day_frames))
     out["seek"] = loop.run_until_complete(seeks(day))
+    out["replay"] = loop.run_until_complete(replay_open_and_seek(day))
     out["report_one_hour"] = report_hour(day)
     out["report_one_hour_in_process"] = loop.run_until_complete(report_in_process(day))
     out["load_average_end"] = loadavg()

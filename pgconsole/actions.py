@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, TypeVar
 
 import asyncpg
 
@@ -18,6 +19,8 @@ from . import db, explain_guard, sqlfiles
 from .capabilities import Capabilities
 from .conninfo import ConnParams
 from .errors import PgConsoleError, describe
+
+R = TypeVar("R")
 
 TERMINATE_WAIT_MS = 2000
 
@@ -85,7 +88,7 @@ class ActionSession:
         self._pids[key] = await conn.fetchval(sqlfiles.load("backend_pid", 130000))
         return conn
 
-    async def _run(self, fn, database: str | None = None):
+    async def _run(self, fn: Callable[[asyncpg.Connection], Awaitable[R]], database: str | None = None) -> R:
         """Run fn(conn) on the action connection; reconnect once if the session was killed."""
         async with self._lock:
             for attempt in (1, 2):
@@ -102,6 +105,7 @@ class ActionSession:
                 except asyncpg.InterfaceError as exc:
                     self._forget(database)
                     raise PgConsoleError(describe(exc)) from None
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _forget(self, database: str | None) -> None:
         key = database or ""
@@ -133,8 +137,9 @@ class ActionSession:
         """pg_cancel_backend: the query is cancelled, the session stays."""
         self._refuse_own(pid, own_pids)
 
-        async def go(conn):
-            return await conn.fetchval(sqlfiles.load("cancel_backend", 130000), pid)
+        async def go(conn: asyncpg.Connection) -> bool:
+            signalled: bool = await conn.fetchval(sqlfiles.load("cancel_backend", 130000), pid)
+            return signalled
 
         if await self._run(go):
             return f"cancel sent to backend {pid}"
@@ -144,12 +149,13 @@ class ActionSession:
         """pg_terminate_backend: the session ends (its transaction rolls back)."""
         self._refuse_own(pid, own_pids)
 
-        async def go(conn):
+        async def go(conn: asyncpg.Connection) -> asyncpg.Record | None:
             v = conn.get_server_version()
             version = v.major * 10000 + v.minor if v.major >= 10 else v.major * 10000
             return await conn.fetchrow(sqlfiles.load("terminate_backend", version), pid, TERMINATE_WAIT_MS)
 
         row = await self._run(go)
+        assert row is not None   # one row, always
         if row["signalled"]:
             return f"backend {pid} terminated" if row["waited"] else f"terminate sent to backend {pid}"
         if row["waited"]:
@@ -171,10 +177,10 @@ class ActionSession:
         sql = (sqlfiles.load("explain_generic", caps.version_num)
                .replace("{statement}", f"{inner}{text}{inner}").replace("{tag}", outer))
 
-        async def go(conn):
+        async def go(conn: asyncpg.Connection) -> list[str]:
             lines: list[str] = []
 
-            def listen(_conn, msg) -> None:
+            def listen(_conn: object, msg: object) -> None:
                 lines.append(getattr(msg, "message", str(msg)))
 
             conn.add_log_listener(listen)
@@ -201,7 +207,7 @@ class ActionSession:
             raise PgConsoleError("pg_stat_statements is not installed in this database")
         sql = caps.sql("statements_reset")
 
-        async def go(conn):
+        async def go(conn: asyncpg.Connection) -> None:
             await conn.execute(sql)
 
         try:

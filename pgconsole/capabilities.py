@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import asyncpg
+
 from . import sqlfiles
 from .quoting import quote_ident
 from .snapshots import from_record
@@ -65,7 +67,7 @@ class Capabilities:
         return self.render(sqlfiles.load(name, version))
 
 
-async def probe(conn) -> Capabilities:
+async def probe(conn: asyncpg.Connection) -> Capabilities:
     version_num = int(await conn.fetchval("SHOW server_version_num"))
     row = await conn.fetchrow(sqlfiles.load("capabilities", version_num))
     return from_record(Capabilities, row)

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import re
 import sys
+from types import ModuleType
+from typing import NoReturn
 
 from .errors import PgConsoleError, scrub
 from .untrusted import one_line, say
@@ -18,6 +20,7 @@ SUBCOMMANDS = {
     "snapshot": "sample every view twice and print them (tables or JSON)",
     "report": "write a health report from measured figures (md, json, html)",
     "record": "record every refresh of a server to a file or a PostgreSQL store",
+    "replay": "open the console over a recording: every pane at any moment",
     "seed": "fill a database with realistic data from a scenario",
     "bench": "run pgbench against a database and watch it",
     "vacuum": "VACUUM ANALYZE tables with live progress",
@@ -26,14 +29,14 @@ SUBCOMMANDS = {
 }
 
 
-def _command_module(name: str):
+def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"pgconsole.commands.{name}")
 
 
 class Parser(argparse.ArgumentParser):
     """Bad arguments are bad input like any other: one line on stderr, exit status 2."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         message = message.removeprefix("argument ")   # "--top: must be 1 or more, got '-5'"
         self.exit(2, f"pgconsole: error: {one_line(message)} (see {self.prog} --help)\n")
 

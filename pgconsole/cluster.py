@@ -71,7 +71,8 @@ def embedded_params(database: str = "postgres", root: Path | None = None) -> "Em
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int) -> bool:
@@ -139,7 +140,7 @@ class LocalCluster:
         os.replace(tmp, self.state_file)
 
     # -- process helpers ---------------------------------------------------
-    def _run(self, args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(self, args: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
         exe = str(self.bin_dir / args[0])
         cmd = [exe, *args[1:]]
         if self.run_as and os.geteuid() == 0:
@@ -321,7 +322,9 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
     client_key = hmac.new(salted, b"Client Key", "sha256").digest()
     stored_key = hashlib.sha256(client_key).digest()
     server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 

@@ -25,7 +25,7 @@ import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import quote, unquote_to_bytes
 
 from .errors import PgConsoleError, scrub
@@ -113,7 +113,7 @@ class ConnParams:
         host, port, user, db = self._final()
         return bool(self._password(host, port, db, user))
 
-    def asyncpg_kwargs(self) -> dict:
+    def asyncpg_kwargs(self) -> dict[str, Any]:
         from .tls import asyncpg_ssl
         host, port, user, db = self._final()
         return {
@@ -171,7 +171,9 @@ def resolve(conninfo: str | None = None, user: str | None = None, *, host: str |
         if env.get(var) and key not in opts:
             opts[key] = env[var]
 
-    get = lambda key: opts.get(key) or None  # noqa: E731
+    def get(key: str) -> str | None:
+        return opts.get(key) or None
+
     sslmode = get("sslmode")
     if sslmode is not None and sslmode not in _SSLMODES:
         raise PgConsoleError(f'invalid sslmode value: "{sslmode}"')
@@ -220,6 +222,7 @@ def parse_conninfo(text: str) -> dict[str, str]:
     pos = 0
     while text[pos:].strip():
         m = _KW_RE.match(text, pos)
+        assert m is not None   # every part of it is optional: it always matches
         key, eq, quoted, close, bare = m.groups()
         if not eq:  # the stray word may be half a password with a space in it
             word = "a word" if "password" in text.lower() else f'"{key}"'
@@ -274,6 +277,7 @@ def _parse_uri(text: str) -> dict[str, str]:
     hosts, ports = [], []
     while True:
         m = _NETLOC_RE.match(p)
+        assert m is not None   # every part of it is optional: it always matches
         if m["v6"] is not None:
             if not m["end"]:
                 raise _bad('missing "]" after IPv6 host address', text)
@@ -378,6 +382,17 @@ def _read_service(path: str, name: str) -> dict[str, str] | None:
     return entry
 
 
+def _pgpass_fields(line: str, tokens: tuple[str, ...]) -> int | None:
+    """The index past the first fields of `line` if they match `tokens`, one each."""
+    i = 0
+    for token in tokens:
+        after = _pgpass_field(line, i, token)
+        if after is None:
+            return None
+        i = after
+    return i
+
+
 def _pgpass_field(line: str, i: int, token: str) -> int | None:
     """libpq's pwdfMatchesString: the index past this field if it matches token.
     '*' alone is a wildcard; '\\' escapes the next character (':' or '\\')."""
@@ -397,8 +412,10 @@ def _pgpass_field(line: str, i: int, token: str) -> int | None:
 
 
 def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, user: str) -> str | None:
+    if not passfile:   # no file to read (os.stat("") fails too)
+        return None
     try:
-        st = os.stat(passfile or "")
+        st = os.stat(passfile)
         if not stat.S_ISREG(st.st_mode):
             return None
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):  # libpq ignores it too, with this warning
@@ -417,13 +434,12 @@ def _pgpass_lookup(passfile: str | None, host: str, port: int, database: str, us
         if line.startswith("#"):
             continue
         for h in hosts:
-            i: int | None = 0
-            for token in (h, str(port), database, user):
-                if (i := _pgpass_field(line, i, token)) is None:
-                    break
-            else:
+            i = _pgpass_fields(line, (h, str(port), database, user))
+            if i is not None:
                 # the password runs to the next unescaped ':'; a trailing '\' stays
-                pw = re.match(r"(?:[^:\\]|\\.|\\$)*", line[i:], re.S).group()
+                pw_match = re.match(r"(?:[^:\\]|\\.|\\$)*", line[i:], re.S)
+                assert pw_match is not None   # it matches zero characters too
+                pw = pw_match.group()
                 return re.sub(r"\\(.)", r"\1", pw, flags=re.S) or None
     return None
 

@@ -16,6 +16,7 @@ find it (`role_schemas`), and EXPLAIN plans under that path (behind its guard).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from dataclasses import dataclass
 
 import asyncpg
@@ -64,7 +65,7 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
     kwargs["server_settings"] = {"application_name": application_name,
                                  **(session_settings(limits) if own_settings else {})}
     try:
-        conn = await asyncpg.connect(**kwargs)
+        conn: asyncpg.Connection = await asyncpg.connect(**kwargs)
     except Exception as exc:  # the driver raises odd things on non-PostgreSQL ports
         raise await _why(exc, params, kwargs) from None
     if own_search_path:
@@ -83,7 +84,7 @@ class PasswordNeeded(PgConsoleError):
     """The server asked for a password and none was given (libpq: no password supplied)."""
 
 
-async def _why(exc: Exception, params: ConnParams, kwargs: dict) -> PgConsoleError:
+async def _why(exc: Exception, params: ConnParams, kwargs: dict[str, Any]) -> PgConsoleError:
     """One line for a failed connection, saying what psql would say where the driver's
     words mislead (a refused socket is not a TCP port, a refused SSL request is not a
     stranger on the port, an empty password was not a wrong one)."""
@@ -124,10 +125,11 @@ def version_num(conn: asyncpg.Connection) -> int:
 async def role_search_path(conn: asyncpg.Connection) -> str:
     """The search_path setting this role's sessions get (its ALTER ROLE / DATABASE SET, the
     server's, or the connection's options), not the one pgconsole SET for itself."""
-    return await conn.fetchval(sqlfiles.load("role_search_path", version_num(conn)))
+    setting: str = await conn.fetchval(sqlfiles.load("role_search_path", version_num(conn)))
+    return setting
 
 
-async def on_role_path(conn: asyncpg.Connection, query: str, *args) -> list:
+async def on_role_path(conn: asyncpg.Connection, query: str, *args: object) -> list[asyncpg.Record]:
     """Rows of pgconsole query `query` run under the role's own search_path (its text fully
     qualified: that path may hold anything), this session's own path back right after. In a
     transaction of its own, or a savepoint of the caller's."""

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import random
 import threading
+from typing import Awaitable, Callable
 
 import asyncpg
 
@@ -58,7 +59,7 @@ async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
 
 
 async def seed_scenario(params: ConnParams, scenario: str = "saas", scale: float = 0.2,
-                        say=print) -> bool:
+                        say: Callable[[str], object] = print) -> bool:
     """Seed a realistic scenario (pgconsole.seed) into schema `saas` once. True: seeded now."""
     from .seed import SeedOptions, load_scenario, make_plan, run_seed
 
@@ -94,7 +95,7 @@ class DemoLoad:
     async def _connect(self, app: str) -> asyncpg.Connection:
         return await app_session(self.params, LOAD_LIMITS, application_name=app)
 
-    async def _forever(self, name: str, body) -> None:
+    async def _forever(self, name: str, body: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
         """Run body(conn) again and again; a lost or killed session reconnects after a pause."""
         assert self.stop_event is not None
         while not self.stop_event.is_set():
@@ -111,7 +112,7 @@ class DemoLoad:
                 if conn is not None and not conn.is_closed():
                     conn.terminate()
 
-    async def _app_step(self, conn) -> None:
+    async def _app_step(self, conn: asyncpg.Connection) -> None:
         r = self.rng
         if r.random() < 0.7:
             await conn.fetch(sql("demo_read"), r.randint(1, 20000))
@@ -123,7 +124,7 @@ class DemoLoad:
                 await conn.execute(sql("demo_insert"), account, amount)
         await asyncio.sleep(r.uniform(0.02, 0.2))
 
-    async def _idle_in_xact(self, conn) -> None:
+    async def _idle_in_xact(self, conn: asyncpg.Connection) -> None:
         tr = conn.transaction()
         await tr.start()
         await conn.fetch(sql("demo_hold_row"), self.rng.randint(100, 50000))
@@ -131,7 +132,7 @@ class DemoLoad:
         await tr.commit()
         await asyncio.sleep(5)
 
-    async def _report(self, conn) -> None:
+    async def _report(self, conn: asyncpg.Connection) -> None:
         await conn.fetch(sql("demo_report"), self.rng.randint(1, 60))
         await asyncio.sleep(self.rng.uniform(3, 8))
 
@@ -161,7 +162,7 @@ async def lock_chain(params: ConnParams, account: int = 7, hold_s: float = 10.0,
     """A blocker holding one row for hold_s while `waiters` sessions queue behind it."""
     head = await app_session(params, LOAD_LIMITS, application_name=app)
     others: list[asyncpg.Connection] = []
-    waits: list[asyncio.Task] = []
+    waits: list[asyncio.Task[str]] = []
     try:
         tr = head.transaction()
         await tr.start()
@@ -184,7 +185,7 @@ async def lock_chain(params: ConnParams, account: int = 7, hold_s: float = 10.0,
 class LoadThread:
     """Runs a coroutine factory (taking a stop Event) on its own loop in a daemon thread."""
 
-    def __init__(self, make) -> None:
+    def __init__(self, make: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         self.make = make
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -192,7 +193,7 @@ class LoadThread:
         self._thread = threading.Thread(target=self._main, name="pgconsole-load", daemon=True)
 
     def _main(self) -> None:
-        async def main():
+        async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
             self._ready.set()

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 from .snapshots import (
     Backend, Cache, Connections, DatabaseSize, IndexCache, IndexIO, Overview, OverviewRow,
-    StateCount, Statement, StatementRow, Statements, TableCache, TableIO,
+    StateCount, Statement, StatementKey, StatementRow, Statements, TableCache, TableIO,
 )
 
+N = TypeVar("N", int, float)
 
-def delta(cur: float | int | None, prev: float | int | None) -> float | int | None:
+
+def delta(cur: N | None, prev: N | None) -> N | None:
     if cur is None or prev is None:
         return None
     d = cur - prev
@@ -39,7 +41,8 @@ def ratio(hit: float | int | None, read: float | int | None) -> float | None:
     return None if total <= 0 else hit / total
 
 
-def interval_ratio(cur_hit, cur_read, prev_hit, prev_read) -> float | None:
+def interval_ratio(cur_hit: float | None, cur_read: float | None, prev_hit: float | None,
+                   prev_read: float | None) -> float | None:
     dh, dr = delta(cur_hit, prev_hit), delta(cur_read, prev_read)
     if dh is None or dr is None:
         return None
@@ -96,8 +99,8 @@ def cache(tables: Iterable[TableIO], indexes: Iterable[IndexIO],
     indexes = tuple(indexes)
     pt, pi = prev_tables or {}, prev_indexes or {}
     tcs = []
-    sums = Counter()
-    psums = Counter()
+    sums: Counter[str] = Counter()
+    psums: Counter[str] = Counter()
     have_prev = prev_tables is not None
     for t in tables:
         p = pt.get(t.relid)
@@ -121,9 +124,9 @@ def cache(tables: Iterable[TableIO], indexes: Iterable[IndexIO],
         ))
     ics = []
     for i in indexes:
-        p = pi.get(i.indexrelid)
-        ph = p.idx_blks_hit if p else (0 if prev_indexes is not None else None)
-        pr = p.idx_blks_read if p else (0 if prev_indexes is not None else None)
+        pidx = pi.get(i.indexrelid)
+        ph = pidx.idx_blks_hit if pidx else (0 if prev_indexes is not None else None)
+        pr = pidx.idx_blks_read if pidx else (0 if prev_indexes is not None else None)
         ics.append(IndexCache(io=i, ratio=ratio(i.idx_blks_hit, i.idx_blks_read),
                               ratio_interval=interval_ratio(i.idx_blks_hit, i.idx_blks_read, ph, pr),
                               blks_read_per_s=rate(i.idx_blks_read, pr, seconds)))
@@ -145,7 +148,7 @@ def cache(tables: Iterable[TableIO], indexes: Iterable[IndexIO],
     )
 
 
-def statements(rows: Iterable[StatementRow], prev: dict[tuple, StatementRow] | None,
+def statements(rows: Iterable[StatementRow], prev: dict[StatementKey, StatementRow] | None,
                texts: dict[int, str], seconds: float | None, ext_schema: str, ext_version: str,
                reset: bool = False, limited: str | None = None) -> Statements:
     """Cumulative and last-interval figures per statement.
@@ -160,13 +163,14 @@ def statements(rows: Iterable[StatementRow], prev: dict[tuple, StatementRow] | N
     out = []
     total = 0.0
     first = prev is None
-    hidden: dict[tuple, list[StatementRow]] = {}
+    hidden: dict[tuple[int, int, bool], list[StatementRow]] = {}
     for r in rows:
         total += r.total_exec_ms
         if r.queryid is None:
             hidden.setdefault((r.userid, r.dbid, r.toplevel), []).append(r)
             continue
-        p = None if (first or reset) else prev.get(r.key)
+        p = None if (prev is None or reset) else prev.get(r.key)   # prev is None: first
+        d: tuple[int | None, float | None, int | None, float | None, int | None]
         if first:
             d = (None,) * 5
         elif p is None or r.calls < p.calls:

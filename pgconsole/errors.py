@@ -6,7 +6,7 @@ import asyncio
 import difflib
 import re
 import socket
-from typing import Iterable
+from typing import Iterable, overload
 
 
 class PgConsoleError(Exception):
@@ -32,14 +32,22 @@ _PASSWORD_RE = re.compile(r"(password\s*=\s*)(\S+)|(://[^:/@\s]*:)([^@\s]+)(@)",
 
 def scrub(text: str) -> str:
     """Remove anything that looks like a password from a message."""
-    def repl(m: re.Match) -> str:
+    def repl(m: re.Match[str]) -> str:
         if m.group(1):
-            return m.group(1) + "***"
-        return m.group(3) + "***" + m.group(5)
+            return f"{m.group(1)}***"
+        return f"{m.group(3)}***{m.group(5)}"
     return _PASSWORD_RE.sub(repl, text)
 
 
 _SQL_PASSWORD_RE = re.compile(r"(\bPASSWORD\s+)('(?:[^']|'')*'|\$\w*\$.*?\$\w*\$)", re.IGNORECASE | re.DOTALL)
+
+
+@overload
+def scrub_sql(text: str) -> str: ...
+@overload
+def scrub_sql(text: None) -> None: ...
+@overload
+def scrub_sql(text: str | None) -> str | None: ...
 
 
 def scrub_sql(text: str | None) -> str | None:
@@ -81,7 +89,7 @@ def describe(exc: BaseException, target: str = "") -> str:
     if "rejected ssl upgrade" in text or ("unexpected" in text and "protocol" in text):
         return f"the server{where} did not answer as PostgreSQL does: is that the right port?"
     if isinstance(exc, (ConnectionError, OSError)):
-        msg = exc.strerror if getattr(exc, "strerror", None) else str(exc)
+        msg = exc.strerror or str(exc)
         return f"cannot connect{where}: {scrub(msg)}"
     if isinstance(exc, asyncpg.InterfaceError) or type(exc).__module__.startswith("asyncpg"):
         text = str(exc)

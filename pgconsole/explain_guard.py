@@ -27,8 +27,13 @@ cannot be computed, refuses the EXPLAIN with the reason (fail closed).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import PgConsoleError
+
+if TYPE_CHECKING:
+    from asyncpg import Connection
+    from pglast.visitors import Ancestor
 
 EXPLAINABLE = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 
@@ -81,9 +86,9 @@ class Names:
         return kinds, schemas, names
 
 
-def _strings(items) -> list[str]:
+def _strings(items: Iterable[object] | None) -> list[str]:
     from pglast import ast
-    return [i.sval for i in items or () if isinstance(i, ast.String)]
+    return [i.sval for i in items or () if isinstance(i, ast.String) and i.sval is not None]
 
 
 def _qualified(parts: list[str]) -> tuple[str | None, str] | None:
@@ -114,48 +119,48 @@ def names_in(statement: str) -> Names:
     found = Names(kind=kind, operators={(None, op) for op in IMPLICIT_OPERATORS})
 
     class Collect(Visitor):
-        def visit_FuncCall(self, ancestors, node):
+        def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
             name = _qualified(_strings(node.funcname))
             if name:
                 found.functions.add(name)
 
-        def visit_RangeTableSample(self, ancestors, node):   # TABLESAMPLE method(...): its handler
+        def visit_RangeTableSample(self, ancestors: Ancestor, node: ast.RangeTableSample) -> None:   # TABLESAMPLE method(...): its handler
             name = _qualified(_strings(node.method))
             if name:
                 found.functions.add(name)
 
-        def visit_A_Expr(self, ancestors, node):
+        def visit_A_Expr(self, ancestors: Ancestor, node: ast.A_Expr) -> None:
             name = _strings(node.name)
             kind_name = getattr(node.kind, "name", str(node.kind))
             if "BETWEEN" in kind_name:
                 found.operators.update((None, op) for op in BETWEEN_OPERATORS)
             elif name:
-                found.operators.add(_qualified(name))
+                found.operators.add((name[-2] if len(name) >= 2 else None, name[-1]))
 
-        def visit_SubLink(self, ancestors, node):   # x op ANY (SELECT ...)
+        def visit_SubLink(self, ancestors: Ancestor, node: ast.SubLink) -> None:   # x op ANY (SELECT ...)
             name = _qualified(_strings(node.operName))
             if name:
                 found.operators.add(name)
 
-        def visit_SortBy(self, ancestors, node):    # ORDER BY x USING op
+        def visit_SortBy(self, ancestors: Ancestor, node: ast.SortBy) -> None:    # ORDER BY x USING op
             name = _qualified(_strings(node.useOp))
             if name:
                 found.operators.add(name)
 
-        def visit_TypeName(self, ancestors, node):
+        def visit_TypeName(self, ancestors: Ancestor, node: ast.TypeName) -> None:
             name = _qualified(_strings(node.names))
             if name:
                 found.types.add(name)
 
-        def visit_RangeVar(self, ancestors, node):
+        def visit_RangeVar(self, ancestors: Ancestor, node: ast.RangeVar) -> None:
             if node.relname:
                 found.relations.add((node.schemaname or None, node.relname))
 
-        def visit_ColumnRef(self, ancestors, node):
+        def visit_ColumnRef(self, ancestors: Ancestor, node: ast.ColumnRef) -> None:
             # t.f is also f(t) when t has no column f: any part may name a function
             found.fields.update(_strings(node.fields))
 
-        def visit_A_Indirection(self, ancestors, node):   # (row).f
+        def visit_A_Indirection(self, ancestors: Ancestor, node: ast.A_Indirection) -> None:   # (row).f
             found.fields.update(_strings(node.indirection))
 
     Collect()(stmts)
@@ -168,7 +173,7 @@ SAFE_SEARCH_PATH = "pg_catalog, pg_temp"
 def _first_words(statement: str) -> str:
     """The keywords the statement starts with, past comments: CREATE VIEW, VACUUM, DO..."""
     from pglast.parser import scan
-    words = []
+    words: list[str] = []
     for t in scan(statement):
         if t.name.endswith("_COMMENT"):
             continue
@@ -178,7 +183,7 @@ def _first_words(statement: str) -> str:
     return " ".join(words) or "not one of them"
 
 
-async def check(conn, names: Names, version_num: int) -> None:
+async def check(conn: Connection, names: Names, version_num: int) -> None:
     """Resolve `names` on `conn` (with its search_path, in the transaction that will EXPLAIN)
     and raise ExplainRefused naming the first function planning could run that is not trusted.
     The catalog query itself runs under a search_path of pg_catalog only: a function or an
@@ -190,6 +195,7 @@ async def check(conn, names: Names, version_num: int) -> None:
     set_path = sqlfiles.load("set_search_path", version_num)
     try:
         path = await conn.fetchrow(sqlfiles.load("search_path", version_num))
+        assert path is not None   # one row, always
         await conn.fetchval(set_path, SAFE_SEARCH_PATH)
         rows = await conn.fetch(sqlfiles.load("explain_guard", version_num), kinds, schemas, items,
                                 list(RUNS_QUERIES), list(path["schemas"]))
@@ -203,7 +209,7 @@ async def check(conn, names: Names, version_num: int) -> None:
                                  [r["function"] for r in rows[1:]]))
 
 
-def refusal(function: str, owner: str, why: str, via: str | None, others: list[str] = ()) -> str:
+def refusal(function: str, owner: str, why: str, via: str | None, others: Sequence[str] = ()) -> str:
     how = f"through {via}" if via else "called by the statement"
     reason = {
         "security definer": f"SECURITY DEFINER, owned by {owner}",

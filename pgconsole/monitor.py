@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timezone
-from typing import Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 import asyncpg
 
@@ -55,7 +55,7 @@ class Monitor:
         self.collectors = collectors or default_collectors()
         self.conn: asyncpg.Connection | None = None
         self.caps: Capabilities | None = None
-        self.views: dict[str, object] = {name: None for name in VIEWS}
+        self.views: dict[str, Any] = {name: None for name in VIEWS}   # each of its Frame field's type
         self.tick = 0
         self.seq = 0
         self._collected_at: dict[str, float] = {}   # monotonic time of each view's last collection
@@ -121,7 +121,7 @@ class Monitor:
                 await self.open()
             assert self.conn is not None and self.caps is not None
             started = time.perf_counter()
-            context: dict = {}
+            context: dict[str, Any] = {}
             errors: list[str] = []
             now = time.monotonic()
             for c in self.collectors:

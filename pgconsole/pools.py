@@ -13,6 +13,8 @@ from typing import Iterable
 
 from .snapshots import Backend, Connections
 
+PoolKey = tuple[str, "str | None", str]   # application, user, client
+
 
 @dataclass(frozen=True)
 class Pool:
@@ -30,7 +32,7 @@ class Pool:
     samples: int              # how many samples the peak is the busiest of
 
     @property
-    def key(self) -> tuple[str, str | None, str]:
+    def key(self) -> PoolKey:
         return (self.application, self.user, self.client)
 
     @property
@@ -42,7 +44,7 @@ def _client(b: Backend) -> bool:
     return b.is_client and not b.is_self and b.state is not None
 
 
-def _key(b: Backend) -> tuple[str, str | None, str]:
+def _key(b: Backend) -> PoolKey:
     return (b.application_name or "", b.usename, b.client_addr or "local")
 
 
@@ -56,13 +58,13 @@ def pools(conns: Connections, earlier: Iterable[Connections] = (), idle_s: float
     `earlier`: previous samples of the same server; a group's peak is its busiest sample.
     Sessions whose state this role may not see (other roles', without pg_read_all_stats)
     are left out: their application and address may be visible, but not what they do."""
-    groups: dict[tuple, list[Backend]] = {}
+    groups: dict[PoolKey, list[Backend]] = {}
     for b in conns.backends:
         if _client(b):
             groups.setdefault(_key(b), []).append(b)
-    before: list[dict[tuple, int]] = []
+    before: list[dict[PoolKey, int]] = []
     for c in earlier:
-        busy: dict[tuple, int] = {}
+        busy: dict[PoolKey, int] = {}
         for b in c.backends:
             if _client(b) and _busy(b):
                 busy[_key(b)] = busy.get(_key(b), 0) + 1

@@ -6,13 +6,15 @@ horizon. No I/O; counters that go backwards (a reset) give None, as in derive.py
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable, TypeVar
 
 from .derive import delta, rate
 from .replication_snapshots import (
     Autovacuum, AutovacuumNext, AutovacuumSettings, AutovacuumTable, AutovacuumWorker, Horizon, Io,
     IoRow, IoStat, Wal, WalRow,
 )
+
+K = TypeVar("K")
 
 
 def wal(cur: WalRow, prev: WalRow | None, seconds: float | None) -> Wal:
@@ -31,12 +33,12 @@ def wal(cur: WalRow, prev: WalRow | None, seconds: float | None) -> Wal:
         buffers_full_delta=delta(cur.wal_buffers_full, p.wal_buffers_full if p else None),
         checkpoints_timed_delta=delta(cur.checkpoints_timed, p.checkpoints_timed if p else None),
         checkpoints_requested_delta=delta(cur.checkpoints_requested, p.checkpoints_requested if p else None),
-        archived_delta=delta(cur.archived_count, p.archived_count if archiver_same else None),
-        failed_delta=delta(cur.failed_count, p.failed_count if archiver_same else None),
+        archived_delta=delta(cur.archived_count, p.archived_count if archiver_same and p is not None else None),
+        failed_delta=delta(cur.failed_count, p.failed_count if archiver_same and p is not None else None),
     )
 
 
-def io(rows: Iterable[IoRow], prev: dict[tuple, IoRow] | None, seconds: float | None, timing: bool) -> Io:
+def io(rows: Iterable[IoRow], prev: dict[tuple[str, str, str], IoRow] | None, seconds: float | None, timing: bool) -> Io:
     """Per-second rates by (backend type, object, context); busiest over the interval first."""
     out = []
     for r in rows:
@@ -63,7 +65,7 @@ def io(rows: Iterable[IoRow], prev: dict[tuple, IoRow] | None, seconds: float | 
     return Io(rows=tuple(out), interval_s=seconds if prev is not None else None, timing=timing)
 
 
-def since(seen: dict, key, now: float, active: bool) -> float | None:
+def since(seen: dict[K, float], key: K, now: float, active: bool) -> float | None:
     """How long `key` has been in a state, by the first sample that saw it there (updates `seen`);
     None when it is not (and forgets it), 0.0 the first time."""
     if not active:
@@ -85,7 +87,7 @@ def autovacuum(settings: AutovacuumSettings, workers: Iterable[AutovacuumWorker]
     return Autovacuum(settings=settings, workers=tuple(workers), tables=nxt, limited=limited)
 
 
-def dead_tables(bloat, av: Autovacuum | None, at: datetime) -> list[tuple[str, int, float | None]]:
+def dead_tables(bloat: object, av: Autovacuum | None, at: datetime) -> list[tuple[str, int, float | None]]:
     """(table, dead rows, seconds since its last vacuum) of the tables the Bloat pane shows, or
     failing that of autovacuum's list: where dead rows waiting on the horizon are counted."""
     rows = getattr(bloat, "tables", None)
@@ -102,7 +104,7 @@ def dead_tables(bloat, av: Autovacuum | None, at: datetime) -> list[tuple[str, i
             for n in av.tables]
 
 
-def dead_rows_waiting(horizon: Horizon | None, tables: list[tuple[str, int, float | None]]) -> dict | None:
+def dead_rows_waiting(horizon: Horizon | None, tables: list[tuple[str, int, float | None]]) -> dict[str, Any] | None:
     """While a holder keeps this database's horizon back: the dead rows of `tables` (dead_tables),
     and among them those in tables vacuumed since it began (vacuum ran and had to leave them)."""
     oldest = horizon.oldest if horizon is not None else None

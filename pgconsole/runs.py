@@ -4,7 +4,7 @@ and a lifetime tied to an `async with` block or to whoever awaits it."""
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Generic, TypeVar
+from typing import Any, AsyncIterator, Callable, Generic, Self, TypeVar
 
 E = TypeVar("E")
 
@@ -14,8 +14,8 @@ class EventRun(Generic[E]):
 
     def __init__(self, on_event: Callable[[E], None] | None = None) -> None:
         self.on_event = on_event  # called for every event too, for callers that do not iterate
-        self._queue: asyncio.Queue = asyncio.Queue()
-        self._task: asyncio.Task | None = None
+        self._queue: asyncio.Queue[E | None] = asyncio.Queue()
+        self._task: asyncio.Task[Any] | None = None
 
     async def start(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -44,11 +44,11 @@ class EventRun(Generic[E]):
                 return
             yield ev
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         """Leaving the block stops what still runs and waits for it to wind down."""
         if self._task is None:
             return

@@ -15,6 +15,8 @@ from .snapshots import Frame, Locks, Statements, Unavailable
 FLATTEN = ("row", "io")
 DEFAULT_TOP = 50
 
+Json = dict[str, Any]   # a JSON object, as plain() makes one
+
 
 def plain(obj: Any) -> Any:
     if isinstance(obj, Unavailable):
@@ -39,8 +41,8 @@ def plain(obj: Any) -> Any:
     return obj
 
 
-def _locks(locks: Locks) -> dict:
-    data = plain(locks)
+def _locks(locks: Locks) -> Json:
+    data: Json = plain(locks)
     for node, out in zip(locks.nodes, data["nodes"]):
         b = node.backend
         out["prepared_transaction"] = node.pid == 0
@@ -50,9 +52,9 @@ def _locks(locks: Locks) -> dict:
     return data
 
 
-def _statements(st: Statements, top: int, own: bool) -> dict:
+def _statements(st: Statements, top: int, own: bool) -> Json:
     kept = [s for s in st.statements if own or not s.own][:top]
-    data = plain(dataclasses.replace(st, statements=tuple(kept)))
+    data: Json = plain(dataclasses.replace(st, statements=tuple(kept)))
     for s, out in zip(kept, data["statements"]):
         out["d_mean_ms"] = s.d_mean_ms
         out["own"] = s.own
@@ -61,7 +63,7 @@ def _statements(st: Statements, top: int, own: bool) -> dict:
     return data
 
 
-def frame_json(frame: Frame, top: int = DEFAULT_TOP, own: bool = False) -> dict:
+def frame_json(frame: Frame, top: int = DEFAULT_TOP, own: bool = False) -> Json:
     """The JSON document of `pgconsole snapshot --json`; `own`: keep pgconsole's own statements."""
     from .serialize_replication import replication_json
     ov = frame.overview

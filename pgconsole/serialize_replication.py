@@ -9,25 +9,27 @@ horizon. A view the server would not give is {"unavailable", "hint"}.
 from __future__ import annotations
 
 from .replication_snapshots import VIEWS, Autovacuum, Horizon, Replication, Wal
-from .serialize import plain
+from typing import Any, Callable
+
+from .serialize import Json, plain
 
 
-def _replication(r: Replication) -> dict:
-    data = plain(r)
+def _replication(r: Replication) -> Json:
+    data: Json = plain(r)
     data["caught_up"] = r.caught_up
     data["role"] = "standby" if r.status.is_standby else "primary"
     return data
 
 
-def _wal(w: Wal) -> dict:
-    data = plain(w)
+def _wal(w: Wal) -> Json:
+    data: Json = plain(w)
     data["requested_share"] = w.requested_share
     data["archive_failing"] = w.archive_failing
     return data
 
 
-def _horizon(h: Horizon) -> dict:
-    data = plain(h)
+def _horizon(h: Horizon) -> Json:
+    data: Json = plain(h)
     affecting = h.affecting()
     for holder, out in zip(h.holders, data["holders"]):
         out["affects_this_database"] = holder in affecting
@@ -37,8 +39,8 @@ def _horizon(h: Horizon) -> dict:
     return data
 
 
-def _autovacuum(av: Autovacuum) -> dict:
-    data = plain(av)
+def _autovacuum(av: Autovacuum) -> Json:
+    data: Json = plain(av)
     data["all_busy"] = av.all_busy
     for w, out in zip(av.workers, data["workers"]):
         out.update(target=w.target, wraparound=w.wraparound, progress=w.progress)
@@ -47,14 +49,14 @@ def _autovacuum(av: Autovacuum) -> dict:
     return data
 
 
-SHAPERS = {"replication": (Replication, _replication), "wal": (Wal, _wal), "horizon": (Horizon, _horizon),
+SHAPERS: dict[str, tuple[type, Callable[[Any], Json]]] = {"replication": (Replication, _replication), "wal": (Wal, _wal), "horizon": (Horizon, _horizon),
            "autovacuum": (Autovacuum, _autovacuum)}
 
 
-def replication_json(frame) -> dict:
-    out = {}
+def replication_json(frame: object) -> Json:
+    out: Json = {}
     for name in VIEWS:
         v = getattr(frame, name, None)
-        cls, shape = SHAPERS.get(name, (None, None))
-        out[name] = shape(v) if cls is not None and isinstance(v, cls) else plain(v)
+        shaper = SHAPERS.get(name)
+        out[name] = shaper[1](v) if shaper is not None and isinstance(v, shaper[0]) else plain(v)
     return out

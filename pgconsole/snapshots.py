@@ -18,6 +18,9 @@ from .sqlfiles import is_own
 
 T = TypeVar("T")
 
+# a statement of pg_stat_statements: userid, dbid, queryid, toplevel
+StatementKey = tuple[int, int, "int | None", bool]
+
 
 @functools.lru_cache(maxsize=None)
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -45,10 +48,11 @@ def from_records(cls: type[T], records: Iterable[Any]) -> tuple[T, ...]:
     records = records if isinstance(records, (list, tuple)) else list(records)
     if not records:
         return ()
-    names = _field_names(cls)
+    klass: type = cls   # hashable, for the caches
+    names = _field_names(klass)
     first = records[0]
-    if isinstance(first, Mapping) or not _fillable(cls):
-        return tuple(cls(**{n: r[n] for n in names}) for r in records)  # type: ignore[arg-type]
+    if isinstance(first, Mapping) or not _fillable(klass):
+        return tuple(cls(**{n: r[n] for n in names}) for r in records)
     keys = tuple(first.keys())
     missing = [n for n in names if n not in keys]
     if missing:
@@ -350,7 +354,7 @@ class StatementRow:
     io_write_ms: float
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> StatementKey:
         return (self.userid, self.dbid, self.queryid, self.toplevel)
 
 

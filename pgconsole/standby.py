@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from typing import Callable
 from pathlib import Path
 
 from .cluster import SUPERUSER, ClusterState, LocalCluster, _last_line
@@ -116,7 +117,7 @@ def standby_root(primary_root: Path) -> Path:
 DEMO_SETTINGS = {"hot_standby_feedback": "on", "cluster_name": "demo_standby"}
 
 
-def start_demo_standby(primary: LocalCluster, say=print) -> tuple[StandbyCluster, bool]:
+def start_demo_standby(primary: LocalCluster, say: Callable[[str], object] = print) -> tuple[StandbyCluster, bool]:
     """The demo's standby beside its primary: the running one, or a fresh copy (a copy left from an
     earlier run may need WAL the primary no longer has). True: started now (the caller stops it)."""
     standby = StandbyCluster(standby_root(primary.root), primary)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import asyncpg
+
+from .capabilities import Capabilities
+
 from .db import role_schemas
 from .errors import PgConsoleError
 from .quoting import display_name, qualified, split_qualified
@@ -30,7 +34,7 @@ class TableRef:
         return f"{self.schemaname}.{self.relname}"
 
 
-async def resolve_table(conn, caps, text: str) -> TableRef:
+async def resolve_table(conn: asyncpg.Connection, caps: Capabilities, text: str) -> TableRef:
     """`schema.table`, `"Mixed Case"`, or a bare name found on the role's own search_path
     (the console's sessions run under pg_catalog's: see pgconsole.db)."""
     try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import ssl as ssl_module
 from pathlib import Path
+from typing import Callable
 
 from .errors import PgConsoleError
 
@@ -25,7 +26,8 @@ _VERIFY = ("verify-ca", "verify-full")
 
 
 def asyncpg_ssl(host: str, sslmode: str | None, *, rootcert: str | None = None, cert: str | None = None,
-                key: str | None = None, crl: str | None = None, home: Path | None = None):
+                key: str | None = None, crl: str | None = None, home: Path | None = None
+                ) -> bool | str | ssl_module.SSLContext:
     """The `ssl` argument for asyncpg.connect: False, 'prefer'/'allow', or an SSLContext."""
     mode = sslmode or "prefer"
     if host.startswith("/") or mode == "disable":
@@ -67,7 +69,7 @@ def asyncpg_ssl(host: str, sslmode: str | None, *, rootcert: str | None = None, 
     return ctx
 
 
-def _load(fn, what: str, path: Path) -> None:
+def _load(fn: Callable[[str], object], what: str, path: Path) -> None:
     try:
         fn(str(path))
     except (OSError, ssl_module.SSLError) as exc:

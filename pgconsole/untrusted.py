@@ -40,6 +40,8 @@ import sys
 from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.segment import Segment
     from rich.text import Text
 
 # besides C0 (tab and newline included): DEL, C1, the Arabic letter mark, LRM/RLM, line and
@@ -59,7 +61,7 @@ def _escape(ch: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def _multi(match: re.Match) -> str:
+def _multi(match: re.Match[str]) -> str:
     s = match.group()
     if s == "\r\n":
         return "\n"
@@ -68,7 +70,7 @@ def _multi(match: re.Match) -> str:
     return _escape(s)
 
 
-def _one(match: re.Match) -> str:
+def _one(match: re.Match[str]) -> str:
     return _escape(match.group())
 
 
@@ -76,13 +78,12 @@ def visible(s: Any, multiline: bool = False) -> str:
     """`s` (any value: str() of it) with every control character shown as an escape."""
     if s is None:
         return ""
-    if not isinstance(s, str):
-        s = str(s)
-    if s.isprintable():
-        return s
+    text = s if isinstance(s, str) else str(s)
+    if text.isprintable():
+        return text
     if multiline:
-        return _MULTI_LINE.sub(_multi, s)
-    return _ONE_LINE.sub(_one, s)
+        return _MULTI_LINE.sub(_multi, text)
+    return _ONE_LINE.sub(_one, text)
 
 
 def safe_text(text: "Text", multiline: bool = True) -> "Text":
@@ -128,7 +129,7 @@ def safe_renderable(renderable: Any, multiline: bool = True) -> Any:
     return renderable
 
 
-def _safe_console_class():
+def _safe_console_class() -> type[Console]:
     from rich.console import Console
     from rich.text import Text
 
@@ -147,7 +148,7 @@ def _safe_console_class():
             kw["emoji"] = False
             return super().render_str(visible(text), **kw)
 
-        def render(self, renderable: Any, options: Any = None) -> Iterable:
+        def render(self, renderable: Any, options: Any = None) -> Iterable[Segment]:
             if isinstance(renderable, Text):
                 renderable = safe_text(renderable)
             return super().render(renderable, options)
@@ -155,7 +156,7 @@ def _safe_console_class():
     return SafeConsole
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type[Console]:
     # SafeConsole is made on first use, with rich (see safe_text)
     if name == "SafeConsole":
         cls = globals()["SafeConsole"] = _safe_console_class()
@@ -183,7 +184,7 @@ _MD_INLINE = re.compile(r"[\\`*_\[\]()<>#|!~&@]|:(?=//)|(?<![^\W_])(?i:www)\.")
 _MD_LEADING = re.compile(r"\A(\s*)(?:([-+=])(?=[-=\s]|\Z)|(\d{1,9})([.)])(?=\s|\Z))")
 
 
-def _md_inline(match: re.Match) -> str:
+def _md_inline(match: re.Match[str]) -> str:
     s, i, ch = match.string, match.start(), match.group()
     if ch == "_" and 0 < i < len(s) - 1 and s[i - 1].isalnum() and s[i + 1].isalnum():
         return ch   # snake_case: an underscore between letters or digits never starts emphasis

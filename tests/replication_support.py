@@ -238,5 +238,13 @@ async def heal(pair: Pair, conninfo: str) -> None:
         await wait_for(p, "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'snapshot-holder')")
         await wait_for(p, "SELECT age(backend_xmin) < 100 FROM pg_stat_replication")   # the standby let go
         await p.execute("VACUUM")   # what autovacuum was kept from, at once: the twin starts with nothing due
+        lsn = await p.fetchval("SELECT pg_current_wal_lsn()::text")
     finally:
         await p.close()
+    # the twin standby is judged caught up: let it replay that VACUUM's WAL first (a loaded machine lags)
+    s = await connect(pair.params("standby", "postgres"))
+    try:
+        await wait_for(s, f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn "
+                          "AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()", timeout=60)
+    finally:
+        await s.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,10 @@ async def select_one(params) -> int:
         await conn.close()
 
 
-async def test_embedded_console_follows_server_stop_and_start(tmp_path_factory, monkeypatch, capsys):
-    root = tmp_path_factory.mktemp("embedded")
+async def test_embedded_console_follows_server_stop_and_start(monkeypatch, capsys):
+    # not under pytest's own temp root: the server's system user needs to pass through its parents,
+    # and another pytest run on the machine sets that root back to 0700 when it starts
+    root = Path(tempfile.mkdtemp(prefix="pgct-embedded-"))
     monkeypatch.setenv("PGCONSOLE_SERVER_DIR", str(root))
     monkeypatch.setenv("PGCONSOLE_FAST_UNSAFE", "1")
     cluster = LocalCluster(root)

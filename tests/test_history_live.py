@@ -229,3 +229,36 @@ def test_a_full_disk_stops_the_recording_with_one_line(recorded, tmp_path):
         assert r.returncode == 0, r.stderr
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+async def test_replay_shows_the_lock_tree_at_the_moment_it_existed_and_not_after(recorded):
+    from pgconsole.history.replay import RecordedSource
+    from pgconsole.ui.app import ConsoleApp
+
+    source = await RecordedSource.open(recorded["path"])
+    app = ConsoleApp(None, None, target="replay", read_only=True, replay=source)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):                                      # read in a thread, after the first moment
+                if app.markers:
+                    break
+                await pilot.pause(0.05)
+            assert any(m.kind == "lock" and abs((m.at - recorded["lock_from"]).total_seconds()) < 1.5
+                       for m in app.markers), app.markers
+            await pilot.press("2")                                   # the Locks pane
+            await app.jump(recorded["lock_during"])
+            await pilot.pause()
+            pane = app.current_pane
+            holder, waiters = str(recorded["holder_pid"]), [str(p) for p in recorded["waiter_pids"]]
+            assert pane.table.ordered_keys[0] == holder and sorted(pane.table.ordered_keys[1:]) == waiters
+            assert "REPLAY" in app.header._status().plain
+            pane.table.select_key(waiters[0])
+            app._refresh_extra(stale_only=False)                      # what it waited for, as recorded
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert ("locks", waiters[0]) in pane.extras and not isinstance(pane.extras[("locks", waiters[0])], str)
+            await app.jump(recorded["lock_after"])
+            await pilot.pause()
+            assert pane.table.row_count == 0
+    finally:
+        await source.close()

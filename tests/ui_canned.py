@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from factories import T0, backend, overview_row, statement_row
 
+from pgconsole.source import BaseSource
 from pgconsole import derive, locktree
 from pgconsole.snapshots import (
     Bloat, DatabaseSize, Frame, IndexBloatRow, IndexIO, LockWait, TableBloatRow, TableIO, Unavailable,
@@ -123,10 +124,10 @@ def frames(n: int = 12, statements_unavailable: bool = False) -> list[Frame]:
     return out
 
 
-class CannedSource:
-    """A FrameSource replaying canned frames (the last one forever)."""
+class CannedSource(BaseSource):
+    """A data source replaying canned frames (the last one forever); no on-demand reads."""
 
-    caps = None
+    no_server = "canned frames: no server"
 
     def __init__(self, frames: list[Frame]):
         self.frames = list(frames)
@@ -149,10 +150,6 @@ class CannedSource:
 
     async def close(self):
         pass
-
-    async def run(self, fn):
-        from pgconsole.errors import PgConsoleError
-        raise PgConsoleError("canned frames: no server")
 
 
 def fixed_clock():

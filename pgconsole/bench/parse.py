@@ -207,9 +207,9 @@ def totals(samples: list[ProgressSample] | tuple[ProgressSample, ...]) -> Progre
     elapsed = samples[-1].elapsed_s
     span = sum(s.interval_s for s in samples) or elapsed or 1.0
     mean = s1 / weighted if weighted else None
-    sd = math.sqrt(max(s2 / weighted - mean * mean, 0.0)) if weighted else None
+    stddev = math.sqrt(max(s2 / weighted - mean * mean, 0.0)) if mean is not None else None   # None: no weight
     fails = [s.failed for s in samples if s.failed is not None]
     return ProgressTotals(
         elapsed_s=elapsed, transactions=n_total, tps=n_total / span,
-        latency_avg_ms=mean, latency_stddev_ms=sd, failed=sum(fails) if fails else None,
+        latency_avg_ms=mean, latency_stddev_ms=stddev, failed=sum(fails) if fails else None,
         peak_tps=max(s.tps for s in samples))

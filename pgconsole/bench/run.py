@@ -26,7 +26,7 @@ import os
 import signal
 import time
 from dataclasses import asdict, dataclass
-from typing import AsyncIterator, Callable, Union
+from typing import Any, AsyncIterator, Callable, Union
 
 import asyncpg
 
@@ -88,7 +88,7 @@ class BenchResult:
             return self.summary.headline_tps
         return self.totals.tps if self.samples else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["tps"] = self.tps
         d["samples"] = [asdict(s) for s in self.samples]
@@ -113,7 +113,7 @@ class BenchRun(EventRun[BenchEvent]):
         super().__init__(on_event)
         self._proc: asyncio.subprocess.Process | None = None
         self._stopping = False
-        self._killer: asyncio.Task | None = None
+        self._killer: asyncio.Task[None] | None = None
 
     # -- public API ---------------------------------------------------------------
     async def start(self) -> None:
@@ -282,13 +282,14 @@ class BenchRun(EventRun[BenchEvent]):
             assert proc.stderr is not None
             async for line in _lines(proc.stderr):
                 stderr.append(line)
+                ev: InitProgress | ProgressSample | None
                 if init:
                     ev = parse_init_line(line)
                 else:
                     prev = self.samples[-1] if self.samples else None
-                    ev = parse_progress(line, prev, start_epoch)
-                    if ev is not None:
-                        self.samples.append(ev)
+                    ev = sample = parse_progress(line, prev, start_epoch)
+                    if sample is not None:
+                        self.samples.append(sample)
                 self._emit(ev if ev is not None else BenchLog(line))
 
         assert proc.stdout is not None
@@ -312,10 +313,12 @@ class BenchRun(EventRun[BenchEvent]):
 
 
 
-async def pgbench_tables(conn, version_num: int) -> list:
+async def pgbench_tables(conn: asyncpg.Connection, version_num: int) -> list[asyncpg.Record]:
     """The pgbench_* tables pgbench would use: found along the role's own search_path, as
     pgbench names them (this session's own is pg_catalog's: pgconsole.db)."""
-    return await conn.fetch(sqlfiles.load("pgbench_tables", version_num), list(await role_schemas(conn)))
+    rows: list[asyncpg.Record] = await conn.fetch(sqlfiles.load("pgbench_tables", version_num),
+                                                  list(await role_schemas(conn)))
+    return rows
 
 
 async def run_bench(params: ConnParams, config: BenchConfig, *, pgbench_path: str | None = None,

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from dataclasses import dataclass, field
 
 from .parse import NUM, to_float, to_int
@@ -109,8 +110,8 @@ _COUNT_PCT_RE = re.compile(rf"^(?P<n>\d+) \((?P<pct>{NUM})%\)", re.IGNORECASE)
 
 def parse_summary(text: str) -> BenchSummary:
     """Parse pgbench's stdout after a run (banner, summary, per-script sections)."""
-    out: dict = {}
-    scripts: list[dict] = []
+    out: dict[str, Any] = {}
+    scripts: list[dict[str, Any]] = []
     for raw in text.splitlines():
         line = raw.rstrip()
         if not line:
@@ -175,7 +176,7 @@ def parse_summary(text: str) -> BenchSummary:
     return BenchSummary(**out)
 
 
-def _convert(val: str, typ: type):
+def _convert(val: str, typ: type) -> str | int | float | None:
     if typ is str:
         return val
     m = re.match(NUM, val, re.IGNORECASE)
@@ -187,7 +188,7 @@ def _convert(val: str, typ: type):
 _SCRIPT_TX_RE = re.compile(rf"^(?P<n>\d+) transactions \({NUM}% of total(?:, tps = (?P<tps>{NUM}))?\)")
 
 
-def _script_line(s: dict, line: str) -> None:
+def _script_line(s: dict[str, Any], line: str) -> None:
     m = re.match(r"^weight: (\d+)", line)
     if m:
         s["weight"] = int(m[1])

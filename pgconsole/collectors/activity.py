@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import asyncpg
+
 from .. import derive, locktree
+from ..capabilities import Capabilities
 from ..errors import scrub_sql
-from ..snapshots import Backend, Connections, HeldLock, LockWait, StateCount, from_records
-from .base import Collector
+from ..snapshots import Backend, Connections, HeldLock, Locks, LockWait, StateCount, from_records
+from .base import Collector, Context
 
 QUERY_TEXT_LIMIT = 8192
 
@@ -25,7 +28,7 @@ class ConnectionsCollector(Collector):
         super().__init__()
         self.idle_rows = idle_rows
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Connections:
         rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows)
         counts = None
         if not self.idle_rows:
@@ -42,7 +45,7 @@ class ConnectionsCollector(Collector):
         return snap
 
 
-def _state_counts(overview) -> tuple[StateCount, ...] | None:
+def _state_counts(overview: object) -> tuple[StateCount, ...] | None:
     row = getattr(overview, "row", None)
     if row is None or row.client_states is None:
         return None
@@ -62,7 +65,7 @@ class LocksCollector(Collector):
 
     name = "locks"
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Locks:
         conns = context.get("connections")
         if isinstance(conns, Connections):
             waits = [LockWait(pid=b.pid, blocked_by=list(b.blocked_by or ()), locktype=b.lock_type,
@@ -79,5 +82,5 @@ class LocksCollector(Collector):
         return tree
 
 
-async def locks_held(conn, caps, pid: int) -> list[HeldLock]:
+async def locks_held(conn: asyncpg.Connection, caps: Capabilities, pid: int) -> list[HeldLock]:
     return list(from_records(HeldLock, await conn.fetch(caps.sql("locks_held"), pid)))

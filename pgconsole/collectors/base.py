@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from ..capabilities import Capabilities
 from .cadence import Cadence
 from ..errors import scrub
 from ..snapshots import Unavailable
+
+# what the collectors of one poll pass on to the next ones (the connections view, to locks)
+Context = dict[str, Any]
 
 GRANT_HINT = "GRANT pg_monitor TO {user}; (or pg_read_all_stats)"
 
@@ -30,7 +35,7 @@ class Collector:
         """Refuse up front when the server or role cannot give this view."""
         return None
 
-    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: dict):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> object:
         raise NotImplementedError
 
     def reset(self) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncpg
+
+from ..capabilities import Capabilities
 from ..errors import PgConsoleError
 from ..snapshots import Bloat, ExactBloat, IndexBloatRow, TableBloatRow, Unavailable, from_record, from_records
-from .base import Collector
+from .base import Collector, Context
 
 METHOD = ("catalog estimate (ioguix method): reltuples and pg_stats average widths vs pages on disk; "
           "as fresh as the last ANALYZE")
@@ -18,13 +21,13 @@ class BloatCollector(Collector):
     hidden_interval_s = 60.0  # off screen: bloat moves slowly, once a minute
     share = 0.003  # at most 0.3% of a core: 0.5 s at 10,000 tables -> every 170 s
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Bloat:
         tables = from_records(TableBloatRow, await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))
         indexes = from_records(IndexBloatRow, await conn.fetch(caps.sql("index_bloat"), ROW_LIMIT))
         return Bloat(tables=tables, indexes=indexes, method=METHOD)
 
 
-async def exact_bloat(conn, caps, relid: int) -> ExactBloat:
+async def exact_bloat(conn: asyncpg.Connection, caps: Capabilities, relid: int) -> ExactBloat:
     """pgstattuple on one table: reads all of it, bounded by the session's statement_timeout."""
     if not caps.pgstattuple_schema:
         raise PgConsoleError("pgstattuple is not installed in this database: CREATE EXTENSION pgstattuple;")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import asyncpg
+
 from .. import derive
-from ..snapshots import IndexIO, TableIO
-from .base import Collector
+from ..capabilities import Capabilities
+from ..snapshots import Cache, IndexIO, TableIO
+from .base import Collector, Context
 from .cache_book import CacheBook
 
 
@@ -28,7 +31,7 @@ class CacheCollector(Collector):
         self.prev_tables = self.prev_indexes = self.prev_t = None
         self.book.reset()
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Cache:
         tables, indexes = await self.book.read(conn, caps)
         now = time.monotonic()
         secs = now - self.prev_t if self.prev_t is not None else None

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import time
 
+import asyncpg
+
 from .. import replication_derive as rd
+from ..capabilities import Capabilities
 from ..errors import scrub_sql
-from ..replication_snapshots import AutovacuumSettings, AutovacuumTable, AutovacuumWorker, Horizon, HorizonHolder
+from ..replication_snapshots import Autovacuum, AutovacuumSettings, AutovacuumTable, AutovacuumWorker, Horizon, HorizonHolder
 from ..snapshots import from_record, from_records
-from .base import Collector
+from .base import Collector, Context
 
 TABLE_ROWS = 50
 
@@ -25,7 +28,7 @@ class HorizonCollector(Collector):
     min_interval_s = 2.0
     hidden_interval_s = 60.0
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Horizon:
         holders = from_records(HorizonHolder, await conn.fetch(caps.sql("xmin_horizon")))
         holders = tuple(h if h.kind != "session" else _scrubbed(h) for h in holders)
         limited = None
@@ -54,7 +57,7 @@ class AutovacuumCollector(Collector):
     def reset(self) -> None:
         self._seen_due.clear()
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Autovacuum:
         rows = await conn.fetch(caps.sql("autovacuum_workers"))
         settings = from_record(AutovacuumSettings, rows[0])
         workers = from_records(AutovacuumWorker, [r for r in rows if r["pid"] is not None])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-from typing import Any
 
 import asyncpg
 
 from .. import derive
 from ..capabilities import Capabilities
 from ..snapshots import DatabaseSize, Overview, OverviewRow, Stale, from_record, from_records
-from .base import Collector
+from .base import Collector, Context
 from .cadence import Cadence
 
 SIZES_EVERY_S = 15.0   # database sizes stat every file of every database: not on every poll...
@@ -37,7 +36,7 @@ class OverviewCollector(Collector):
     def sizes_due(self, now: float) -> bool:
         return self._sizes_at is None or now - self._sizes_at >= self.sizes_cadence.interval(SIZES_EVERY_S)
 
-    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: dict[str, Any]) -> Overview:
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Overview:
         row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview")))
         now = time.monotonic()
         if self.sizes_due(now):

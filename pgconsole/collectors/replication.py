@@ -12,17 +12,20 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import asyncpg
+
 from .. import replication_derive as rd
+from ..capabilities import Capabilities
 from ..replication_snapshots import (
-    DatabaseConflicts, IoRow, Replication, ReplicationStatus, Slot, Standby, Subscription, WalRow,
+    DatabaseConflicts, Io, IoRow, Replication, ReplicationStatus, Slot, Standby, Subscription, Wal, WalRow,
 )
 from ..snapshots import Unavailable, from_record, from_records
-from .base import Collector
+from .base import Collector, Context
 
 HIDDEN_S = 60.0   # while pane 7 (and Findings) are hidden: the Findings badge is this fresh
 
 
-def _stats_hint(caps) -> str:
+def _stats_hint(caps: Capabilities) -> str:
     return f"GRANT pg_read_all_stats TO {caps.current_user}; (or pg_monitor)"
 
 
@@ -33,12 +36,12 @@ class ReplicationCollector(Collector):
 
     def __init__(self) -> None:
         super().__init__()
-        self._not_streaming: dict = {}
+        self._not_streaming: dict[str, float] = {}
 
     def reset(self) -> None:
         self._not_streaming.clear()
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Replication:
         status = from_record(ReplicationStatus, await conn.fetchrow(caps.sql("replication_status")))
         standbys = (from_records(Standby, await conn.fetch(caps.sql("replication_standbys")))
                     if status.standbys else ())
@@ -71,7 +74,7 @@ class WalCollector(Collector):
     def reset(self) -> None:
         self.prev = self.prev_t = None
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Wal:
         row = from_record(WalRow, await conn.fetchrow(caps.sql("wal_stats")))
         if row.archive_mode != "off" and (caps.is_superuser or caps.monitor):
             row = replace(row, archive_ready=await conn.fetchval(caps.sql("archive_ready")))
@@ -88,20 +91,20 @@ class IoCollector(Collector):
 
     def __init__(self) -> None:
         super().__init__()
-        self.prev: dict[tuple, IoRow] | None = None
+        self.prev: dict[tuple[str, str, str], IoRow] | None = None
         self.prev_t: float | None = None
 
     def reset(self) -> None:
         self.prev = self.prev_t = None
 
-    def precheck(self, caps) -> Unavailable | None:
+    def precheck(self, caps: Capabilities) -> Unavailable | None:
         if caps.version_num < 160000:
             return Unavailable(self.name, f"pg_stat_io needs PostgreSQL 16 or later (this is {caps.version})",
                                "I/O by backend type comes with an upgrade; WAL and checkpoint figures are "
                                "in the wal view")
         return None
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Io:
         rows = from_records(IoRow, await conn.fetch(caps.sql("io_stats")))
         now = time.monotonic()
         snap = rd.io(rows, self.prev, now - self.prev_t if self.prev_t is not None else None,

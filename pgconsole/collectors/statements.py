@@ -10,10 +10,13 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
+import asyncpg
+
 from .. import derive
+from ..capabilities import Capabilities
 from ..errors import scrub_sql
-from ..snapshots import StatementRow, Unavailable, from_records
-from .base import Collector
+from ..snapshots import StatementKey, StatementRow, Statements, Unavailable, from_records
+from .base import Collector, Context
 
 TEXT_TOP_N = 60
 TEXT_CACHE_MAX = 20000
@@ -31,7 +34,7 @@ class StatementsCollector(Collector):
 
     def __init__(self) -> None:
         super().__init__()
-        self.prev: dict[tuple, StatementRow] | None = None
+        self.prev: dict[StatementKey, StatementRow] | None = None
         self.prev_t: float | None = None
         self.prev_reset: float | None = None
         self.texts: dict[int, str] = {}
@@ -39,7 +42,7 @@ class StatementsCollector(Collector):
     def reset(self) -> None:
         self.prev = self.prev_t = self.prev_reset = None
 
-    def precheck(self, caps):
+    def precheck(self, caps: Capabilities) -> Unavailable | None:
         db = caps.current_database
         if not caps.pgss_schema:
             if caps.pgss_preloaded is False:
@@ -51,7 +54,7 @@ class StatementsCollector(Collector):
             return Unavailable(self.name, "pg_stat_statements is installed but not loaded", PRELOAD_HINT)
         return None
 
-    async def collect(self, conn, caps, context):
+    async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Statements:
         rows = list(from_records(StatementRow, await conn.fetch(caps.sql("statements"))))
         now = time.monotonic()
         reset_epoch = await self._reset_epoch(conn, caps)
@@ -71,7 +74,7 @@ class StatementsCollector(Collector):
         self.prev_t, self.prev_reset = now, reset_epoch
         return snap
 
-    async def _reset_epoch(self, conn, caps) -> float | None:
+    async def _reset_epoch(self, conn: asyncpg.Connection, caps: Capabilities) -> float | None:
         try:
             sql = caps.sql("statements_info")
         except Exception:
@@ -79,7 +82,7 @@ class StatementsCollector(Collector):
         row = await conn.fetchrow(sql)
         return row["stats_reset_epoch"] if row else None
 
-    async def _fill_texts(self, conn, caps, snap) -> bool:
+    async def _fill_texts(self, conn: asyncpg.Connection, caps: Capabilities, snap: Statements) -> bool:
         """Texts for every statement not seen before, the top ones first.
 
         Texts are cached by queryid, so in steady state only new statements cost a

@@ -18,6 +18,9 @@ def add_arguments(p) -> None:
     p.add_argument("--ascii", action="store_true",
                    help="ASCII sparklines and tree lines, for terminals that mangle Unicode "
                         "(also PGCONSOLE_ASCII=1)")
+    p.add_argument("--record", metavar="FILE",
+                   help="also record every refresh to FILE (as `pgconsole record -o FILE`: replay it later); "
+                        "without it the console keeps the last 30 minutes in memory for [ and ]")
     add_mouse_arg(p)
     add_conn_args(p)
 
@@ -47,24 +50,41 @@ def run(args) -> int:
     params = params_from_args(args)
     limits = limits_from_args(args)
     return asyncio.run(console(params, limits, refresh_s=args.refresh, read_only=args.read_only,
-                               ascii=wants_ascii(args.ascii), mouse=wants_mouse(args.no_mouse)))
+                               ascii=wants_ascii(args.ascii), mouse=wants_mouse(args.no_mouse),
+                               record=getattr(args, "record", None)))
 
 
 async def console(params, limits, *, refresh_s: float = 2.0, read_only: bool = False, ascii: bool = False,
-                  mouse: bool = True) -> int:
+                  mouse: bool = True, record: str | None = None) -> int:
     """Connect (failing with one line before any screen is drawn), then run the app."""
     from ..actions import ActionSession
+    from ..history.tap import FrameTap
     from ..monitor import Monitor
+    from ..source import LiveSource
     from ..ui.app import ConsoleApp
 
+    sink = None
+    if record:
+        from ..history.sqlite_store import SqliteSink
+        from .record import default_name
+        sink = await SqliteSink.open(record, default_name(params), params.describe(), 24 * 3600.0, 1 << 30)
+    tap = FrameTap(sink, name=params.describe(), target=params.describe())
     monitor = Monitor(params, limits)
-    await monitor.open()
+    try:
+        await tap.start()
+        await monitor.open()
+    except BaseException:
+        await tap.close()
+        raise
     actions = ActionSession(params, limits)
-    app = ConsoleApp(monitor, actions, target=params.describe(), refresh_s=refresh_s, read_only=read_only,
-                     ascii=ascii, poll_timeout_s=limits.statement_timeout_ms / 1000 * 4 + 10)
+    app = ConsoleApp(LiveSource(monitor, tap), actions, target=params.describe(), refresh_s=refresh_s,
+                     read_only=read_only, ascii=ascii, poll_timeout_s=limits.statement_timeout_ms / 1000 * 4 + 10)
     try:
         await app.run_async(mouse=mouse)
     finally:
-        await monitor.close()
-        await actions.close()
+        try:
+            await monitor.close()
+            await actions.close()
+        finally:
+            await tap.close()
     return app.return_code or 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..snapshots import Unavailable
 
@@ -144,7 +145,7 @@ class SequenceUsage:
         """(schema, table, column, type) of every column it feeds."""
         if not self.col_names:
             return []
-        return list(zip(self.col_schemas, self.col_tables, self.col_names, self.col_types))
+        return list(zip(self.col_schemas or (), self.col_tables or (), self.col_names, self.col_types or ()))
 
     def limits(self) -> tuple[int, int]:
         """The values it may really reach: its own range narrowed by the columns it feeds."""
@@ -223,9 +224,9 @@ class Catalog:
     """One run of the catalog queries. Each slot: rows, Unavailable (refused), or None (not asked)."""
 
     sampled_at: datetime
-    results: dict[str, tuple | Unavailable] = field(hash=False)
+    results: dict[str, tuple[Any, ...] | Unavailable] = field(hash=False)
 
-    def get(self, name: str) -> tuple | Unavailable | None:
+    def get(self, name: str) -> tuple[Any, ...] | Unavailable | None:
         return self.results.get(name)
 
     def context(self) -> ServerContext | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..capabilities import Capabilities
 from ..errors import scrub
@@ -18,10 +18,12 @@ from . import index_checks, replication_checks, session_checks, statement_checks
 from .catalog_rows import Catalog
 from .gather import gather_catalog
 from .inputs import CheckInputs
-from .model import (CHECK_IDS, CheckStatus, CheckUnavailable, Finding, FindingsResult, Outcome, Thresholds,
+from .model import (CHECK_IDS, Check, CheckStatus, CheckUnavailable, Finding, FindingsResult, Outcome, Thresholds,
                     sort_findings)
 
-Check = Callable[[CheckInputs, Thresholds], object]
+if TYPE_CHECKING:
+    from ..monitor import Monitor
+
 
 # check id -> (function, what it reads)
 CHECKS: dict[str, tuple[Check, str]] = {
@@ -93,11 +95,13 @@ def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
         if wanted is not None and check not in wanted:
             continue
         try:
-            result = fn(inp, thresholds)
-            if isinstance(result, tuple):
-                result = Outcome(*result)
-            elif not isinstance(result, Outcome):
-                result = Outcome(result)
+            raw = fn(inp, thresholds)
+            if isinstance(raw, tuple):
+                result = Outcome(*raw)
+            elif not isinstance(raw, Outcome):
+                result = Outcome(raw)
+            else:
+                result = raw
             found = [f for f in result.findings if isinstance(f, Finding)]
             findings.extend(found)
             if result.blind:
@@ -117,9 +121,10 @@ def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
                           evaluated_at=now)
 
 
-async def collect(monitor, frame: Frame, thresholds: Thresholds = Thresholds(),
+async def collect(monitor: Monitor, frame: Frame, thresholds: Thresholds = Thresholds(),
                   with_catalog: bool = True, earlier: Frame | None = None) -> tuple[FindingsResult, Catalog | None]:
     """Evaluate on a live Monitor: catalog queries run on its connection between polls."""
     catalog = await monitor.run(gather_catalog) if with_catalog else None
     only = None if with_catalog else SNAPSHOT_CHECKS
+    assert monitor.caps is not None   # set when it first connected (it gave `frame`), never unset
     return evaluate(frame, catalog, monitor.caps, thresholds, only=only, earlier=earlier), catalog

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 import asyncpg
 
@@ -57,7 +58,7 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
                          names: tuple[str, ...] | None = None, previous: Catalog | None = None) -> Catalog:
     """Rows for every catalog query (or those in `names`); Unavailable where refused. With
     `previous`: a query that times out keeps its previous rows (a transient failure)."""
-    results: dict[str, tuple[object, ...] | Unavailable] = {}
+    results: dict[str, tuple[Any, ...] | Unavailable] = {}
     for name, cls in QUERIES.items():
         if names is not None and name not in names:
             continue
@@ -95,11 +96,17 @@ class CatalogReader:
         return Stale(self.catalog.sampled_at, self.cadence.reason(),
                      self.read_at + self.cadence.interval(self.every_s) - now)
 
+    def record(self, cost_s: float, catalog: Catalog | None) -> None:
+        """A read done elsewhere (the console's data source): what it cost and what it gave."""
+        self.cadence.record(cost_s)
+        self.read_at = time.monotonic()
+        self.catalog = catalog
+
     async def read(self, conn: asyncpg.Connection, caps: Capabilities) -> Catalog:
         t0 = time.perf_counter()
+        catalog = self.catalog
         try:
-            self.catalog = await gather_catalog(conn, caps, previous=self.catalog)
+            catalog = await gather_catalog(conn, caps, previous=self.catalog)
         finally:
-            self.cadence.record(time.perf_counter() - t0)
-            self.read_at = time.monotonic()
-        return self.catalog
+            self.record(time.perf_counter() - t0, catalog)
+        return catalog

@@ -87,7 +87,7 @@ def unused_index(inp: CheckInputs, th: Thresholds) -> Outcome:
     return Outcome(out, note=note)
 
 
-def _keep_score(unique: bool, primary: bool, constraint: str | None, scans: int) -> tuple:
+def _keep_score(unique: bool, primary: bool, constraint: str | None, scans: int) -> tuple[bool, bool, bool, int]:
     return (primary, constraint is not None, unique, scans)
 
 

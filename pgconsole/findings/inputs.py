@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..capabilities import Capabilities
 from ..snapshots import Frame, Unavailable
@@ -29,7 +30,7 @@ class CheckInputs:
     def database(self) -> str:
         return self.caps.current_database
 
-    def view(self, name: str):
+    def view(self, name: str) -> Any:   # the Frame field of that name: its type is the caller's
         """A snapshot view, or CheckUnavailable saying why there is none."""
         v = getattr(self.frame, name, None) if self.frame is not None else None
         if v is None:
@@ -38,7 +39,7 @@ class CheckInputs:
             raise CheckUnavailable(f"{name}: {v.reason}", v.hint, blind=refused(v))
         return v
 
-    def rows(self, query: str) -> tuple:
+    def rows(self, query: str) -> tuple[Any, ...]:
         """A catalog query's rows, or CheckUnavailable saying why there are none."""
         r = self.catalog.get(query) if self.catalog is not None else None
         if r is None:

@@ -13,11 +13,14 @@ import itertools
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import did_you_mean
-from ..quoting import display_name  # noqa: F401 - where the findings and the report take it from
+from ..quoting import display_name as display_name  # noqa: F401 - where the findings and the report take it from
 from .replication_ids import REPLICATION_CHECK_IDS
+
+if TYPE_CHECKING:
+    from .inputs import CheckInputs
 
 SEVERITIES = ("info", "warning", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -75,7 +78,7 @@ class Outcome:
     judged, and `blind` when it could see only part of what it checks (other roles'
     sessions or statements hidden), with the hint that would let it see everything."""
 
-    findings: list
+    findings: list[Finding]
     note: str | None = None
     blind: str | None = None
     hint: str | None = None
@@ -297,6 +300,12 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
             raise ValueError(f"expected NAME=VALUE, got {item!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+# what a check is: from its inputs and thresholds, its findings, or them and a note on how it
+# judged, or an Outcome
+CheckResult = list[Finding] | tuple[list[Finding], str | None] | Outcome
+Check = Callable[["CheckInputs", Thresholds], CheckResult]
 
 
 def remedy(*statements: str, note: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from ..fmt import bytes_, duration
 from ..replication_derive import dead_rows_waiting, dead_tables
 from ..replication_snapshots import Autovacuum, Horizon, HorizonHolder, Replication, Standby, Wal
 from .inputs import CheckInputs
-from .model import CheckUnavailable, Finding, Thresholds, display_name
+from .model import Check, CheckUnavailable, Finding, Thresholds, display_name
 from .replication_ids import REPLICATION_CHECK_IDS
 
 
@@ -74,7 +74,7 @@ def _standby_name(s: Standby) -> str:
     return f"subscriber {who}" if s.logical else f"standby {who}"
 
 
-def replication_lag(inp: CheckInputs, th: Thresholds):
+def replication_lag(inp: CheckInputs, th: Thresholds) -> tuple[list[Finding], str | None]:
     repl: Replication = inp.view("replication")
     out = []
     hidden = sum(1 for s in repl.standbys if s.state is None)   # pg_stat_replication without pg_read_all_stats
@@ -144,7 +144,8 @@ def archive_failing(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     if r.archive_mode == "off" or not wal.archive_failing:
         return []
     never = r.last_archived_age_s is None
-    severity = "critical" if never or r.last_archived_age_s >= th.archive_failing_critical_s else "warning"
+    severity = ("critical" if r.last_archived_age_s is None or r.last_archived_age_s >= th.archive_failing_critical_s
+                else "warning")   # None: never archived
     evidence = {"archive_mode": r.archive_mode, "archive_command": r.archive_command, "failed_count": r.failed_count,
                 "last_failed_wal": r.last_failed_wal, "last_failed_age_s": _r(r.last_failed_age_s),
                 "archived_count": r.archived_count, "last_archived_wal": r.last_archived_wal,
@@ -189,7 +190,8 @@ def _holder_remedy(h: HorizonHolder) -> str:
 def xmin_horizon_held(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     horizon: Horizon = inp.view("horizon")
     frame = inp.frame
-    av = frame.autovacuum if isinstance(getattr(frame, "autovacuum", None), Autovacuum) else None
+    av_view = getattr(frame, "autovacuum", None)
+    av = av_view if isinstance(av_view, Autovacuum) else None
     bloat = getattr(frame, "bloat", None)
     if not hasattr(bloat, "tables") and av is None:
         raise CheckUnavailable("needs the bloat or the autovacuum view to count the dead rows")
@@ -295,7 +297,7 @@ def autovacuum_falling_behind(inp: CheckInputs, th: Thresholds) -> list[Finding]
 
 
 # check id -> (function, what it reads); registered in engine.CHECKS
-CHECKS = {
+CHECKS: dict[str, tuple[Check, str]] = {
     "inactive_replication_slot": (inactive_replication_slot, "replication"),
     "replication_lag": (replication_lag, "replication"),
     "standby_not_streaming": (standby_not_streaming, "replication"),

@@ -9,6 +9,8 @@ checks then judge what they can see and say they are partial (blind), never "cle
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..pools import Pool, pools
 from ..quoting import quote_ident
 from ..snapshots import Backend, Connections, LockNode, Locks, Overview
@@ -26,14 +28,14 @@ def _client(b: Backend) -> bool:
     return b.is_client and not b.is_self
 
 
-def _who(b: Backend | None) -> dict:
+def _who(b: Backend | None) -> dict[str, Any]:
     if b is None:
         return {}
     return {"user": b.usename, "database": b.datname, "application": b.application_name or None,
             "client": b.client or None}
 
 
-def _blind(view: Connections | Locks | None, inp: CheckInputs, what: str) -> dict:
+def _blind(view: Connections | Locks | None, inp: CheckInputs, what: str) -> dict[str, str]:
     """Outcome fields for a check over sessions when this role cannot see other roles'."""
     if view is None or not view.limited:
         return {}
@@ -159,7 +161,7 @@ def long_running_query(inp: CheckInputs, th: Thresholds) -> Outcome:
     return Outcome(out, **_blind(conns, inp, "a long statement of another role is not seen"))
 
 
-def _idle_pools(all_pools: list[Pool], top: int = 3) -> list[dict]:
+def _idle_pools(all_pools: list[Pool], top: int = 3) -> list[dict[str, Any]]:
     return [{"pool": p.label, "sessions": p.sessions, "idle": p.idle} for p in
             sorted((p for p in all_pools if p.idle), key=lambda p: -p.idle)[:top]]
 
@@ -172,7 +174,7 @@ def connection_saturation(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     severity = "critical" if use >= th.connection_use_critical else "warning"
     r = ov.row
     usable = ov.usable_connections
-    evidence = {"connections_used": r.connections_used, "max_connections": r.max_connections,
+    evidence: dict[str, Any] = {"connections_used": r.connections_used, "max_connections": r.max_connections,
                 "reserved_connections": r.reserved_connections, "usable": usable,
                 "use": round(use, 4)}
     conns = _conns(inp)

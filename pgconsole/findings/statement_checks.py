@@ -11,7 +11,10 @@ asked; other roles' hidden entries cannot be judged, and the checks then say so.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
+from ..capabilities import Capabilities
 from ..quoting import quote_literal
 from ..snapshots import Statement, Statements
 from .inputs import CheckInputs
@@ -35,7 +38,7 @@ def _ours(inp: CheckInputs, st: Statements) -> list[Statement]:
             and (inp.own_statements or not s.own)]
 
 
-def _blind(inp: CheckInputs, st: Statements) -> dict:
+def _blind(inp: CheckInputs, st: Statements) -> dict[str, str]:
     if not st.limited:
         return {}
     return {"blind": "other roles' statements are hidden from this role (no queryid, no text): they are not judged",
@@ -49,7 +52,7 @@ def _text(q: str | None, width: int = 400) -> str | None:
     return q if len(q) <= width else q[: width - 1] + "…"
 
 
-def cumulative_window(st: Statements, now) -> tuple[str, float | None]:
+def cumulative_window(st: Statements, now: datetime) -> tuple[str, float | None]:
     """What cumulative pg_stat_statements figures cover, and for how many seconds (None: unknown)."""
     if st.reset_at is not None:
         secs = (now - st.reset_at).total_seconds()
@@ -76,7 +79,7 @@ def slow_query(inp: CheckInputs, th: Thresholds) -> Outcome:
                     "rows_per_call": round(r.rows / r.calls, 2) if r.calls else None,
                     "shared_blks_read": r.shared_blks_read, "temp_blks_written": r.temp_blks_written,
                     "user": r.usename, "query": _text(s.query), "window": window}
-        if st.interval_s and s.d_calls:
+        if st.interval_s and s.d_calls and s.d_mean_ms is not None:   # d_calls: it has a mean
             evidence["interval_mean_ms"] = round(s.d_mean_ms, 3)
             evidence["interval_calls"] = s.d_calls
         text = _text(s.query, 4000)
@@ -112,23 +115,25 @@ def _window_figures(s: Statement, interval: bool) -> tuple[int, int, float] | No
     return s.d_calls, s.d_rows or 0, s.d_mean_ms or 0.0
 
 
-def _n_plus_one_in(mine: list[Statement], th: Thresholds, interval: bool, secs: float | None) -> dict[int, dict]:
+def _n_plus_one_in(mine: list[Statement], th: Thresholds, interval: bool, secs: float | None) -> dict[int, dict[str, Any]]:
     """Statements with the N+1 shape in one window: queryid -> what was measured."""
-    min_calls = th.n_plus_one_min_rate * secs if interval else th.n_plus_one_min_calls
-    figures = {id(s): _window_figures(s, interval) for s in mine}
+    min_calls = th.n_plus_one_min_rate * secs if interval and secs is not None else th.n_plus_one_min_calls
+    figures = {id(s): f for s in mine if (f := _window_figures(s, interval)) is not None}
 
     def candidate(s: Statement) -> bool:
-        f = figures[id(s)]
+        f = figures.get(id(s))
         return (f is not None and f[0] >= max(min_calls, 1) and keyed_select(s)
                 and f[1] / f[0] <= th.n_plus_one_max_rows and f[2] <= th.n_plus_one_max_mean_ms)
 
     cands = [s for s in mine if candidate(s)]
-    found: dict[int, dict] = {}
+    found: dict[int, dict[str, Any]] = {}
     for s in cands:
+        if s.row.queryid is None:   # a hidden entry: never one of `mine`
+            continue
         # its siblings: the same role's other data statements in this database that are not
         # themselves such hot lookups; the busiest stands for "the work" that produced the keys
         sibs = [o for o in mine if o is not s and o.row.userid == s.row.userid and first_word(o.query) in DML
-                and o not in cands and (figures[id(o)] or (0,))[0] > 0]
+                and o not in cands and (figures.get(id(o)) or (0,))[0] > 0]
         if not sibs:
             continue   # nothing else ran: no loop to be inside of
         ref = max(sibs, key=lambda o: figures[id(o)][0])
@@ -182,7 +187,7 @@ def n_plus_one(inp: CheckInputs, th: Thresholds) -> Outcome:
     return Outcome(out, **_blind(inp, st))
 
 
-def _preload(caps) -> str | None:
+def _preload(caps: Capabilities) -> str | None:
     """ALTER SYSTEM adding pg_stat_statements to the libraries already listed (None: unknown list)."""
     if caps.shared_preload_libraries is None:
         return None
@@ -204,6 +209,7 @@ def pg_stat_statements_missing(inp: CheckInputs, th: Thresholds) -> list[Finding
     contrib = "" if caps.pgss_available else "first install the PostgreSQL contrib package for this server version; "
     if not installed and loaded is False:
         what = "is neither loaded (shared_preload_libraries) nor installed"
+        assert preload is not None   # loaded is False: the list of libraries was read
         fix = remedy(preload, create, note=f"{contrib}restart the server between the two (ALTER SYSTEM takes effect "
                                            f"then); then in {db}: CREATE EXTENSION, as above")
     elif not installed:

@@ -7,6 +7,8 @@ only `info`, with the reason, never a warning built on a stale number.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..quoting import qualified, quote_ident, quote_literal
 from ..snapshots import Bloat, Cache, TableBloatRow
 from .inputs import CheckInputs
@@ -17,7 +19,7 @@ def _mb(n: float | None) -> float | None:
     return None if n is None else round(n / 1048576, 1)
 
 
-def _iso(ts) -> str | None:
+def _iso(ts: datetime | None) -> str | None:
     return ts.isoformat() if ts is not None else None
 
 
@@ -94,7 +96,7 @@ def table_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     out = []
     for r in bloat.tables:
         severity = _bloat_severity(r.est_bloat_pct, r.est_bloat_bytes, th)
-        if severity is None:
+        if severity is None or r.est_bloat_pct is None:   # no severity without an estimate
             continue
         name = display_name(r.schemaname, r.relname)
         note = None
@@ -125,7 +127,7 @@ def index_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     out = []
     for r in bloat.indexes:
         severity = _bloat_severity(r.est_bloat_pct, r.est_bloat_bytes, th)
-        if severity is None:
+        if severity is None or r.est_bloat_pct is None:   # no severity without an estimate
             continue
         name = display_name(r.schemaname, r.indexrelname)
         evidence = {"indexrelid": r.indexrelid, "table": display_name(r.schemaname, r.relname),
@@ -144,7 +146,7 @@ def index_bloat(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     return out
 
 
-def _since(inp: CheckInputs, ts) -> float | None:
+def _since(inp: CheckInputs, ts: datetime | None) -> float | None:
     return (inp.now - ts).total_seconds() if ts is not None else None
 
 
@@ -170,7 +172,7 @@ def dead_tuples(inp: CheckInputs, th: Thresholds) -> list[Finding]:
                     "dead_share": round(share, 4), "last_vacuum": _iso(r.last_vacuum),
                     "last_autovacuum": _iso(r.last_autovacuum), "since_last_vacuum_s": age,
                     "autovacuum": ctx.autovacuum if ctx else None}
-        when = "never vacuumed" if last is None else f"last vacuumed {age / 60:.0f} min ago"
+        when = "never vacuumed" if age is None else f"last vacuumed {age / 60:.0f} min ago"
         out.append(Finding(
             "dead_tuples", severity, name,
             f"{name} has {r.n_dead_tup:,} dead rows ({share:.0%} of its rows), {when}",

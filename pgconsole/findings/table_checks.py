@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..fmt import duration
 from ..quoting import qualified, quote_ident, quote_literal
 from .catalog_rows import DatabaseAge, SequenceUsage, TableAge, TableUsage
@@ -68,7 +70,7 @@ def seq_scan_heavy(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     return out
 
 
-def _sequence_remedy(s: SequenceUsage) -> dict:
+def _sequence_remedy(s: SequenceUsage) -> dict[str, Any]:
     steps = []
     for schema, table, column, ctype in s.columns():
         if ctype in ("smallint", "integer"):
@@ -80,7 +82,7 @@ def _sequence_remedy(s: SequenceUsage) -> dict:
     return remedy(*steps, note=note)
 
 
-def sequence_near_limit(inp: CheckInputs, th: Thresholds):
+def sequence_near_limit(inp: CheckInputs, th: Thresholds) -> tuple[list[Finding], str | None]:
     rows: tuple[SequenceUsage, ...] = inp.rows("sequence_usage")
     out = []
     unreadable = 0

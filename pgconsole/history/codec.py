@@ -26,7 +26,7 @@ import importlib
 import operator
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from ..snapshots import _fillable
 
@@ -35,16 +35,27 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 ALLOWED_MODULES = ("pgconsole.",)   # a recording only ever builds pgconsole's own dataclasses
 
 
-class Rows(list):
+class Rows(list[Any]):
     """An encoded tuple/list of dataclasses, with each row's key (kept by the writer only)."""
 
     __slots__ = ("keys",)
+    keys: list[Any]
+
+
+Getter = Callable[[Any], tuple[Any, ...]]
+# an encoder's plan for a class: type id, (field, is clock) pairs, getters of the other fields and of
+# the clock fields, the clock positions, whether rows may be cached
+Plan = tuple[int, tuple[tuple[str, bool], ...], Getter, Getter, tuple[int, ...], bool]
+# a decoder's reader for a type id: class (None: unknown), fillable, (field, stored position,
+# default, is clock) of every field, (field, stored position) of the clock fields
+Reader = tuple["type | None", bool, tuple[tuple[str, "int | None", Any, bool], ...],
+               tuple[tuple[str, "int | None"], ...]]
 
 
 def row_key(obj: Any) -> Any:
     """What identifies a row from one frame to the next: its `key` if the class has one,
     else its first field (a nested dataclass: that one's key). Only compactness rests on it."""
-    cls = type(obj)
+    cls: type = type(obj)
     if isinstance(getattr(cls, "key", None), property):
         k = obj.key
     else:
@@ -81,7 +92,7 @@ class TypeTable:
         self._ids: dict[tuple[str, tuple[str, ...]], int] = {}
         self._cls_ids: dict[type, int] = {}
         self.pending: list[tuple[int, str, tuple[str, ...]]] = []   # new since the last write
-        self._readers: dict[int, tuple] = {}
+        self._readers: dict[int, Reader] = {}
 
     def add(self, tid: int, name: str, fields: tuple[str, ...]) -> None:
         self.by_id[tid] = (name, tuple(fields))
@@ -103,7 +114,7 @@ class TypeTable:
         """Positions (1-based, as in the encoded list) of the clock fields of a type."""
         return _clock_positions(self.by_id[tid][1])
 
-    def reader(self, tid: int) -> tuple:
+    def reader(self, tid: int) -> Reader:
         """(class or None, fillable, [(field, stored position or None, default, is clock)],
         [(field, stored position) of the clock fields])."""
         r = self._readers.get(tid)
@@ -111,7 +122,7 @@ class TypeTable:
             name, stored = self.by_id[tid]
             cls = resolve_class(name)
             clock = _clock_positions(stored)
-            plan = []
+            plan: list[tuple[str, int | None, Any, bool]] = []
             if cls is not None:
                 pos = {f: i + 1 for i, f in enumerate(stored)}
                 for f in dataclasses.fields(cls):
@@ -152,7 +163,7 @@ CLOCK_TOLERANCE_S = 0.1
 TOLERANCE_MS = CLOCK_TOLERANCE_S * 1000
 
 
-def _getter(names: list[str]):
+def _getter(names: list[str]) -> Getter:
     if not names:
         return lambda obj: ()
     get = operator.attrgetter(*names)
@@ -167,14 +178,14 @@ class Encoder:
     CLOCK_TOLERANCE_S, is given back as the very same encoded list (the diff then costs
     nothing); a clock field within the tolerance keeps the moment written last time."""
 
-    def __init__(self, types: TypeTable):
+    def __init__(self, types: TypeTable) -> None:
         self.types = types
-        self._plans: dict[type, tuple] = {}
-        self._caches: dict[str, dict] = {}
-        self._old: dict = {}
-        self._new: dict = {}
+        self._plans: dict[type, Plan] = {}
+        self._caches: dict[str, dict[tuple[type, Any], tuple[Any, list[Any]]]] = {}
+        self._old: dict[tuple[type, Any], tuple[Any, list[Any]]] = {}
+        self._new: dict[tuple[type, Any], tuple[Any, list[Any]]] = {}
 
-    def _plan(self, cls: type) -> tuple:
+    def _plan(self, cls: type) -> Plan:
         plan = self._plans.get(cls)
         if plan is None:
             tid = self.types.id_of(cls)
@@ -203,7 +214,7 @@ class Encoder:
         if hasattr(cls, "__dataclass_fields__"):
             tid, plan = self._plan(cls)[:2]
             d = getattr(obj, "__dict__", None)
-            out = [tid]
+            out: list[Any] = [tid]
             for name, clock in plan:
                 v = d[name] if d is not None and name in d else getattr(obj, name)
                 tv = type(v)
@@ -225,14 +236,16 @@ class Encoder:
             return ["t" if cls is tuple else "l", *(v if type(v) in SCALARS else enc(v, t_ms) for v in obj)]
         return self._other(obj, t_ms)
 
-    def _row(self, v: Any, k: Any, t_ms: float) -> list:
-        cls = type(v)
+    def _row(self, v: Any, k: Any, t_ms: float) -> list[Any]:
+        cls: type = type(v)
         _, _, plain, clocks, positions, cacheable = self._plan(cls)
         if not cacheable:
-            return self.encode(v, t_ms)
+            encoded: list[Any] = self.encode(v, t_ms)
+            return encoded
         sig, ages = plain(v), clocks(v)
         ck = (cls, k)
         hit = self._old.get(ck)
+        enc: list[Any]
         if hit is not None and hit[0] == sig:
             enc = hit[1]
             for pos, age in zip(positions, ages):
@@ -280,9 +293,9 @@ class Encoder:
         return ["S", str(obj)]
 
 
-def _unique(keys: list) -> list:
+def _unique(keys: list[Any]) -> list[Any]:
     """Row keys made unique: a repeated key gets its occurrence number."""
-    seen: dict = {}
+    seen: dict[Any, int] = {}
     out = []
     for k in keys:
         try:

@@ -23,9 +23,9 @@ class Decoder:
 
     def __init__(self, types: TypeTable):
         self.types = types
-        self._memos: dict[str, dict] = {}     # per slot: id(encoded row) -> (row, object, t_ms, ...)
-        self._memo: dict[int, tuple] = {}
-        self._next: dict[int, tuple] = {}
+        self._memos: dict[str, dict[int, tuple[Any, ...]]] = {}     # per slot: id(encoded row) -> (row, object, t_ms, ...)
+        self._memo: dict[int, tuple[Any, ...]] = {}
+        self._next: dict[int, tuple[Any, ...]] = {}
         self._timed = False                    # the value being decoded holds clock values
         self._ages = True                      # False: a row's ages may be those of its last decode
 
@@ -39,12 +39,12 @@ class Decoder:
         self._memo, self._next = {}, {}
         return out
 
-    def _items(self, v: list, t_ms: float) -> list:
+    def _items(self, v: list[Any], t_ms: float) -> list[Any]:
         """A sequence's items; a row met again costs no call (most rows of most frames)."""
         memo, nxt, decode, ages = self._memo, self._next, self.decode, self._ages
         get, new, setdict = memo.get, object.__new__, object.__setattr__
         timed = False
-        out = []
+        out: list[Any] = []
         append = out.append
         for x in islice(v, 1, None):
             if x.__class__ is not list:
@@ -93,7 +93,7 @@ class Decoder:
                     d = dict(obj.__dict__)
                     for name, anchor in hit[5]:
                         d[name] = (t_ms - anchor) / 1000.0
-                    obj = object.__new__(cls)
+                    obj = object.__new__(type(obj))   # the row's class (cls)
                     object.__setattr__(obj, "__dict__", d)
                     self._next[id(v)] = (v, obj, t_ms, True, False, hit[5])
                     self._timed = True

@@ -43,8 +43,8 @@ def diff(prev: Any, new: Any) -> tuple[Any, Any]:
     return new, new
 
 
-def _diff_fields(prev: list, new: list) -> tuple[Any, Any]:
-    patch: list = []
+def _diff_fields(prev: list[Any], new: list[Any]) -> tuple[Any, Any]:
+    patch: list[Any] = []
     out = None
     for i in range(1, len(new)):
         a, b = prev[i], new[i]
@@ -68,7 +68,7 @@ def _diff_fields(prev: list, new: list) -> tuple[Any, Any]:
 
 def _diff_rows(prev: Rows, new: Rows) -> tuple[Any, Any]:
     where = {k: i for i, k in enumerate(prev.keys)}
-    ops: list = []
+    ops: list[Any] = []
     out = Rows([new[0]])
     out.keys = new.keys
     run_at, run_n = -1, 0
@@ -79,7 +79,7 @@ def _diff_rows(prev: Rows, new: Rows) -> tuple[Any, Any]:
             d, e = row, row
         else:
             d, e = diff(prev[i + 1], row)
-        if d is SAME:
+        if d is SAME and i is not None:   # i None: a new row, never SAME
             if run_n and run_at + run_n == i:
                 run_n += 1
             else:

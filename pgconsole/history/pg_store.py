@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import asyncpg
 
@@ -59,7 +59,7 @@ class _Conn:
     def sql(self, name: str) -> str:
         return sqlfiles.load(name, self.version)
 
-    async def fetch(self, name: str, *args) -> list:
+    async def fetch(self, name: str, *args: object) -> list[Any]:
         try:
             return await self.conn.fetch(self.sql(name), *args)
         except asyncpg.InsufficientPrivilegeError as exc:
@@ -135,7 +135,7 @@ class PgStore:
                 for r in await self.c.fetch("history_types", self.server_id)]
 
     @staticmethod
-    def _rows(rows) -> list[Row]:
+    def _rows(rows: list[Any]) -> list[Row]:
         return [Row(r["id"], to_us(r["at"]), r["key"], bytes(r["data"])) for r in rows]
 
     async def chain(self, at_us: int) -> list[Row]:
@@ -156,7 +156,7 @@ class PgStore:
             yield rows
             at, rid = _ts(rows[-1].at_us), rows[-1].id
 
-    async def summaries(self, from_us: int, to_us_: int) -> list[tuple[int, dict]]:
+    async def summaries(self, from_us: int, to_us_: int) -> list[tuple[int, dict[str, Any]]]:
         rows = await self.c.fetch("history_summaries", self.server_id, _ts(from_us), _ts(to_us_))
         return [(to_us(r["at"]), json.loads(r["summary"]) if r["summary"] else {}) for r in rows]
 
@@ -176,7 +176,8 @@ class PgSink:
         self.c, self.server_id, self.layout = c, server_id, layout
         self.where = f"{c.uri} (schema pgconsole_history)"
         self.retention_s, self.max_bytes = retention_s, max_bytes
-        self.next_id, self.key_at = 1, None
+        self.next_id = 1
+        self.key_at: datetime | None = None
         self._days: set[date] = set()
         self._since_prune = PRUNE_EVERY     # the first record prunes what a restart left behind
 
@@ -219,7 +220,7 @@ class PgSink:
             await self.c.fetch("history_ensure_partition", day)
             self._days.add(day)
 
-    async def append(self, at_us: int, key: bool, blob: bytes, summary: dict,
+    async def append(self, at_us: int, key: bool, blob: bytes, summary: dict[str, Any],
                      new_types: list[tuple[int, str, tuple[str, ...]]]) -> None:
         at = _ts(at_us)
         key_at = at if key else self.key_at
@@ -269,7 +270,8 @@ class PgSink:
 
     async def size_bytes(self) -> int:
         name = "history_size_timescale" if self.layout == "timescaledb" else "history_size"
-        return (await self.c.fetch(name))[0]["bytes"]
+        size: int = (await self.c.fetch(name))[0]["bytes"]
+        return size
 
     async def close(self) -> None:
         await self.c.close()

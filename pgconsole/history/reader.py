@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import zstandard
 
@@ -84,7 +84,7 @@ class Recording:
                 self.types.add(tid, name, fields)
         return info
 
-    async def timeline(self, t1: datetime | None = None, t2: datetime | None = None) -> list[tuple[datetime, dict]]:
+    async def timeline(self, t1: datetime | None = None, t2: datetime | None = None) -> list[tuple[datetime, dict[str, Any]]]:
         rows = await self.store.summaries(to_us(t1 or self.first), to_us(t2 or self.last))
         return [(from_us(at), s) for at, s in rows]
 
@@ -172,7 +172,7 @@ class Position:
         assert self._reader is not None
         return slot in self._reader.sampled
 
-    def value(self, slot: str, ages: bool = True):
+    def value(self, slot: str, ages: bool = True) -> Any:
         assert self._reader is not None
         try:
             return self._reader.value(slot, ages)

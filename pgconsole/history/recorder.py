@@ -19,12 +19,15 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from ..errors import PgConsoleError, describe
+from ..findings.catalog_rows import Catalog
 from ..findings.gather import CatalogReader
 from ..fmt import bytes_
 from ..monitor import Monitor
+from ..snapshots import Frame
 from ..untrusted import say
 from .codec import TypeTable
 from .compress import Packer
+from .replay import FindingsTally
 from .store import Sink
 from .stream import KEYFRAME_EVERY, RecordWriter
 
@@ -64,9 +67,10 @@ class Recorder:
         self.writer = RecordWriter(self.types, opts.keyframe_every)
         self.packer = Packer()
         self.progress = Progress()
-        self._catalog = None
+        self._catalog: Catalog | None = None
         self._reader = CatalogReader(opts.catalog_every_s)
         self._window = Progress()
+        self.tally = FindingsTally()
 
     async def run(self, stop: asyncio.Event) -> Progress:
         for tid, name, fields in await self.sink.known_types():
@@ -109,9 +113,10 @@ class Recorder:
         except PgConsoleError:
             pass    # the snapshot checks go on; the next attempt is a minute away
 
-    async def _write(self, frame) -> None:
+    async def _write(self, frame: Frame) -> None:
         rec = self.writer.record(frame, self.monitor.caps, self._catalog)
         blob = self.packer.pack(rec.payload, rec.key)
+        self.tally.mark(rec.summary, frame, self.monitor.caps, self._catalog)
         try:
             await self.sink.append(rec.at_us, rec.key, blob, rec.summary, list(self.types.pending))
         except BaseException:

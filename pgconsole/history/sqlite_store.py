@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from .. import __version__
 from .store import APP, HistoryError, Row, ServerInfo, StoreFull, check_version
@@ -89,7 +89,7 @@ class SqliteStore:
         await store.refresh()
         return store
 
-    def _q(self, sql: str, *args) -> list:
+    def _q(self, sql: str, *args: object) -> list[Any]:
         try:
             return self.db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
@@ -138,7 +138,7 @@ class SqliteStore:
                 yield rows
             lo += SCAN_BATCH
 
-    async def summaries(self, from_us: int, to_us: int) -> list[tuple[int, dict]]:
+    async def summaries(self, from_us: int, to_us: int) -> list[tuple[int, dict[str, Any]]]:
         return [(at, json.loads(s) if s else {}) for at, s in self._q(
             "SELECT at, summary FROM records WHERE at BETWEEN ? AND ? ORDER BY id", from_us, to_us)]
 
@@ -217,7 +217,7 @@ class SqliteSink:
     async def known_types(self) -> list[tuple[int, str, tuple[str, ...]]]:
         return [(i, n, tuple(json.loads(f))) for i, n, f in self.db.execute("SELECT id, name, fields FROM types")]
 
-    async def append(self, at_us: int, key: bool, blob: bytes, summary: dict,
+    async def append(self, at_us: int, key: bool, blob: bytes, summary: dict[str, Any],
                      new_types: list[tuple[int, str, tuple[str, ...]]]) -> None:
         rid = self.next_id
         key_id = rid if key else self.key_id
@@ -284,7 +284,8 @@ class SqliteSink:
         pages = self.db.execute("PRAGMA page_count").fetchone()[0]
         free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
         size = self.db.execute("PRAGMA page_size").fetchone()[0]
-        return (pages - free) * size
+        used: int = (pages - free) * size
+        return used
 
     def file_bytes(self) -> int:
         total = 0

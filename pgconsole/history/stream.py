@@ -21,7 +21,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..capabilities import Capabilities
 from ..findings.catalog_rows import Catalog
@@ -29,6 +29,9 @@ from ..snapshots import Connections, Frame, Unavailable
 from .codec import Encoder, TypeTable, from_us, to_us
 from .decoder import Decoder
 from .delta import SAME, apply, diff
+
+if TYPE_CHECKING:
+    from ..findings.model import FindingsResult, Thresholds
 
 FORMAT_VERSION = 1        # a reader refuses anything newer; new fields and views do not change it
 CAPS, CATALOG = "@caps", "@catalog"
@@ -47,7 +50,7 @@ class Moment:
     caps: Capabilities | None
     catalog: Catalog | None
 
-    def findings(self, thresholds=None, only=None):
+    def findings(self, thresholds: Thresholds | None = None, only: Iterable[str] | None = None) -> FindingsResult:
         from ..findings import evaluate
         from ..findings.model import Thresholds
         caps = self.caps
@@ -61,7 +64,7 @@ class Record:
     at_us: int
     key: bool
     payload: bytes
-    summary: dict
+    summary: dict[str, Any]
 
 
 def slots_of(frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def slots_of(frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -
     return out
 
 
-def app_counts(conns) -> dict[str, list[int]] | None:
+def app_counts(conns: object) -> dict[str, list[int]] | None:
     """Client sessions by application_name: [sessions, active ones] (not this monitor's own)."""
     if not isinstance(conns, Connections):
         return None
@@ -87,15 +90,18 @@ def app_counts(conns) -> dict[str, list[int]] | None:
     return out
 
 
-def summary(frame: Frame) -> dict:
+def summary(frame: Frame) -> dict[str, Any]:
     """A few figures per record for timelines and quick scans (the UI's markers)."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     locks, ov = frame.locks, frame.overview
     if locks is not None and not isinstance(locks, Unavailable):
         out["w"] = getattr(locks, "waiting_count", 0)
     row = getattr(ov, "row", None)
     if row is not None:
         out["c"] = getattr(row, "connections_used", None)
+        started = getattr(row, "started_at", None)
+        if isinstance(started, datetime):
+            out["s"] = int(started.timestamp())     # a restart: the timeline's marker
     if frame.errors:
         out["e"] = len(frame.errors)
     return out
@@ -114,7 +120,7 @@ class RecordWriter:
         self.since_key = 0
         self._key_bytes = 0                 # the last keyframe's payload, and the changes since
         self._delta_bytes = 0
-        self._apps: dict | None = None
+        self._apps: dict[str, Any] | None = None
 
     def reset(self) -> None:
         """Forget what was written: the next record is a keyframe holding every slot."""
@@ -148,7 +154,7 @@ class RecordWriter:
             else:
                 changed[slot] = patch
         if key:
-            body: dict = {"k": 1, "s": dict(self._encs)}
+            body: dict[str, Any] = {"k": 1, "s": dict(self._encs)}
             old = {s: b for s, b in self._base.items() if b != t_ms}
         else:
             body, old = {"s": changed}, {}
@@ -182,7 +188,7 @@ class RecordReader:
         self.sampled: frozenset[str] = frozenset()   # the slots the last record sampled again
         self.apps: dict[str, list[int]] | None = None   # client sessions by application
 
-    def apply(self, at_us: int, body: dict) -> None:
+    def apply(self, at_us: int, body: dict[str, Any]) -> None:
         t_ms = at_us / 1000.0
         if body.get("k"):
             self.encs = dict(body["s"])
@@ -234,7 +240,7 @@ class RecordReader:
                       catalog if isinstance(catalog, Catalog) else None)
 
 
-def parse_payload(payload: bytes) -> dict:
+def parse_payload(payload: bytes) -> dict[str, Any]:
     body = json.loads(payload)
     if not isinstance(body, dict) or not isinstance(body.get("s"), dict):
         raise ValueError("not a pgconsole record")

@@ -8,7 +8,7 @@ recording (for a recording still being written: about now). Local times follow T
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from ..errors import PgConsoleError
 
@@ -46,7 +46,7 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * 1024 ** " kmgt".index(m.group(2).lower() or " "))
 
 
-def parse_time(text: str, end: datetime, local=None) -> datetime:
+def parse_time(text: str, end: datetime, local: tzinfo | None = None) -> datetime:
     """An aware UTC datetime for what the user typed, relative to the recording's end."""
     t = text.strip()
     if t.lower() in ("end", "now"):

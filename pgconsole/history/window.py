@@ -10,10 +10,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..capabilities import Capabilities
 from ..findings.engine import CHECKS, evaluate
-from ..findings.model import Finding, FindingsResult, Thresholds
+from ..findings.model import CheckStatus, Finding, FindingsResult, Thresholds
 from ..snapshots import Locks, Statements
 from .reader import Recording
 from .stream import CATALOG, CAPS, Moment
@@ -46,7 +47,7 @@ class LockEpisode:
     first_seen: datetime
     last_seen: datetime
     ended_by: datetime | None = None    # the first moment it was gone; None: still there at the end
-    root: dict = field(default_factory=dict)   # usename, application_name, state, query, xact_age_s
+    root: dict[str, Any] = field(default_factory=dict)   # usename, application_name, state, query, xact_age_s
     waiters: dict[int, Waiter] = field(default_factory=dict)
     peak_waiting: int = 0
 
@@ -58,7 +59,7 @@ class LockEpisode:
 
 @dataclass
 class StatementTotal:
-    key: tuple
+    key: tuple[Any, ...]
     query: str | None
     datname: str | None
     usename: str | None
@@ -123,10 +124,11 @@ class _Locks:
         self.open: dict[int, LockEpisode] = {}
         self.done: list[LockEpisode] = []
 
-    def feed(self, at: datetime, lk) -> None:
+    def feed(self, at: datetime, lk: object) -> None:
         if not isinstance(lk, Locks):
             return
-        trees: dict[int, list] = {}
+        ep: LockEpisode | None
+        trees: dict[int, list[Any]] = {}
         root = None
         for n in lk.nodes:
             if n.depth == 0:
@@ -167,12 +169,12 @@ class _Locks:
 class _Statements:
     def __init__(self) -> None:
         self.last: Statements | None = None
-        self.totals: dict[tuple, StatementTotal] = {}
+        self.totals: dict[tuple[Any, ...], StatementTotal] = {}
         self.first_at: datetime | None = None
         self.last_at: datetime | None = None
         self.note: str | None = None
 
-    def feed(self, at: datetime, st) -> None:
+    def feed(self, at: datetime, st: object) -> None:
         if st is self.last:
             return
         if not isinstance(st, Statements):
@@ -230,7 +232,7 @@ class _Findings:
         self.thresholds = thresholds
         self.present: dict[str, dict[str, FindingSpan]] = {}
         self.spans: list[FindingSpan] = []
-        self.statuses: dict[str, object] = {}
+        self.statuses: dict[str, CheckStatus] = {}
 
     def feed(self, m: Moment, sources: set[str]) -> FindingsResult | None:
         """Evaluate the checks that read the given sources (views, "capabilities", "catalog")."""

@@ -6,6 +6,9 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
+import asyncpg
+
+from ..capabilities import Capabilities
 from ..snapshots import from_record
 
 
@@ -38,12 +41,12 @@ class TableVacuumStats:
         return self.vacuum_count + self.autovacuum_count
 
 
-async def read_stats(conn, caps, relid: int) -> TableVacuumStats:
+async def read_stats(conn: asyncpg.Connection, caps: Capabilities, relid: int) -> TableVacuumStats:
     row = await conn.fetchrow(caps.sql("table_vacuum_stats"), relid)
     return from_record(TableVacuumStats, row)
 
 
-async def read_stats_after(conn, caps, relid: int, before: TableVacuumStats, analyze: bool,
+async def read_stats_after(conn: asyncpg.Connection, caps: Capabilities, relid: int, before: TableVacuumStats, analyze: bool,
                            wait_s: float = 2.0) -> TableVacuumStats:
     """Figures once the statistics show this run. 15+ records a VACUUM in shared memory
     as it ends; 13/14 send it to the stats collector, whose file can lag by ~0.5 s."""
@@ -72,7 +75,7 @@ class LockHolder:
         return f"{held} ({who}{age})" if who else held
 
 
-async def lock_holders(conn, caps, relid: int) -> tuple[LockHolder, ...]:
+async def lock_holders(conn: asyncpg.Connection, caps: Capabilities, relid: int) -> tuple[LockHolder, ...]:
     rows = await conn.fetch(caps.sql("table_lock_holders"), relid)
     return tuple(from_record(LockHolder, r) for r in rows)
 
@@ -113,7 +116,7 @@ class VacuumProgress:
     @property
     def fraction(self) -> float | None:
         """Share of the current phase done, where the phase has a measure."""
-        def ratio(a, b):
+        def ratio(a: int | None, b: int | None) -> float | None:
             return min(a / b, 1.0) if a is not None and b else None
         if self.command == "ANALYZE":
             return ratio(self.sample_blks_scanned, self.sample_blks_total)
@@ -131,7 +134,7 @@ class VacuumProgress:
         return self.num_dead_tuples if self.num_dead_tuples is not None else self.num_dead_item_ids
 
 
-async def read_progress(conn, caps, pid: int, table: str, target_relid: int) -> VacuumProgress | None:
+async def read_progress(conn: asyncpg.Connection, caps: Capabilities, pid: int, table: str, target_relid: int) -> VacuumProgress | None:
     row = await conn.fetchrow(caps.sql("vacuum_progress"), pid)
     if row is None:
         return None

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 import asyncpg
 
@@ -110,7 +110,7 @@ class VacuumTableResult:
             return None
         return self.before.dead_tuples - self.after.dead_tuples
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["table"] = str(self.table)
         d["dead_removed"] = self.dead_removed
@@ -130,14 +130,14 @@ class VacuumReport:
     def failed(self) -> tuple[VacuumTableResult, ...]:
         return tuple(r for r in self.results if r.status == "failed")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"database": self.database, "server_version": self.server_version,
                 "options": asdict(self.options), "seconds": self.seconds, "cancelled": self.cancelled,
                 "tables": [r.to_dict() for r in self.results]}
 
 
 VacuumEvent = Union[TableStarted, VacuumProgress, VacuumMessage, VacuumTableResult]
-TableSpec = Union[str, TableRef, tuple]
+TableSpec = Union[str, TableRef, tuple[str | None, str]]   # a name, a resolved table, (schema, name)
 
 
 class VacuumRun(EventRun[VacuumEvent]):
@@ -153,11 +153,11 @@ class VacuumRun(EventRun[VacuumEvent]):
         self.targets: list[TableRef] = []
         self.database = ""
         self.server_version = ""
-        self._caps = None
+        self._caps: capabilities.Capabilities | None = None
         self._mon: asyncpg.Connection | None = None
         self._vac: asyncpg.Connection | None = None
         super().__init__(on_event)
-        self._stmt: asyncio.Task | None = None
+        self._stmt: asyncio.Task[str] | None = None
         self._stopping = False
         self._current = ""
         self._messages: list[str] = []
@@ -250,7 +250,7 @@ class VacuumRun(EventRun[VacuumEvent]):
             self._finish()
 
     async def _one(self, ref: TableRef, sql: str) -> VacuumTableResult:
-        assert self._mon is not None and self._vac is not None
+        assert self._mon is not None and self._vac is not None and self._caps is not None   # start() set them
         caps, analyze = self._caps, self.options.analyze_only
         self._current, self._messages, self._skipped = str(ref), [], None
         t0 = time.monotonic()
@@ -315,6 +315,7 @@ class VacuumRun(EventRun[VacuumEvent]):
 
     async def _lock_error(self, ref: TableRef, verb: str) -> str:
         secs = f"{self.options.lock_timeout_ms / 1000:g} s"
+        assert self._mon is not None and self._caps is not None   # from _one, after start()
         try:
             holders = await lock_holders(self._mon, self._caps, ref.relid)
         except _DB_ERRORS:
@@ -322,7 +323,7 @@ class VacuumRun(EventRun[VacuumEvent]):
         who = "; ".join(h.describe() for h in holders[:3]) or "another session holds a conflicting lock"
         return f"{verb} {ref}: lock not granted within {secs} ({who}); retry later or raise --lock-timeout"
 
-    def _on_log(self, _conn, msg) -> None:
+    def _on_log(self, _conn: object, msg: object) -> None:
         severity = getattr(msg, "severity", "") or ""
         text = str(getattr(msg, "message", msg))
         self._messages.append(text)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import asyncpg
 
 from .. import db
+from ..capabilities import Capabilities
 from ..conninfo import ConnParams
 from ..errors import PgConsoleError, describe
 from ..findings import evaluate
@@ -28,7 +29,7 @@ from .data import ReportData
 from .model import Report
 
 
-async def _pgss_reset(conn, caps) -> datetime | None:
+async def _pgss_reset(conn: asyncpg.Connection, caps: Capabilities) -> datetime | None:
     if not caps.pgss_schema:
         return None
     try:
@@ -39,7 +40,7 @@ async def _pgss_reset(conn, caps) -> datetime | None:
     return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
 
 
-async def configured_settings(params: ConnParams, limits: db.SessionLimits, caps) -> tuple | Unavailable:
+async def configured_settings(params: ConnParams, limits: db.SessionLimits, caps: Capabilities) -> tuple[Setting, ...] | Unavailable:
     """The report's settings as the server gives them to any session of this role and
     database: read on a session of their own that sets nothing but its name and its own
     search_path (the monitoring session's statement_timeout and the like are pgconsole's,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..capabilities import Capabilities
-from ..findings.catalog_rows import Catalog
+from ..findings.catalog_rows import Catalog, Setting
 from ..findings.model import FindingsResult
 from ..snapshots import Frame, Unavailable
 
@@ -22,11 +23,11 @@ class ReportData:
     interval_s: float
     pgss_reset: datetime | None      # when pg_stat_statements was last reset (1.9+)
     # the server's settings as a plain session of this role and database gets them (or why not)
-    settings: tuple | Unavailable = ()
+    settings: tuple[Setting, ...] | Unavailable = ()
     session_settings: dict[str, str] = field(default_factory=dict)   # pgconsole's own overrides
     own_statements: bool = False     # pgconsole's own statements kept in the tables and findings
 
-    def rows(self, query: str) -> tuple:
+    def rows(self, query: str) -> tuple[Any, ...]:
         r = self.catalog.get(query)
         return r if isinstance(r, tuple) else ()
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from ..findings.model import FindingsResult
 
+Row = tuple[Any, ...]   # one row of a report table, its cells in the columns' order
+
 # how a value is shown: text, int, num (float), bytes, ratio (0..1 as %), pct (already %),
 # s (seconds, as an age), ms, ts (timestamp), bool, list
 KINDS = frozenset({"text", "int", "num", "bytes", "ratio", "pct", "s", "ms", "ts", "bool", "list", "code"})
@@ -38,7 +40,7 @@ class Table:
     key: str
     title: str
     columns: tuple[Column, ...]
-    rows: tuple[tuple, ...]
+    rows: tuple[Row, ...]
     note: str | None = None
     total: int | None = None   # rows there were before the top N were kept
 
@@ -70,7 +72,7 @@ def col(key: str, title: str | None = None, kind: str = "text") -> Column:
     return Column(key, title or key.replace("_", " "), kind)
 
 
-def table(key: str, title: str, columns: list[Column], rows: list[tuple], top: int | None = None,
+def table(key: str, title: str, columns: list[Column], rows: list[Row], top: int | None = None,
           note: str | None = None) -> Table:
     total = len(rows)
     kept = rows[:top] if top is not None else rows

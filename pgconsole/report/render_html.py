@@ -140,7 +140,7 @@ def render(report: Report) -> str:
             f"{escape(str(srv['version']))} · generated {escape(when(report.generated_at))} in "
             f"{report.duration_s:.1f} s · every figure measured on this server</p>"
             f'<div class="cards">{cards}</div>'
-            + (f'<p class="unavail">{escape(r.blind_summary())}</p>' if r.blind_summary() else "")
+            + (f'<p class="unavail">{escape(blind)}</p>' if (blind := r.blind_summary()) else "")
             + (f'<ul class="top">{top}</ul>' if top else '<p class="none">no warning or critical findings</p>')
             + f"<nav>{nav}</nav>{body}<footer>pgconsole report · thresholds and check status in "
             f'<a href="#findings">Findings</a></footer></main></body></html>\n')

@@ -20,13 +20,13 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def finding_json(f: Finding) -> dict:
+def finding_json(f: Finding) -> dict[str, Any]:
     return {"check": f.check, "severity": f.severity, "object": f.object, "message": f.message,
             "evidence": _plain(f.evidence), "remedy": f.remedy, "remedy_sql": list(f.sql)}
 
 
-def section_json(s: Section) -> dict:
-    tables = {}
+def section_json(s: Section) -> dict[str, Any]:
+    tables: dict[str, Any] = {}
     for t in s.tables:
         keys = [c.key for c in t.columns]
         tables[t.key] = {"title": t.title, "columns": keys,
@@ -37,7 +37,7 @@ def section_json(s: Section) -> dict:
             "unavailable": list(s.unavailable), "checks": list(s.checks)}
 
 
-def to_json(report: Report) -> dict:
+def to_json(report: Report) -> dict[str, Any]:
     return {"generated_at": report.generated_at.isoformat(), "server": _plain(report.server),
             "sections": [section_json(s) for s in report.sections],
             "findings": [finding_json(f) for f in report.findings.findings]}

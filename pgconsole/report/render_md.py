@@ -9,7 +9,7 @@ cannot break a table cell or a code span.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from ..findings.model import SEVERITIES, Finding
 from ..untrusted import md_code, md_fence, md_text
@@ -49,7 +49,7 @@ def _table(t: Table) -> list[str]:
     return out + [""]
 
 
-def _section(s: Section, by_check: dict[str, int], before_tables: list[str] = ()) -> list[str]:
+def _section(s: Section, by_check: dict[str, int], before_tables: Sequence[str] = ()) -> list[str]:
     out = [f"## {_t(s.title)}", "", f"_Measured {_t(when(s.measured_at))}: {_t(s.method)}._", ""]
     related = [f"{_t(c)} ({by_check[c]})" for c in s.checks if by_check.get(c)]
     if related:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from ..findings.model import display_name
 from ..findings.statement_checks import DML, first_word, keyed_select
 from ..pools import pools as group_pools
-from ..snapshots import Cache, Connections, Locks, Overview, Statements, Unavailable
+from ..snapshots import Cache, Connections, Locks, Overview, Statement, Statements, Unavailable
 from .data import ReportData, when
-from .model import Fact, Section, col, table
+from .model import Fact, Row, Section, Table, col, table
 
 TOP = 15
 
 
-def _unavailable(view) -> tuple[str, ...]:
+def _unavailable(view: object) -> tuple[str, ...]:
     if isinstance(view, Unavailable):
         return (view.line(),)
     if view is None:
@@ -56,7 +56,7 @@ def server(d: ReportData) -> Section:
                    tuple(facts), tuple(tables), unavailable=_unavailable(ov) + unavailable)
 
 
-def _settings(d: ReportData) -> tuple[list, tuple[str, ...]]:
+def _settings(d: ReportData) -> tuple[list[Table], tuple[str, ...]]:
     """The server's configured values, and apart from them pgconsole's own session overrides."""
     cols = [col("name"), col("value"), col("source"), col("pending_restart", "restart pending", "bool"),
             col("note")]
@@ -64,7 +64,7 @@ def _settings(d: ReportData) -> tuple[list, tuple[str, ...]]:
     unavailable: tuple[str, ...] = ()
     if isinstance(d.settings, tuple) and d.settings:
         server = {s.name: s for s in d.settings}
-        rows = [(s.name, s.value, s.source, s.pending_restart, None) for s in d.settings]
+        rows: list[Row] = [(s.name, s.value, s.source, s.pending_restart, None) for s in d.settings]
     else:
         # no plain session: the monitoring session's values, its own overrides marked unknown
         why = d.settings.line() if isinstance(d.settings, Unavailable) else "not read"
@@ -222,7 +222,7 @@ def statements(d: ReportData) -> Section:
                 col("share", "share of time", "ratio"), col("interval_calls", "calls in interval", "int"),
                 col("query", kind="code")]
 
-        def row(s):
+        def row(s: Statement) -> Row:
             r = s.row
             return (str(r.queryid), r.calls, r.total_exec_ms, r.mean_exec_ms, r.rows / r.calls if r.calls else None,
                     r.total_exec_ms / total if total else None, s.d_calls, s.query)

@@ -12,7 +12,7 @@ from .model import Fact, Section, col, table
 TOP = 15
 
 
-def _missing(*views) -> tuple[str, ...]:
+def _missing(*views: tuple[str, object]) -> tuple[str, ...]:
     out = []
     for name, v in views:
         if isinstance(v, Unavailable):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from ..findings.index_checks import stats_window
 from ..findings.inputs import CheckInputs
 from ..findings.model import CheckUnavailable, SEVERITIES, display_name
-from ..snapshots import Bloat, Overview, Unavailable
+from ..snapshots import Bloat, Overview, TableBloatRow, Unavailable
 from .data import ReportData, when
-from .model import Fact, Section, col, table
+from .model import Fact, Row, Section, col, table
 
 TOP = 15
 
@@ -94,9 +94,10 @@ def bloat(d: ReportData) -> Section:
                  col("est_bloat_pct", "bloat", "pct"), col("n_live_tup", "live rows", "int"),
                  col("n_dead_tup", "dead rows", "int"), col("last_vacuum", "last vacuum", "ts"),
                  col("stats_age_s", "analyzed", "s"), col("note")]
-        trow = lambda t: (display_name(t.schemaname, t.relname), t.size_bytes, t.est_bloat_bytes, t.est_bloat_pct,  # noqa: E731
-                          t.n_live_tup, t.n_dead_tup, max(filter(None, (t.last_vacuum, t.last_autovacuum)), default=None),
-                          t.stats_age_s, ("no estimate: " + t.no_estimate_reason) if t.no_estimate_reason else None)
+        def trow(t: TableBloatRow) -> Row:
+            return (display_name(t.schemaname, t.relname), t.size_bytes, t.est_bloat_bytes, t.est_bloat_pct,
+                    t.n_live_tup, t.n_dead_tup, max(filter(None, (t.last_vacuum, t.last_autovacuum)), default=None),
+                    t.stats_age_s, ("no estimate: " + t.no_estimate_reason) if t.no_estimate_reason else None)
         tables.append(table("tables", "Tables by estimated bloat", tcols, [trow(t) for t in b.tables], TOP))
         tables.append(table("vacuum", "Tables by dead rows (vacuum state)", tcols,
                             [trow(t) for t in sorted(b.tables, key=lambda t: -t.n_dead_tup) if t.n_dead_tup], TOP))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 _NUM = r"\(?'?(-?\d+(?:\.\d+)?)'?\)?(?:::[\w ]+)?"
 _COL = r"\(?\"?([A-Za-z_][\w$]*)\"?\)?(?:::[\w ]+?)?"
@@ -27,8 +28,8 @@ _ITEM_STR = re.compile(r"^\(*'((?:[^']|'')*)'")
 _ITEM_NUM = re.compile(r"^\(*'?(-?\d+(?:\.\d+)?)'?")
 
 
-def parse_checks(defs: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def parse_checks(defs: list[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for d in defs:
         for col, items in _ANY.findall(d):
             values = _items(items)
@@ -66,7 +67,7 @@ def parse_checks(defs: list[str]) -> dict[str, dict]:
     return out
 
 
-def _items(text: str) -> list:
+def _items(text: str) -> list[str | int | float]:
     """ARRAY[...] items: 'a'::text, 1, (1)::bigint, '-3'::integer, 1.5, ('-1'::integer)::numeric."""
     out = []
     for raw in _split(text):
@@ -83,7 +84,9 @@ def _items(text: str) -> list:
 
 def _split(text: str) -> list[str]:
     """Top-level commas only (not inside quotes or parentheses)."""
-    parts, depth, quoted, cur = [], 0, False, []
+    parts: list[str] = []
+    depth, quoted = 0, False
+    cur: list[str] = []
     for ch in text:
         if ch == "'":
             quoted = not quoted
@@ -100,7 +103,7 @@ def _split(text: str) -> list[str]:
     return parts
 
 
-def _number(s: str):
+def _number(s: str) -> int | float:
     return float(s) if "." in s else int(s)
 
 

@@ -19,6 +19,7 @@ import struct
 from decimal import Decimal
 from itertools import repeat
 from operator import add, mul
+from typing import Any, Iterable
 
 from . import distributions as D
 from .encode import (NULL, PG_EPOCH, encode_value, frame, json_fragment, numeric_payload, pack_fixed, split_fixed,
@@ -34,9 +35,9 @@ class Chunk:
 
     def __init__(self, seed: int, table: str, offset: int, index: int, lo: int, n: int):
         self.seed, self.table, self.offset, self.index, self.lo, self.n = seed, table, offset, index, lo, n
-        self.values: dict[str, list] = {}
+        self.values: dict[str, list[Any]] = {}
         self.rows: dict[str, list[int]] = {}     # foreign keys: the parent row of each row
-        self.memo: dict = {}                     # lookups through those (related.py)
+        self.memo: dict[int, Any] = {}                     # lookups through those (related.py)
 
     def rng(self, key: str) -> random.Random:
         # str seeds are hashed with SHA-512: the same in every process and run
@@ -47,14 +48,14 @@ class Gen:
     family: str = ""
     folded = False   # NULLs (and for JSON keys: the key and its omission) are already in the output
 
-    def produce(self, c: Chunk, key: str) -> tuple[str, object]:
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         raise NotImplementedError
 
-    def at(self, idx) -> list:
+    def at(self, idx: list[int]) -> list[Any]:
         raise TypeError(f"{type(self).__name__} values cannot be looked up by row")
 
 
-def to_family(values: list, family: str, scale: int = 2, decimals: int | None = None) -> list:
+def to_family(values: list[Any], family: str, scale: int = 2, decimals: int | None = None) -> list[Any]:
     """Numbers in the domain of `family` (ints for integers, scaled ints for numeric...)."""
     if family in INTEGER:
         lo, hi = INT_RANGE[family]
@@ -71,7 +72,7 @@ def to_family(values: list, family: str, scale: int = 2, decimals: int | None = 
     raise ValueError(f"numbers cannot fill {family}")
 
 
-def payloads(family: str, values: list, scale: int = 2) -> list[bytes]:
+def payloads(family: str, values: list[Any], scale: int = 2) -> list[bytes]:
     """Payload bytes of family-domain values (variable-width output, arrays, urns)."""
     if family == "numeric":
         return [numeric_payload(v, scale) for v in values]
@@ -82,7 +83,7 @@ def payloads(family: str, values: list, scale: int = 2) -> list[bytes]:
     return [blob[i:i + w] for i in range(0, len(blob), w)]
 
 
-def python_values(family: str, values: list, ptype: PgType | None, scale: int = 2) -> list:
+def python_values(family: str, values: list[Any], ptype: PgType | None, scale: int = 2) -> list[Any]:
     """Python objects (a Faker pool, a choice list) in the family's domain, encoded once."""
     if family == JSON:
         return [json_fragment(v) for v in values]
@@ -95,10 +96,15 @@ def python_values(family: str, values: list, ptype: PgType | None, scale: int = 
     if family == "numeric":
         m = 10 ** scale
         return [int((Decimal(str(v)) * m).to_integral_value()) for v in values]
+
+    def enc(v: Any) -> bytes:
+        assert ptype is not None   # the families below are encoded by their type
+        return encode_value(ptype, v)
+
     if family in ("timestamp", "date", "time"):
         code = ">i" if family == "date" else ">q"
-        return [struct.unpack(code, encode_value(ptype, v))[0] for v in values]
-    return [encode_value(ptype, v) for v in values]
+        return [struct.unpack(code, enc(v))[0] for v in values]
+    return [enc(v) for v in values]
 
 
 # -- sampled values: urns -------------------------------------------------------------
@@ -106,7 +112,7 @@ def python_values(family: str, values: list, ptype: PgType | None, scale: int = 
 class UrnGen(Gen):
     """Draws from 65,536 slots of final outputs: pools, choices, booleans, skewed numbers."""
 
-    def __init__(self, family: str, values: list, weights: list[float] | None, *, null: float = 0.0,
+    def __init__(self, family: str, values: list[Any], weights: list[float] | None, *, null: float = 0.0,
                  cells: bool = False, scale: int = 2, raw: bool = False):
         """values are in the family's domain; cells=True: emit framed cells (NULLs folded in);
         raw=True: always the values (another column is computed from them)."""
@@ -122,7 +128,7 @@ class UrnGen(Gen):
         else:
             self._set(values, weights, 0.0, None)
 
-    def _set(self, entries, weights, null, null_entry) -> None:
+    def _set(self, entries: list[Any], weights: list[float] | None, null: float, null_entry: bytes | None) -> None:
         if null > 0:
             weights = weights or [1.0] * len(entries)
             total = sum(weights)
@@ -148,7 +154,7 @@ class UrnGen(Gen):
         self._set(entries, weights, 0.0, None)
         self.folded = True
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         rng = c.rng(key)
         if self.direct:
             out = rng.choices(self.table, cum_weights=self.cum, k=c.n)
@@ -157,9 +163,9 @@ class UrnGen(Gen):
         return ("cells" if self.cells else "values"), out
 
 
-def _merge(values: list, weights: list[float] | None) -> tuple[list, list[float] | None]:
+def _merge(values: list[Any], weights: list[float] | None) -> tuple[list[Any], list[float] | None]:
     """Equal values merged, weights summed: fewer, hotter objects in the urn."""
-    acc: dict = {}
+    acc: dict[str, Any] = {}
     for v, w in zip(values, weights or repeat(1.0)):
         acc[v] = acc.get(v, 0.0) + w
     if len(acc) == len(values):
@@ -170,7 +176,7 @@ def _merge(values: list, weights: list[float] | None) -> tuple[list, list[float]
 class NumberGen(Gen):
     """Uniform numbers (skewed ones are urns of quantiles, see generate.py)."""
 
-    def __init__(self, family: str, lo, hi, scale: int = 2, decimals: int | None = None):
+    def __init__(self, family: str, lo: float, hi: float, scale: int = 2, decimals: int | None = None) -> None:
         self.family, self.lo, self.hi, self.scale, self.decimals = family, lo, hi, scale, decimals
         ints = isinstance(lo, int) and isinstance(hi, int)
         if family in INTEGER or (family == JSON and (ints or decimals == 0)):
@@ -181,20 +187,21 @@ class NumberGen(Gen):
         else:
             self.mode = "float"
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         rng = c.rng(key)
         if self.mode == "int":
             vals = D.uniform_ints(rng, self.ilo, self.ihi, c.n)
             return "values", (list(map(b"%d".__mod__, vals)) if self.family == JSON else vals)
-        vals = D.uniform_floats(rng, float(self.lo), float(self.hi), c.n)
-        return "values", to_family(vals, self.family, self.scale, self.decimals)
+        floats = D.uniform_floats(rng, float(self.lo), float(self.hi), c.n)
+        return "values", to_family(floats, self.family, self.scale, self.decimals)
 
 
 class AboveGen(Gen):
     """Another number column of the row plus a gap drawn in [lo, hi], kept in [min, max]:
     `hi > lo` holds on every row (a CHECK (lo < hi) that --infer respects)."""
 
-    def __init__(self, family: str, base: str, lo, hi, vmin, vmax, scale: int = 2, decimals: int | None = None):
+    def __init__(self, family: str, base: str, lo: float, hi: float, vmin: float | None, vmax: float | None,
+                 scale: int = 2, decimals: int | None = None) -> None:
         self.family, self.base = family, base
         self.gap = NumberGen(family, lo, hi, scale, decimals)
         it = iter(to_family([x for x in (vmin, vmax) if x is not None], family, scale))
@@ -205,7 +212,7 @@ class AboveGen(Gen):
             self.vmin = lo_t if self.vmin is None else max(self.vmin, lo_t)
             self.vmax = hi_t if self.vmax is None else min(self.vmax, hi_t)
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         out = list(map(add, c.values[self.base], self.gap.produce(c, key)[1]))
         if self.vmax is not None:
             out = list(map(min, out, repeat(self.vmax)))
@@ -217,7 +224,7 @@ class AboveGen(Gen):
 # -- time ------------------------------------------------------------------------
 
 class TimeGen(Gen):
-    def __init__(self, family: str, params: dict, rows: int, offset: int, start: int = 0, end: int = 0):
+    def __init__(self, family: str, params: dict[str, Any], rows: int, offset: int, start: int = 0, end: int = 0):
         self.family, self.rows, self.offset, self.start, self.end = family, rows, offset, start, end
         self.mode = params.get("mode", "uniform")
         self.after = params.get("after")
@@ -230,10 +237,10 @@ class TimeGen(Gen):
         elif self.mode == "recent":
             self.coarse, self.width = D.recent_table(start, end, float(params.get("power", 2.0)))
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         rng = c.rng(key)
         if self.after:
-            base = c.values[self.after]
+            base: Iterable[int] = c.values[self.after]
             if self.family == "date":
                 base = map(mul, base, repeat(_US_PER_DAY))
             us = list(map(add, base, D.draw(rng, self.delays, c.n)))
@@ -248,7 +255,7 @@ class TimeGen(Gen):
             us = D.uniform_ints(rng, self.start, self.end, c.n)
         return "values", self.convert(us)
 
-    def convert(self, us: list[int]) -> list:
+    def convert(self, us: list[int]) -> list[Any]:
         if self.family == "timestamp":
             return us
         if self.family == "date":
@@ -270,7 +277,7 @@ class Ipv4Gen(Gen):
     def __init__(self, family: str):
         self.family = family
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         n = c.n
         raw = bytearray(c.rng(key).randbytes(4 * n))
         raw[0::4] = raw[0::4].translate(self._FIRST)
@@ -284,10 +291,11 @@ class Ipv4Gen(Gen):
         return "values", [b'"' + v + b'"' for v in vals] if self.family == JSON else vals
 
 
-def encode_cells(family: str, kind: str, data, scale: int) -> list[bytes]:
+def encode_cells(family: str, kind: str, data: Any, scale: int) -> list[bytes]:
     """Framed cells of any generator output (for variable-width or nullable columns)."""
     if kind == "cells":
-        return data
+        cells: list[bytes] = data
+        return cells
     if kind == "blob":
         return split_fixed(data, 16)
     if family in FIXED:
@@ -296,10 +304,10 @@ def encode_cells(family: str, kind: str, data, scale: int) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=64)
-def _null_urn(p: float) -> list:
+def _null_urn(p: float) -> list[Any]:
     return D.urn([True, False], [p, 1 - p])
 
 
-def with_nulls(cells: list[bytes], rng, p: float) -> list[bytes]:
+def with_nulls(cells: list[bytes], rng: random.Random, p: float) -> list[bytes]:
     flags = D.draw(rng, _null_urn(p), len(cells))
     return [NULL if f else v for v, f in zip(cells, flags)]

@@ -9,10 +9,12 @@ object whose name already exists is left alone, so a rerun never duplicates one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from ..quoting import qualified, quote_ident
 from .pgtypes import INTEGER
 from .plan import TablePlan
+from .scenario import ColumnSpec
 
 NAMEDATALEN = 63
 MARK = "pgconsole seed"   # the comment on what a seed built: a --truncate rerun may drop and rebuild it
@@ -46,7 +48,7 @@ def object_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{body}_{suffix}"
 
 
-def is_identity(tp: TablePlan, col) -> bool:
+def is_identity(tp: TablePlan, col: ColumnSpec) -> bool:
     s = col.spec
     return (s.gen == "serial" and col.type.family in INTEGER and s.params.get("step", 1) > 0
             and col.default is None and (tp.spec.primary_key == (col.name,)))
@@ -71,7 +73,9 @@ def create_table(schema: str, tp: TablePlan, types: dict[str, str] | None = None
 def after_load(schema: str, tp: TablePlan) -> list[Step]:
     """Keys, checks and indexes of one table, in the order they should be built."""
     t, tab = tp.spec, qualified(schema, tp.name)
-    cols = lambda cs: ", ".join(map(quote_ident, cs))  # noqa: E731
+    def cols(cs: Iterable[str]) -> str:
+        return ", ".join(map(quote_ident, cs))
+
     steps: list[Step] = []
     if t.primary_key:
         name = object_name(t.name, [], "pkey")

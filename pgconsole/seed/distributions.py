@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import heapq
 import math
+import random
 import re
 import statistics
 import sys
@@ -19,6 +20,7 @@ from bisect import bisect_right
 from itertools import accumulate, repeat
 from math import gcd
 from operator import add, and_, mod, mul, rshift
+from typing import Any, Sequence
 
 # numeric distributions a column may name, with their required and optional parameters
 NUMERIC = {
@@ -33,14 +35,14 @@ URN_SIZE = 1 << 16      # slots of a sampling urn: one random 16-bit index picks
 _U64 = "Q" if array("Q").itemsize == 8 else "L"
 
 
-def _words(rng, code: str, n: int) -> array:
+def _words(rng: random.Random, code: str, n: int) -> array[int]:
     a = array(code, rng.randbytes(array(code).itemsize * n))
     if sys.byteorder == "big":
         a.byteswap()   # the same data on every machine
     return a
 
 
-def urn(values: list, weights: list[float] | None = None) -> list:
+def urn(values: list[Any], weights: list[float] | None = None) -> list[Any]:
     """URN_SIZE slots holding each value about weight/total of the time.
 
     Drawing is then one C-level map over random 16-bit indices: no Python per value.
@@ -66,23 +68,23 @@ def urn(values: list, weights: list[float] | None = None) -> list:
             counts[i], counts[m] = -c - 1, 1
             if -c - 1 > 1:
                 heapq.heappush(donors, (c + 1, i))
-    table: list = []
+    table: list[Any] = []
     for v, c in zip(values, counts):
         table.extend([v] * c)
     return table
 
 
-def words32(rng, n: int) -> array:
+def words32(rng: random.Random, n: int) -> array[int]:
     """n random 32-bit words."""
     return _words(rng, "I" if array("I").itemsize == 4 else "L", n)
 
 
-def draw(rng, table: list, n: int) -> list:
+def draw(rng: random.Random, table: Sequence[Any], n: int) -> list[Any]:
     """n values from an urn (a list of exactly URN_SIZE slots)."""
     return list(map(table.__getitem__, _words(rng, "H", n)))
 
 
-def uniform_ints(rng, lo: int, hi: int, n: int) -> list[int]:
+def uniform_ints(rng: random.Random, lo: int, hi: int, n: int) -> list[int]:
     """Uniform integers in [lo, hi] by multiply-shift of random 64-bit words (C-level maps)."""
     span = hi - lo + 1
     if span > 1 << 62:
@@ -91,12 +93,12 @@ def uniform_ints(rng, lo: int, hi: int, n: int) -> list[int]:
     return list(map(add, scaled, repeat(lo))) if lo else list(scaled)
 
 
-def uniform_floats(rng, lo: float, hi: float, n: int) -> list[float]:
+def uniform_floats(rng: random.Random, lo: float, hi: float, n: int) -> list[float]:
     r, span = rng.random, hi - lo
     return [lo + r() * span for _ in repeat(None, n)]
 
 
-def _clamp(values: list[float], lo, hi) -> list[float]:
+def _clamp(values: list[float], lo: float | None, hi: float | None) -> list[float]:
     if lo is not None:
         values = [lo if v < lo else v for v in values]
     if hi is not None:
@@ -104,12 +106,12 @@ def _clamp(values: list[float], lo, hi) -> list[float]:
     return values
 
 
-def quantile_table(dist: str, p: dict) -> list:
+def quantile_table(dist: str, p: dict[str, Any]) -> list[Any]:
     return list(_quantiles(dist, tuple(sorted(p.items()))))
 
 
 @functools.lru_cache(maxsize=64)
-def _quantiles(dist: str, items: tuple) -> tuple:
+def _quantiles(dist: str, items: tuple[Any, ...]) -> tuple[Any, ...]:
     """URN_SIZE quantiles of a distribution: drawing from it is inverse-transform sampling."""
     p = dict(items)
     us = [(k + 0.5) / URN_SIZE for k in range(URN_SIZE)]
@@ -123,7 +125,7 @@ def _quantiles(dist: str, items: tuple) -> tuple:
     elif dist == "exponential":
         vals = [-p["mean"] * math.log(1.0 - u) for u in us]
     elif dist == "zipf":
-        base, count, s = int(lo), int(hi) - int(lo) + 1, float(p.get("s", 1.1))
+        base, count, s = int(p["min"]), int(p["max"]) - int(p["min"]) + 1, float(p.get("s", 1.1))   # (lo, hi)
         return tuple(base + k for k in _zipf_ranks(us, count, s))
     else:
         raise ValueError(f"no quantile table for {dist!r}")
@@ -148,7 +150,7 @@ def _normal_quantiles(mu: float, sd: float) -> list[float]:
     return out
 
 
-def _zipf_ranks(us, count: int, s: float) -> list[int]:
+def _zipf_ranks(us: Sequence[float], count: int, s: float) -> list[int]:
     """Inverse CDF of Zipf's law over ranks [0, count) at the probabilities us.
 
     Exact partial sums for the first ranks (where the mass is), the integral of x**-s
@@ -202,7 +204,7 @@ def scramble(ranks: list[int], count: int, salt: int) -> list[int]:
     return [(k * a + b) % count for k in ranks]
 
 
-def ref_indices(rng, dist: str, count: int, lo: int, n: int, total: int, salt: int,
+def ref_indices(rng: random.Random, dist: str, count: int, lo: int, n: int, total: int, salt: int,
                 zipf: ZipfIndex | None = None) -> list[int]:
     """Parent row indices for child rows lo..lo+n-1 of a child table with `total` rows.
 
@@ -212,6 +214,7 @@ def ref_indices(rng, dist: str, count: int, lo: int, n: int, total: int, salt: i
     if dist == "uniform":
         return uniform_ints(rng, 0, count - 1, n)
     if dist == "zipf":
+        assert zipf is not None   # a zipf reference comes with its index
         return zipf.draw(rng, n)
     if dist == "sequential":   # children of one parent are contiguous, about total/count each
         return [(i * count) // total for i in range(lo, lo + n)]
@@ -228,7 +231,7 @@ _UNIT_US = {"us": 1, "ms": 1_000, "s": 1_000_000, None: 1_000_000, "m": 60_000_0
             "min": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000, "w": 604_800_000_000}
 
 
-def duration_us(value) -> int:
+def duration_us(value: object) -> int:
     """'30s', '15m', '6h', '7d', '2w' or a number of seconds, as microseconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value * 1_000_000)
@@ -239,14 +242,14 @@ def duration_us(value) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def spread_urn(lo: int, hi: int) -> array:
+def spread_urn(lo: int, hi: int) -> array[int]:
     """An urn of URN_SIZE integers evenly spread over [lo, hi] (jitters, delays). An array:
     half a megabyte stays in cache, where a list of int objects would not."""
     span = hi - lo
     return array("q", [lo + (k * span) // (URN_SIZE - 1) for k in range(URN_SIZE)])
 
 
-def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int, n: int,
+def sequential_times(rng: random.Random, start: int, step: float, jitter: array[int] | None, lo: int, n: int,
                      end: int | None = None) -> list[int]:
     """Row i at start + i*step, moved by a draw from the jitter urn: a log's timestamps,
     kept in [start, end] (the jitter of the first and last rows would leave it)."""
@@ -260,7 +263,7 @@ def sequential_times(rng, start: int, step: float, jitter: array | None, lo: int
 
 
 @functools.lru_cache(maxsize=16)
-def recent_table(start: int, end: int, power: float) -> tuple[array, int]:
+def recent_table(start: int, end: int, power: float) -> tuple[array[int], int]:
     """An urn of times in [start, end] denser toward end (power > 1 skews harder), and the
     width of one slot; recent_times spreads rows inside their slot, so times stay continuous."""
     span = end - start
@@ -273,7 +276,7 @@ def recent_table(start: int, end: int, power: float) -> tuple[array, int]:
 _SPREAD = 0x9E3779B1   # odd and large: row * _SPREAD modulo a slot width scatters rows over it
 
 
-def recent_times(rng, coarse: array, width: int, lo: int, n: int) -> list[int]:
+def recent_times(rng: random.Random, coarse: array[int], width: int, lo: int, n: int) -> list[int]:
     """Times from the urn, each moved inside its slot by a multiple of its row number
     (cheaper than a second draw, and as even)."""
     inside = map(mod, range(lo * _SPREAD, (lo + n) * _SPREAD, _SPREAD), repeat(width))
@@ -294,7 +297,7 @@ class ZipfIndex:
         self.lo = array("q", edges[:-1])
         self.width = array("q", [max(1, min(URN_SIZE, edges[k + 1] - edges[k])) for k in range(URN_SIZE)])
 
-    def draw(self, rng, n: int) -> list[int]:
+    def draw(self, rng: random.Random, n: int) -> list[int]:
         ks = _words(rng, "H", n)
         inside = map(rshift, map(mul, _words(rng, "H", n), map(self.width.__getitem__, ks)), repeat(16))
         return list(map(add, map(self.lo.__getitem__, ks), inside))
@@ -309,7 +312,7 @@ class ZipfIndex:
         return out
 
 
-def draw_wide(rng, table: list, n: int) -> list:
+def draw_wide(rng: random.Random, table: Sequence[Any], n: int) -> list[Any]:
     """n values from an urn of any power-of-two size up to 2**32 slots."""
     if len(table) == URN_SIZE:
         return draw(rng, table, n)

@@ -18,6 +18,7 @@ import struct
 import uuid
 from decimal import Decimal
 from operator import add
+from typing import Any
 
 from .pgtypes import ELEM_OID, FIXED, PgType
 
@@ -39,7 +40,7 @@ def frame_one(payload: bytes | None) -> bytes:
     return NULL if payload is None else _len(len(payload)) + payload
 
 
-def pack_fixed(family: str, values: list) -> bytes:
+def pack_fixed(family: str, values: list[Any]) -> bytes:
     """Payloads of a fixed-width family for all values, concatenated (no length prefixes)."""
     code, width = FIXED[family]
     if code is None:  # uuid: values are already 16-byte strings
@@ -70,7 +71,7 @@ def split_rows(data: bytes, width: int) -> tuple[bytes, ...]:
     return _splitter(width, len(data) // width).unpack(data)
 
 
-class Split(tuple):
+class Split(tuple[Any, ...]):
     """A variable-width column as (length prefixes, payloads): assemble() interleaves both."""
 
 
@@ -81,7 +82,7 @@ def frame_split(payloads: list[bytes]) -> Split:
     return Split((_splitter(4, n).unpack(pack_fixed("int4", list(map(len, payloads)))), payloads))
 
 
-def assemble(n: int, fixed: list[tuple[int, bytes]], var: list) -> bytes:
+def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[Any]) -> bytes:
     """Rows from fixed-width payload blobs (width, blob) and variable cells, in that order.
 
     A variable column is a sequence of framed cells, or a Split from frame_split.
@@ -106,7 +107,7 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list) -> bytes:
     for col in var:
         parts.extend(col) if isinstance(col, Split) else parts.append(col)
     k = len(parts)
-    items: list = [None] * (n * k)
+    items: list[Any] = [None] * (n * k)
     for j, seq in enumerate(parts):
         items[j::k] = seq
     return b"".join(items)
@@ -145,13 +146,13 @@ def timestamp_us(value: dt.datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def encode_value(t: PgType, v) -> bytes:
+def encode_value(t: PgType, v: Any) -> bytes:
     """The binary payload of one Python value for type t (slow path: pools and constants)."""
     f = t.family
     if f in ("int2", "int4", "int8"):
-        return struct.pack(">" + FIXED[f][0], int(v))
+        return struct.pack(f">{FIXED[f][0]}", int(v))
     if f in ("float4", "float8"):
-        return struct.pack(">" + FIXED[f][0], float(v))
+        return struct.pack(f">{FIXED[f][0]}", float(v))
     if f == "numeric":
         scale = t.scale if t.scale is not None else 2
         return numeric_payload(int((Decimal(str(v)) * (10 ** scale)).to_integral_value()), scale)
@@ -192,11 +193,13 @@ def encode_value(t: PgType, v) -> bytes:
     if f == "bytea":
         return v if isinstance(v, bytes) else str(v).encode()
     if f == "array":
-        return array_payload(t.elem, [encode_value(t.elem, x) for x in v])
+        elem = t.elem
+        assert elem is not None   # an array type has its element's
+        return array_payload(elem, [encode_value(elem, x) for x in v])
     raise ValueError(f"cannot encode {t.sql}")
 
 
-def inet_payload(iface, is_cidr: bool = False) -> bytes:
+def inet_payload(iface: ipaddress.IPv4Interface | ipaddress.IPv6Interface, is_cidr: bool = False) -> bytes:
     addr = iface.ip.packed
     family = 2 if len(addr) == 4 else 3   # PGSQL_AF_INET, PGSQL_AF_INET6
     bits = iface.network.prefixlen
@@ -212,6 +215,6 @@ def array_payload(elem: PgType, payloads: list[bytes]) -> bytes:
     return head + b"".join(frame(payloads))
 
 
-def json_fragment(v) -> bytes:
+def json_fragment(v: object) -> bytes:
     """A JSON value as text bytes, for assembling JSON objects without json.dumps per row."""
     return json.dumps(v, default=str, ensure_ascii=False).encode()

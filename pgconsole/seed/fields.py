@@ -7,6 +7,7 @@ FieldSpec. Every check names the file, table, column and field it rejects.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, NoReturn
 from dataclasses import dataclass
 
 from ..errors import PgConsoleError
@@ -52,7 +53,7 @@ class ScenarioError(PgConsoleError):
 class FieldSpec:
     """A generator: a table column's values, or one key of a JSON column."""
     gen: str
-    params: dict
+    params: dict[str, Any]
     null: float = 0.0
     omit: float = 0.0                      # JSON keys only: fraction of rows without the key
     fields: tuple[tuple[str, FieldSpec], ...] = ()   # json: the object's keys
@@ -60,13 +61,13 @@ class FieldSpec:
 
 
 class Where:
-    def __init__(self, path: str, table: str | None = None, column: str | None = None):
+    def __init__(self, path: str, table: str | None = None, column: str | None = None) -> None:
         self.path, self.table, self.column = path, table, column
 
-    def at(self, table=None, column=None) -> Where:
+    def at(self, table: str | None = None, column: str | None = None) -> Where:
         return Where(self.path, table or self.table, column or self.column)
 
-    def fail(self, fieldname: str | None, msg: str):
+    def fail(self, fieldname: str | None, msg: str) -> NoReturn:
         parts = [self.path]
         if self.table:
             parts.append(f"table {self.table}" + (f", column {self.column}" if self.column else ""))
@@ -75,13 +76,14 @@ class Where:
         raise ScenarioError(": ".join(parts) + ": " + msg)
 
 
-def check_keys(where: Where, d: dict, allowed: set[str], what: str) -> None:
+def check_keys(where: Where, d: dict[str, Any], allowed: set[str], what: str) -> None:
     for k in d:
         if k not in allowed:
             where.fail(k, f"unknown field in {what} (allowed: {', '.join(sorted(allowed))})")
 
 
-def check_num(where: Where, d: dict, key: str, lo=None, hi=None, integer=False):
+def check_num(where: Where, d: dict[str, Any], key: str, lo: float | None = None, hi: float | None = None,
+              integer: bool = False) -> Any:   # the number (an int when `integer`)
     v = d[key]
     if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
         where.fail(key, f"must be {'an integer' if integer else 'a number'}, not {v!r}")
@@ -97,7 +99,7 @@ def _default_gen(ptype: PgType | None) -> str | None:
             "inet": "ipv4"}.get(ptype.family)
 
 
-def parse_field(w: Where, spec: dict, ptype: PgType | None, common: set[str]) -> FieldSpec:
+def parse_field(w: Where, spec: dict[str, Any], ptype: PgType | None, common: set[str]) -> FieldSpec:
     """Parse a generator; ptype is None for a key inside a JSON column."""
     shorthand = [k for k in SHORTHANDS if k in spec]
     gen = spec.get("gen")
@@ -122,7 +124,7 @@ def parse_field(w: Where, spec: dict, ptype: PgType | None, common: set[str]) ->
     omit = check_num(w, spec, "omit", 0, 1) if "omit" in spec else 0.0
     params = {k: v for k, v in spec.items() if k not in COMMON_KEYS | FIELD_KEYS}
     _check_params(w, gen, params, ptype)
-    fields: tuple = ()
+    fields: tuple[Any, ...] = ()
     item = None
     if gen == "json":
         if not isinstance(params["json"], dict) or not params["json"]:
@@ -141,7 +143,7 @@ def parse_field(w: Where, spec: dict, ptype: PgType | None, common: set[str]) ->
     return FieldSpec(gen, params, float(null), float(omit), fields, item)
 
 
-def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
+def _check_params(w: Where, gen: str, p: dict[str, Any], ptype: PgType | None) -> None:
     fam = ptype.family if ptype else None
     if gen in D.NUMERIC:
         for k in p:
@@ -223,7 +225,7 @@ def _check_params(w: Where, gen: str, p: dict, ptype: PgType | None) -> None:
             w.fail("max", "must not be below min")
 
 
-def _check_shape(w: Where, p: dict) -> None:
+def _check_shape(w: Where, p: dict[str, Any]) -> None:
     mcv = p.get("mcv", [])
     if not isinstance(mcv, list) or any(not isinstance(x, list) or len(x) != 2 or isinstance(x[1], bool)
                                         or not isinstance(x[1], (int, float)) or not 0 <= x[1] <= 1 for x in mcv):
@@ -246,7 +248,7 @@ def _check_shape(w: Where, p: dict) -> None:
         check_num(w, p, "length", 1, 10000, integer=True)
 
 
-def _check_choice(w: Where, p: dict) -> None:
+def _check_choice(w: Where, p: dict[str, Any]) -> None:
     c = p["choice"]
     if isinstance(c, dict):
         if "weights" in p:
@@ -270,7 +272,7 @@ def _check_choice(w: Where, p: dict) -> None:
             w.fail("weights", "must not all be 0")
 
 
-def _time_value(w: Where, p: dict, key: str) -> dt.datetime:
+def _time_value(w: Where, p: dict[str, Any], key: str) -> dt.datetime:
     v = p[key]
     if isinstance(v, str):
         try:
@@ -284,7 +286,7 @@ def _time_value(w: Where, p: dict, key: str) -> dt.datetime:
     return v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
 
 
-def _check_time(w: Where, p: dict, fam: str | None) -> None:
+def _check_time(w: Where, p: dict[str, Any], fam: str | None) -> None:
     mode = p.get("mode", "uniform")
     if mode not in TIME_MODES:
         w.fail("mode", f"unknown {mode!r} (one of {', '.join(TIME_MODES)})")
@@ -327,7 +329,7 @@ def _check_time(w: Where, p: dict, fam: str | None) -> None:
         check_num(w, p, "power", 0.01, 100)
 
 
-def time_bound(v):
+def time_bound(v: str | dt.date) -> int | None:
     """A 'between' bound: None for a column path, else microseconds since 2000-01-01."""
     from .encode import timestamp_us
     if isinstance(v, str):
@@ -340,7 +342,7 @@ def time_bound(v):
     return timestamp_us(v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc))
 
 
-def time_range_us(p: dict) -> tuple[int, int]:
+def time_range_us(p: dict[str, Any]) -> tuple[int, int]:
     """start and end of a validated timestamp generator, as microseconds since 2000-01-01."""
     from .encode import timestamp_us
     w = Where("")

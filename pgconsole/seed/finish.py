@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING, Sequence
 
 import asyncpg
 
@@ -16,6 +17,11 @@ from ..errors import PgConsoleError, scrub
 from ..quoting import qualified, quote_ident
 from . import ddl
 from .target import shown, version_num
+
+if TYPE_CHECKING:
+    from .plan import SeedPlan
+    from .progress import Tracker
+    from .target import Target
 
 
 def pg_message(exc: asyncpg.PostgresError) -> str:
@@ -27,14 +33,29 @@ def pg_message(exc: asyncpg.PostgresError) -> str:
 
 
 class Finish:
-    def _steps(self, order) -> list[ddl.Step]:
+    # the run's session, plan and progress: load.py's _Run sets them
+    conn: asyncpg.Connection
+    plan: SeedPlan
+    target: Target
+    schema: str
+    trackers: dict[str, Tracker]
+    cancel: asyncio.Event | None
+    dropped: set[str]
+    spent: dict[str, float]
+    routes: dict[str, str]
+    skipped: list[tuple[str, str]]
+
+    def _check_cancel(self) -> None:
+        raise NotImplementedError   # _Run's
+
+    def _steps(self, order: Sequence[str]) -> list[ddl.Step]:
         if self.plan.existing_schema:
             return []
         tables = [self.plan.table(n) for n in order]
         return ([s for tp in tables for s in ddl.after_load(self.schema, tp)]
                 + [s for tp in tables for s in ddl.foreign_keys(self.schema, tp)])
 
-    async def _drop_ours(self, order, truncated: set[str]) -> None:
+    async def _drop_ours(self, order: Sequence[str], truncated: set[str]) -> None:
         """Before a --truncate reload, drop the foreign keys and indexes an earlier seed built
         (marked by their comment) that this one builds again: loading under them is several
         times slower. Only ours, only what is rebuilt, in this transaction."""
@@ -46,7 +67,7 @@ class Finish:
                 await self.conn.execute(step.drop())
                 self.dropped.add(step.name)
 
-    async def _build(self, order) -> list[str]:
+    async def _build(self, order: Sequence[str]) -> list[str]:
         if self.plan.ddl is not None and not self.plan.existing_schema:   # seed --like: the source's own
             from .like_load import build
             return await build(self)
@@ -74,7 +95,7 @@ class Finish:
         self.spent = spent
         return built
 
-    async def analyze(self, order) -> str:
+    async def analyze(self, order: Sequence[str]) -> str:
         """ANALYZE the seeded tables, after the commit and once the session's row counts have
         reached the statistics. The data is committed: a problem here is a note, not an error."""
         names = [n for n in order if self.plan.table(n).rows > 0]
@@ -86,7 +107,12 @@ class Finish:
         flushed = sqlfiles.load("seed_stats_flushed", version_num(self.conn))
         try:
             deadline = time.monotonic() + 3
-            while not (await self.conn.fetchrow(flushed, tables, rows))["flushed"] and time.monotonic() < deadline:
+            async def flushed_now() -> bool:
+                row = await self.conn.fetchrow(flushed, tables, rows)
+                assert row is not None   # one row, always
+                return bool(row["flushed"])
+
+            while not await flushed_now() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             for rel in dict.fromkeys(routes.get(n, n) for n in names):
                 if self.cancel is not None and self.cancel.is_set():
@@ -101,7 +127,7 @@ class Finish:
             return f"committed; ANALYZE failed ({pg_message(exc)}): run ANALYZE on the seeded tables"
         return ""
 
-    async def _sequences(self, order) -> None:
+    async def _sequences(self, order: Sequence[str]) -> None:
         """Identity and serial sequences continue after the keys the seed wrote."""
         setval = sqlfiles.load("seed_setval", version_num(self.conn))
         for name in order:

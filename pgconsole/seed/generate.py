@@ -7,9 +7,11 @@ process makes it and in whatever order: --jobs changes speed, never data.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
+from typing import Any, Callable, Iterable, Literal, Sequence, overload
 
 from . import columns as C
 from . import distributions as D
@@ -17,7 +19,7 @@ from . import keys as K
 from . import related as R
 from . import shaped as Sh
 from . import structured as S
-from .encode import NULL, assemble, frame_split, pack_fixed
+from .encode import NULL, Split, assemble, frame_split, pack_fixed
 from .fields import time_bound, time_range_us
 from .pgtypes import FIXED, PgType
 from .plan import CHUNK_ROWS, SeedPlan, TablePlan
@@ -30,14 +32,14 @@ class GenJob:
     """Everything a generator process needs (pickled once per process)."""
     plan: SeedPlan
     offsets: dict[str, int]          # --append: rows already there, so keys continue
-    pools: dict[PoolKey, list]
+    pools: dict[PoolKey, list[Any]]
 
 
-def salt(*parts) -> int:
+def salt(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
 
 
-def emit_order(tp: TablePlan, names) -> list[str]:
+def emit_order(tp: TablePlan, names: Iterable[str]) -> list[str]:
     """Fixed-width columns first (they are packed column-wise), in the order given."""
     cols = {c.name: c for c in tp.spec.columns}
     names = list(names)
@@ -78,7 +80,7 @@ class TableGen:
                 if name in self._combo_of:
                     self._compile_combo(self._combo_of[name])
                 else:
-                    c = self.tp.spec.column(name)
+                    c = self.tp.spec.column_named(name)
                     self.gens[name] = self._compile(c, c.name, c.spec, c.type.family, c.type)
             finally:
                 self._compiling.discard(name)
@@ -94,7 +96,7 @@ class TableGen:
         unique = top and col.name in tp.unique
         # a top-level column's NULLs go into its urn, when it has one
         raw = top and col.name in self.raw
-        urn = dict(null=0.0 if raw else s.null if top else 0.0, cells=top and not _is_fixed(col, tp.name) and not raw,
+        urn: dict[str, Any] = dict(null=0.0 if raw else s.null if top else 0.0, cells=top and not _is_fixed(col, tp.name) and not raw,
                    raw=raw, scale=scale)
         g = s.gen
         if g == "serial":
@@ -134,15 +136,19 @@ class TableGen:
             ref.need_rows = col.name in self.path_fks
             return ref
         if g == "shaped":
-            pool = _text_pool(job.plan.scenario.locale, p, ptype, self.rows) if family == "text" else None
+            text_pool = None
+            if family == "text":
+                assert ptype is not None   # text: a column's own type
+                text_pool = _text_pool(job.plan.scenario.locale, p, ptype, self.rows)
             return Sh.ShapedGen(family, ptype, p, s.null, self.rows, self.offset, salt(seed, tp.name, path), scale,
-                                pool)
+                                text_pool)
         if g == "json":
             fields = [(k, self._compile(col, f"{path}.{k}", sub, C.JSON, None), sub.null, sub.omit)
                       for k, sub in s.fields]
             return S.JsonGen(family, fields, null=s.null if top else 0.0)
         if g == "list":
             elem = ptype.elem if ptype is not None and family == "array" else None
+            assert s.item is not None   # a list has its item's spec
             item = self._compile(col, f"{path}[]", s.item, elem.family if elem else C.JSON, elem)
             return S.ListGen(family, item, p.get("min", 0), p.get("max", 3), elem)
         if g == "ipv4":
@@ -158,9 +164,9 @@ class TableGen:
 
     def _compile_combo(self, group: tuple[str, ...]) -> None:
         spec, counts = self.tp.spec, []
-        inners = []
+        inners: list[Callable[[list[int]], list[Any]]] = []
         for m in group:
-            c = spec.column(m)
+            c = spec.column_named(m)
             s, fam = c.spec, c.type.family
             if s.gen == "ref":
                 parent_name, parent_col = s.params["ref"].split(".")
@@ -172,19 +178,19 @@ class TableGen:
                 values = [0, 1] if s.gen == "bool" else choice_values(s)[0]
                 vals = C.python_values(fam, values, c.type)
                 counts.append(len(vals))
-                inners.append(lambda d, vals=vals: [vals[k] for k in d])
+                inners.append(_lookup(vals))
             else:  # integer range
                 lo = s.params["min"]
                 counts.append(s.params["max"] - lo + 1)
-                inners.append(lambda d, lo=lo: [lo + k for k in d])
+                inners.append(_from(lo))
         product, stride = 1, []
         for n in counts:
             stride.append(product)
             product *= n
         gsalt = salt(self.g.job.plan.options.seed, self.tp.name, *group)
         for m, inner, n, st in zip(group, inners, counts, stride):
-            self.gens[m] = K.ComboGen(spec.column(m).type.family, inner, n, st, product, self.offset, gsalt,
-                                      spec.column(m).spec.gen == "ref")
+            self.gens[m] = K.ComboGen(spec.column_named(m).type.family, inner, n, st, product, self.offset, gsalt,
+                                      spec.column_named(m).spec.gen == "ref")
 
     def key_gen(self, column: str) -> C.Gen:
         g = self.gen(column)
@@ -198,7 +204,7 @@ class TableGen:
         return C.Chunk(self.g.job.plan.options.seed, self.tp.name, self.offset, index, lo,
                        min(CHUNK_ROWS, self.rows - lo))
 
-    def _produce(self, ctx: C.Chunk, names) -> dict[str, tuple[str, object]]:
+    def _produce(self, ctx: C.Chunk, names: Iterable[str]) -> dict[str, tuple[str, Any]]:
         """Outputs of the named columns and of what they are computed from, for one chunk."""
         wanted, todo = set(names), list(names)
         while todo:
@@ -206,7 +212,7 @@ class TableGen:
                 if d not in wanted:
                     wanted.add(d)
                     todo.append(d)
-        out: dict[str, tuple[str, object]] = {}
+        out: dict[str, tuple[str, Any]] = {}
         for name in self.order:
             if name not in wanted:
                 continue
@@ -216,10 +222,15 @@ class TableGen:
             out[name] = (kind, data)
         return out
 
-    def _cells(self, name: str, kind: str, data, ctx: C.Chunk, split: bool = False):
+    @overload
+    def _cells(self, name: str, kind: str, data: Any, ctx: C.Chunk, split: Literal[False] = False) -> list[bytes]: ...
+    @overload
+    def _cells(self, name: str, kind: str, data: Any, ctx: C.Chunk, split: bool) -> list[bytes] | Split: ...
+
+    def _cells(self, name: str, kind: str, data: Any, ctx: C.Chunk, split: bool = False) -> list[bytes] | Split:
         """A column's framed cells as the COPY carries them (NULLs in); split=True may give a
         frame_split of the payloads instead, when there is nothing to change in them."""
-        col = self.tp.spec.column(name)
+        col = self.tp.spec.column_named(name)
         fam = col.type.family
         scale = col.type.scale if col.type.scale is not None else col.spec.params.get("decimals", 2)
         gen = self.gen(name)
@@ -234,12 +245,13 @@ class TableGen:
             cells[0] = NULL
         return cells
 
-    def chunk(self, index: int, names) -> bytes:
+    def chunk(self, index: int, names: Sequence[str]) -> bytes:
         ctx = self._context(index)
         out = self._produce(ctx, names)
-        fixed, var = [], []
+        fixed: list[tuple[int, bytes]] = []
+        var: list[Any] = []
         for name in emit_order(self.tp, names):
-            col = self.tp.spec.column(name)
+            col = self.tp.spec.column_named(name)
             kind, data = out[name]
             fam = col.type.family
             if _is_fixed(col, self.tp.name):
@@ -251,7 +263,7 @@ class TableGen:
             else:
                 var.append(self._cells(name, kind, data, ctx, split=True))
         for (name, kind), pc in self.exports.items():   # children of this table look these up
-            if name in out and (kind == "time" or _is_fixed(self.tp.spec.column(name), self.tp.name)):
+            if name in out and (kind == "time" or _is_fixed(self.tp.spec.column_named(name), self.tp.name)):
                 pc.put(index, self._export(name, kind, out[name], ctx))
         return assemble(ctx.n, fixed, var)
 
@@ -266,38 +278,41 @@ class TableGen:
         key = (name, kind)
         pc = self._columns.get(key)
         if pc is None:
-            def compute(index: int, name=name, kind=kind):
+            def compute(index: int, name: str = name, kind: str = kind) -> list[Any]:
                 ctx = self._context(index)
                 return self._export(name, kind, self._produce(ctx, [name])[name], ctx)
             pc = self._columns[key] = R.ParentColumn(compute, kind, self.rows)
         return pc
 
-    def _export(self, name: str, kind: str, output, ctx: C.Chunk):
+    def _export(self, name: str, kind: str, output: tuple[str, Any], ctx: C.Chunk) -> list[Any]:
         if kind == "time":
-            return R.time_chunk(self.tp.spec.column(name).type.family, output[1])
+            return R.time_chunk(self.tp.spec.column_named(name).type.family, output[1])
         return self._cells(name, output[0], output[1], ctx)
 
-    def _time_source(self, src, family_of_self: str):
+    def _time_source(self, src: str | dt.date, family_of_self: str) -> R.Source:
         """A chunk -> µs callable for a 'after'/'between' source: column, fk.col or a date."""
         lit = time_bound(src) if not isinstance(src, str) or "." not in src else None
         if lit is not None:
             return lambda c: repeat(lit, c.n)
+        assert isinstance(src, str)   # not a moment: a column, or fk.col
         if "." not in src:
-            fam = self.tp.spec.column(src).type.family
+            fam = self.tp.spec.column_named(src).type.family
             return lambda c: R.to_us(fam, c.values[src])
         fk, pcol = src.split(".")
         pc = self._parent(fk).parent_column(pcol, "time")
         return lambda c: pc.get(c.rows[fk], c.memo)
 
     def _parent(self, fk: str) -> TableGen:
-        return self.g.table(self.tp.spec.column(fk).spec.params["ref"].split(".")[0])
+        return self.g.table(self.tp.spec.column_named(fk).spec.params["ref"].split(".")[0])
 
-    def _related_time(self, col: ColumnSpec, p: dict) -> C.Gen:
+    def _related_time(self, col: ColumnSpec, p: dict[str, Any]) -> C.Gen:
         srcs = [p["after"]] if "after" in p else list(p["between"])
         fk = next((x.split(".")[0] for x in srcs if isinstance(x, str) and "." in x), None)
         positions = None
         if p.get("mode") == "sequential":
+            assert fk is not None   # sequential: placed among a parent's rows, through its key
             ref = self.gen(fk)
+            assert isinstance(ref, K.RefGen)
             positions = R.Positions(fk, ref.dist, ref.count, self.rows)
         lo = self._time_source(srcs[0], col.type.family)
         if "after" in p:
@@ -306,7 +321,7 @@ class TableGen:
         return R.RelTimeGen(col.type.family, lo, self._time_source(srcs[1], col.type.family), None, positions)
 
 
-def _text_pool(locale: str, p: dict, ptype: PgType, rows: int) -> list[bytes]:
+def _text_pool(locale: str, p: dict[str, Any], ptype: PgType, rows: int) -> list[bytes]:
     """Distinct generated text for a shaped column: its Faker provider, or letters of its length."""
     from .encode import encode_value
     from .pools import make_key
@@ -317,6 +332,16 @@ def _text_pool(locale: str, p: dict, ptype: PgType, rows: int) -> list[bytes]:
     if length and (not pool or abs(mean - length) > max(3, 0.3 * length)):   # similar length, or letters
         pool = build_pool(make_key(locale, "lexify", {"text": "?" * int(length)}, size))
     return list(dict.fromkeys(encode_value(ptype, v) for v in pool))
+
+
+def _lookup(vals: list[Any]) -> Callable[[list[int]], list[Any]]:
+    """digit -> the value of that rank (a composite key's choice column)"""
+    return lambda d: [vals[k] for k in d]
+
+
+def _from(lo: int) -> Callable[[list[int]], list[Any]]:
+    """digit -> lo + digit (a composite key's integer range column)"""
+    return lambda d: [lo + k for k in d]
 
 
 def _dep_order(deps: dict[str, list[str]]) -> list[str]:
@@ -330,7 +355,7 @@ def _dep_order(deps: dict[str, list[str]]) -> list[str]:
     return order
 
 
-def choice_values(s: FieldSpec) -> tuple[list, list[float] | None]:
+def choice_values(s: FieldSpec) -> tuple[list[Any], list[float] | None]:
     if s.gen == "const":
         return [s.params["value"]], None
     c = s.params["choice"]
@@ -351,7 +376,7 @@ class Generator:
         for tp in job.plan.tables:
             for c in tp.spec.columns:
                 for fk, pcol in paths(c.spec):
-                    parent = tp.spec.column(fk).spec.params["ref"].split(".")[0]
+                    parent = tp.spec.column_named(fk).spec.params["ref"].split(".")[0]
                     self.exported.setdefault(parent, set()).add((pcol, "cells" if c.spec.gen == "same_as" else "time"))
 
     def table(self, name: str) -> TableGen:
@@ -360,10 +385,10 @@ class Generator:
             tg = self._tables[name] = TableGen(self, self.job.plan.table(name))
         return tg
 
-    def chunk(self, table: str, index: int, names) -> bytes:
+    def chunk(self, table: str, index: int, names: Sequence[str]) -> bytes:
         return self.table(table).chunk(index, names)
 
-    def warm(self, tables) -> None:
+    def warm(self, tables: Iterable[str]) -> None:
         """Compile every generator now (urns, pools), before the first chunk is asked for."""
         for name in tables:
             tg = self.table(name)

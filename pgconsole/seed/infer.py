@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from typing import Any
 
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
@@ -116,13 +117,12 @@ def _table(target: Target, name: str) -> TableSpec:
     if not cols:
         raise PgConsoleError(f"table {shown(target.schema, name)}: no column pgconsole seed can fill")
     kept = {c.name for c in cols}
-    uniques = tuple(u for u in uniques if set(u) <= kept)
     return TableSpec(name=name, rows=BASE_ROWS, columns=tuple(cols), primary_key=tuple(pk) if set(pk) <= kept else (),
-                     unique=uniques)
+                     unique=tuple(u for u in uniques if set(u) <= kept))
 
 
 def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | None, unique: bool,
-            checks: dict, siblings: dict) -> ColumnSpec | None:
+            checks: dict[str, Any], siblings: dict[str, Any]) -> ColumnSpec | None:
     where = f"table {shown(target.schema, table)}, column {col.name}"
     ptype = parse_type(col.base_type) if col.typtype != "e" else PgType(name="text", family="text")
     optional = not col.not_null or col.has_default or col.identity
@@ -137,7 +137,7 @@ def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | No
         if spec is None:
             if optional:
                 return None
-            raise PgConsoleError(f"{where}: refers to {shown(fk.ref_schema, fk.ref_table)}, outside the schema "
+            raise PgConsoleError(f"{where}: refers to {shown(fk.ref_schema, fk.ref_table or '')}, outside the schema "
                                  f"being seeded, and is NOT NULL")
         if fk.ref_table == table:
             null = 0.2 if nullable else 0.0    # the roots of a tree
@@ -162,7 +162,8 @@ def _column(target: Target, table: str, col: ExistingColumn, fk: Constraint | No
     return ColumnSpec(col.name, ptype, F(gen, params, null=null), unique, nullable)
 
 
-def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint, unique: bool):
+def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint, unique: bool
+         ) -> tuple[str, dict[str, Any]] | None:
     if fk.ref_schema != target.schema or fk.ref_table not in target.tables:
         return None
     pcol = fk.ref_columns[fk.columns.index(col.name)]
@@ -174,8 +175,8 @@ def _ref(target: Target, table: str, col: ExistingColumn, fk: Constraint, unique
     return "ref", params
 
 
-def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: dict,
-          checks: dict) -> tuple[str, dict] | None:
+def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict[str, Any], siblings: dict[str, Any],
+          checks: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     name, fam = col.name.lower(), t.family
     if col.identity:
         return "serial", {}
@@ -199,7 +200,7 @@ def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: d
     if fam in ("json", "jsonb"):
         return "json", {}
     if fam == "array":
-        item = F("faker", {"faker": "word", "pool": 60}) if t.elem.family == "text" else \
+        item = F("faker", {"faker": "word", "pool": 60}) if t.elem is not None and t.elem.family == "text" else \
             F("zipf", {"min": 1, "max": 100, "s": 1.2})
         return "list", {"item": item, "min": 0, "max": 4}
     if fam in INTEGER + ("numeric", "float4", "float8"):
@@ -213,7 +214,7 @@ def _pick(col: ExistingColumn, t: PgType, unique: bool, check: dict, siblings: d
     return None
 
 
-def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:
+def _text(name: str, t: PgType, unique: bool, check: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     limits = [x for x in (t.max_len, check.get("max_len")) if x]
     limit = min(limits) if limits else None
     if re.search(HEX_NAMES, name):
@@ -242,8 +243,8 @@ def _text(name: str, t: PgType, unique: bool, check: dict) -> tuple[str, dict]:
     return "faker", {"faker": "word" if unique or (limit or 99) < 30 else "sentence"}
 
 
-def _number(name: str, t: PgType, check: dict, siblings: dict, checks: dict) -> tuple[str, dict]:
-    params = {"gen": "lognormal", "median": 100, "sigma": 1.5, "min": 0}
+def _number(name: str, t: PgType, check: dict[str, Any], siblings: dict[str, Any], checks: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {"gen": "lognormal", "median": 100, "sigma": 1.5, "min": 0}
     for pattern, p in NUMBER_RULES:
         if re.search(pattern, name):
             params = dict(p)
@@ -288,14 +289,14 @@ def _number(name: str, t: PgType, check: dict, siblings: dict, checks: dict) -> 
     return gen, params
 
 
-def _step(t: PgType):
+def _step(t: PgType) -> float:
     """The smallest difference between two values of the column (for strict comparisons)."""
     if t.family in INTEGER:
         return 1
     return 10 ** -(t.scale if t.scale is not None else 2) if t.family == "numeric" else 0.01
 
 
-def _bounds(t: PgType, check: dict, typed: bool = True):
+def _bounds(t: PgType, check: dict[str, Any], typed: bool = True) -> tuple[Any, Any]:   # (lo, hi), None: open
     """[lo, hi] a number column may take: its CHECK bounds (strict ones moved in), and (typed)
     its type's range."""
     step = _step(t)
@@ -317,12 +318,12 @@ def _bounds(t: PgType, check: dict, typed: bool = True):
     return lo, hi
 
 
-def _sibling_type(siblings: dict, name: str | None) -> PgType | None:
+def _sibling_type(siblings: dict[str, Any], name: str | None) -> PgType | None:
     col = siblings.get(name) if name else None
     return parse_type(col.base_type) if col is not None else None
 
 
-def _typed(values: list, fam: str) -> list | None:
+def _typed(values: list[Any], fam: str) -> list[Any] | None:
     """IN (...) values as the column's type takes them ('-3' is a number for an integer column)."""
     try:
         if fam in INTEGER:
@@ -337,15 +338,14 @@ def _typed(values: list, fam: str) -> list | None:
 _DAY, _SECOND = dt.timedelta(days=1), dt.timedelta(seconds=1)
 
 
-def _time(name: str, fam: str, check: dict, siblings: dict, checks: dict) -> tuple[str, dict]:
+def _time(name: str, fam: str, check: dict[str, Any], siblings: dict[str, Any], checks: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     after = check.get("after")
     if after is not None and (_sibling_type(siblings, after) or PgType("", "")).family != fam:
         after = None
     strict = check.get("strict_after", False)
     if after is None and re.search(AFTER, name):
         after = next((c for c in siblings if re.search(CREATED, c.lower()) and c.lower() != name
-                      and parse_type(siblings[c].base_type) and
-                      parse_type(siblings[c].base_type).family == fam), None)
+                      and (ct := parse_type(siblings[c].base_type)) is not None and ct.family == fam), None)
     if after is not None:
         if fam == "time":   # within one day: the earlier column stays in the morning (see below)
             return "timestamp", {"after": after, "min_delay": "1s" if strict else 0, "max_delay": "11h"}
@@ -359,8 +359,11 @@ def _time(name: str, fam: str, check: dict, siblings: dict, checks: dict) -> tup
     if lo is not None or hi is not None:   # CHECK (d >= '2020-01-01'), BETWEEN ...
         lo = (lo + unit if check.get("strict_tmin") else lo) if lo is not None else None
         hi = (hi - unit if check.get("strict_tmax") else hi) if hi is not None else None
-        lo = lo if lo is not None else min(START, hi - 365 * _DAY)
-        hi = hi if hi is not None else max(END, lo + 365 * _DAY)
+        if lo is None:
+            assert hi is not None   # one of them, at least
+            lo = min(START, hi - 365 * _DAY)
+        if hi is None:
+            hi = max(END, lo + 365 * _DAY)
         return "timestamp", {"start": lo, "end": max(hi, lo + unit)}
     if re.search(r"birth|dob", name):
         return "timestamp", {"start": dt.datetime(1950, 1, 1, tzinfo=dt.timezone.utc),

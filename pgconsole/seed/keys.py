@@ -11,10 +11,14 @@ from __future__ import annotations
 import uuid as uuidlib
 from itertools import chain, cycle, islice, repeat
 from operator import add, and_, floordiv, mod, mul, rshift, xor
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import distributions as D
 from .columns import JSON, Chunk, Gen
 from .encode import json_fragment
+
+if TYPE_CHECKING:
+    from .shaped import ShapedRows
 
 _V4 = bytes(((x & 0x0F) | 0x40) for x in range(256))
 _VARIANT = bytes(((x & 0x3F) | 0x80) for x in range(256))
@@ -26,7 +30,7 @@ class SerialGen(Gen):
                  scale: int = 2):
         self.family, self.offset, self.start, self.step, self.fmt, self.scale = family, offset, start, step, fmt, scale
 
-    def _encode(self, nums) -> list:
+    def _encode(self, nums: Iterable[int]) -> list[Any]:
         if self.family in ("text", JSON):
             out = list(map(str.encode, map((self.fmt or "{}").format, nums)))
             return list(map(json_fragment, map(bytes.decode, out))) if self.family == JSON else out
@@ -34,11 +38,11 @@ class SerialGen(Gen):
             return list(map(mul, nums, repeat(10 ** self.scale)))
         return list(nums)
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         st, first = self.step, self.start + (self.offset + c.lo) * self.step
         return "values", self._encode(range(first, first + c.n * st, st))
 
-    def at(self, idx):
+    def at(self, idx: list[int]) -> list[Any]:
         base = self.start + self.offset * self.step
         return self._encode(map(add, map(mul, idx, repeat(self.step)), repeat(base)))
 
@@ -62,16 +66,16 @@ class UuidGen(Gen):
         buf[8::16] = buf[8::16].translate(_VARIANT)
         return bytes(buf)
 
-    def _out(self, blob: bytes):
+    def _out(self, blob: bytes) -> tuple[str, Any]:
         if self.family == "uuid":
             return "blob", blob
         vals = [str(uuidlib.UUID(bytes=blob[i:i + 16])).encode() for i in range(0, len(blob), 16)]
         return "values", list(map(json_fragment, map(bytes.decode, vals))) if self.family == JSON else vals
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         return self._out(self._blob(c.index))
 
-    def at(self, idx):
+    def at(self, idx: list[int]) -> list[Any]:
         if self.rows <= self.ROW_CACHE:
             if self._rows is None:
                 rows: list[bytes] = []
@@ -84,15 +88,16 @@ class UuidGen(Gen):
             cr, cache, parts = self.chunk_rows, self._cache, []
             for i in idx:
                 ci, k = divmod(i, cr)
-                b = cache.get(ci)
-                if b is None:
+                blob = cache.get(ci)
+                if blob is None:
                     if len(cache) >= 256:
                         cache.clear()
-                    b = cache[ci] = self._blob(ci)
-                parts.append(b[16 * k:16 * k + 16])
+                    blob = cache[ci] = self._blob(ci)
+                parts.append(blob[16 * k:16 * k + 16])
         if self.family == "uuid":
             return parts
-        return self._out(b"".join(parts))[1]
+        vals: list[Any] = self._out(b"".join(parts))[1]
+        return vals
 
 
 class HexGen(Gen):
@@ -107,17 +112,17 @@ class HexGen(Gen):
         self.half = max(bits // 2, 1)
         self.fmt = b"%0" + str(length).encode() + b"x"
 
-    def _encode(self, mixed) -> list:
-        xs = list(map(and_, mixed, repeat(self.mask)))
-        xs = map(xor, xs, map(rshift, xs, repeat(self.half)))   # x ^ (x >> half): still a bijection
+    def _encode(self, mixed: Iterable[int]) -> list[Any]:
+        masked = list(map(and_, mixed, repeat(self.mask)))
+        xs = map(xor, masked, map(rshift, masked, repeat(self.half)))   # x ^ (x >> half): still a bijection
         out = list(map(self.fmt.__mod__, xs))
         return list(map(json_fragment, map(bytes.decode, out))) if self.family == JSON else out
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         first = (self.offset + c.lo) * self.mult + self.salt
         return "values", self._encode(range(first, first + c.n * self.mult, self.mult))
 
-    def at(self, idx):
+    def at(self, idx: list[int]) -> list[Any]:
         return self._encode(map(add, map(mul, map(add, idx, repeat(self.offset)), repeat(self.mult)),
                                 repeat(self.salt)))
 
@@ -125,7 +130,7 @@ class HexGen(Gen):
 class UniqueTextGen(Gen):
     """Pool values made unique by the row number: 'mary.smith41@example.org', 'blue-river-12'."""
 
-    def __init__(self, family: str, offset: int, pool: list, salt: int, max_len: int | None):
+    def __init__(self, family: str, offset: int, pool: list[Any], salt: int, max_len: int | None):
         self.family, self.offset, self.max_len = family, offset, max_len
         lefts, rights = [], []
         for v in pool:
@@ -148,14 +153,14 @@ class UniqueTextGen(Gen):
         self.b = salt % size
         self.low = [b"%03d" % k for k in range(1000)]   # row number = high part, then 3 digits
 
-    def _encode(self, slots, highs, lows) -> list:
+    def _encode(self, slots: list[int], highs: list[bytes], lows: list[bytes]) -> list[Any]:
         out = list(map(b"".join, zip(map(self.lefts.__getitem__, slots), highs, lows,
                                      map(self.rights.__getitem__, slots))))
         if self.max_len:
             out = [v if len(v) <= self.max_len else v[-self.max_len:] for v in out]
         return list(map(json_fragment, map(bytes.decode, out))) if self.family == JSON else out
 
-    def _numbers(self, nums: list[int]):
+    def _numbers(self, nums: list[int]) -> tuple[list[bytes], list[bytes]]:
         """The row numbers as text in two pieces: thousands (few per chunk) and 3 digits."""
         highs = list(map(floordiv, nums, repeat(1000)))
         text = {h: b"%d" % h if h else b"" for h in set(highs)}
@@ -164,7 +169,7 @@ class UniqueTextGen(Gen):
             else list(map(low.__getitem__, map(mod, nums, repeat(1000))))
         return list(map(text.__getitem__, highs)), lows
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         first, a, n = self.offset + c.lo, self.a, c.n
         slots = list(map(and_, range(first * a + self.b, (first + n) * a + self.b, a), repeat(0xFFFF)))
         num0 = first + 1
@@ -178,7 +183,7 @@ class UniqueTextGen(Gen):
             highs, lows = self._numbers(list(range(num0, num0 + n)))
         return "values", self._encode(slots, highs, lows)
 
-    def at(self, idx):
+    def at(self, idx: list[int]) -> list[Any]:
         rows = list(map(add, idx, repeat(self.offset)))
         slots = list(map(and_, map(add, map(mul, rows, repeat(self.a)), repeat(self.b)), repeat(0xFFFF)))
         return self._encode(slots, *self._numbers(list(map(add, rows, repeat(1)))))
@@ -199,10 +204,10 @@ class RefGen(Gen):
         self.family, self.parent, self.count, self.total = family, parent, count, total
         self.dist, self.salt, self.self_ref, self.group = dist, salt, self_ref, group
         self.zipf = D.ZipfIndex(count, s) if dist == "zipf" else None
-        self._keys: list | None = None
-        self._urn: list | None = None
-        self._key_urn: list | None = None
-        self.shaped = None      # dist "shaped": a shaped.ShapedRows
+        self._keys: list[Any] | None = None
+        self._urn: list[Any] | None = None
+        self._key_urn: list[Any] | None = None
+        self.shaped: ShapedRows | None = None      # dist "shaped"
         self.need_rows = True   # False: no column looks up the parent row, keys straight from an urn
 
     def _rank_to_row(self, ranks: list[int]) -> list[int]:
@@ -215,11 +220,12 @@ class RefGen(Gen):
             return [int(r() * i) for i in range(c.lo, c.lo + c.n)]   # an earlier row: trees, not loops
         return D.ref_indices(rng, self.dist, self.count, c.lo, c.n, self.total, self.salt, self.zipf)
 
-    def _row_urn(self) -> list:
+    def _row_urn(self) -> list[Any]:
         """Parent rows in as many slots as their Zipf share: a skewed pick is one lookup."""
         if self._urn is None:
             size = min(max(1 << (self.count * 2 - 1).bit_length(), D.URN_SIZE), 1 << 20)
             shared = list(range(self.count))   # slots share one int object per row: less memory to walk
+            assert self.zipf is not None   # only zipf references draw rows from an urn
             self._urn = list(map(shared.__getitem__, D.scramble(self.zipf.table(size), self.count, self.salt)))
         return self._urn
 
@@ -231,14 +237,14 @@ class RefGen(Gen):
             return D.draw_wide(c.rng(key), self._row_urn(), c.n)
         return self._rank_to_row(self.indices(c, key))
 
-    def keys(self, rows: list[int]) -> list:
+    def keys(self, rows: list[int]) -> list[Any]:
         if self.self_ref and self.dist == "uniform" or self.count > self.KEY_CACHE:
             return self.parent.at(rows)
         if self._keys is None:
             self._keys = self.parent.at(list(range(self.count)))
         return list(map(self._keys.__getitem__, rows))
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         if not self.need_rows and self.zipf is not None and not self.group and self.count <= self.KEY_CACHE:
             if self._key_urn is None:   # the keys themselves in the urn: one lookup a row
                 self._key_urn = self.keys(self._row_urn())
@@ -254,20 +260,20 @@ class RefGen(Gen):
 class ComboGen(Gen):
     """One column of a composite unique key, enumerated: row i gets digit (perm(i) // stride) % size."""
 
-    def __init__(self, family: str, inner, size: int, stride: int, product: int, offset: int, salt: int,
+    def __init__(self, family: str, inner: Callable[[list[int]], list[Any]], size: int, stride: int, product: int, offset: int, salt: int,
                  is_ref: bool = False):
         self.family, self.inner, self.size, self.stride = family, inner, size, stride
         self.product, self.offset, self.is_ref = product, offset, is_ref
         self.a, self.b = D.coprime_multiplier(product, salt), salt % product
 
-    def digits(self, idx) -> list[int]:
+    def digits(self, idx: Iterable[int]) -> list[int]:
         a, b, P, st, sz, off = self.a, self.b, self.product, self.stride, self.size, self.offset
         return [(((off + i) * a + b) % P // st) % sz for i in idx]
 
-    def at(self, idx):
+    def at(self, idx: list[int]) -> list[Any]:
         return self.inner(self.digits(idx))
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         d = self.digits(range(c.lo, c.lo + c.n))
         if self.is_ref:   # a foreign key's digit is its parent row (see RefGen)
             c.rows[key] = d

@@ -21,6 +21,7 @@ import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
+from typing import AbstractSet, Any, Callable
 
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
@@ -29,13 +30,13 @@ from .. import sqlfiles
 from .checks import parse_checks
 from .fields import FieldSpec
 from .infer import BASE_ROWS, TEXT_RULES, scenario_from_catalog
-from .like_catalog import SourceSchema, read_source_schema
+from .like_catalog import SourceColumn, SourceSchema, read_source_schema
 from .like_ddl import SchemaCopy, copy_schema
-from .like_parts import bounded, continue_keys, order_key, parse_bound
+from .like_parts import Bound, bounded, continue_keys, order_key, parse_bound
 from .like_stats import ColumnStats, Shape, read_shape, typed
 from .pgtypes import INTEGER, NUMBERS, TIMES, PgType, parse_type
 from .scenario import ColumnSpec, IndexSpec, Scenario, TableSpec
-from .target import Constraint, Target, read_catalog, shown, version_num
+from .target import Constraint, ExistingColumn, Target, read_catalog, shown, version_num
 
 F = FieldSpec
 KEYS = ("serial", "uuid", "hex")
@@ -50,7 +51,7 @@ class Derived:
     copy: SchemaCopy | None = None                 # the source's schema as statements, partitions' routes
 
 
-async def derive(params: ConnParams, schema: str, keep: set[str] = frozenset(),
+async def derive(params: ConnParams, schema: str, keep: AbstractSet[str] = frozenset(),
                  limits: SessionLimits | None = None, app: str = "pgconsole seed --like") -> Derived:
     conn = await connect(params, limits or SessionLimits(), application_name=app)
     try:
@@ -68,7 +69,7 @@ async def derive(params: ConnParams, schema: str, keep: set[str] = frozenset(),
     return shape_scenario(target, shape, indexes, keep, source)
 
 
-def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[str],
+def shape_scenario(target: Target, shape: Shape, indexes: list[dict[str, Any]], keep: AbstractSet[str],
                    source: SourceSchema | None = None) -> Derived:
     """The scenario; with `source` (the schema's own definitions), the statements that copy
     it too, and each partitioned table seeded partition by partition."""
@@ -86,12 +87,15 @@ def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[
         if src is None or src.kind != "p":
             tables.append(_shape_table(t, t.name, None, target, shape, base, indexes, keep, types, fallback, source))
             continue
+        assert source is not None   # src is one of its tables
         parts = []
         for leaf in source.leaves(t.name):
             st = source.tables[leaf]
+            assert st.parent is not None and st.bound is not None   # a partition has both
             parent = source.tables[st.parent]
             b = parse_bound(st.bound, parent.partition_key)
-            ktype = t.column(b.column).type if b.column and t.column(b.column) else None
+            kc = t.column(b.column) if b.column else None
+            ktype = kc.type if kc else None
             parts.append((order_key(b, ktype), leaf, b))
         parts.sort(key=lambda x: (x[0], x[1]))
         shaped = [_shape_table(t, leaf, b, target, shape, base, indexes, keep, types, fallback, source)
@@ -105,8 +109,9 @@ def shape_scenario(target: Target, shape: Shape, indexes: list[dict], keep: set[
     return Derived(scen, shape, types, tuple(fallback), copy)
 
 
-def _shape_table(t: TableSpec, name: str, bound, target: Target, shape: Shape, base: Scenario, indexes: list[dict],
-                 keep: set[str], types: dict, fallback: list, source: SourceSchema | None) -> TableSpec:
+def _shape_table(t: TableSpec, name: str, bound: Bound | None, target: Target, shape: Shape, base: Scenario, indexes: list[dict[str, Any]],
+                 keep: AbstractSet[str], types: dict[tuple[str, str], PgType], fallback: list[Any],
+                 source: SourceSchema | None) -> TableSpec:
     """Table t (as --infer read it) shaped by the statistics of `name`: t itself, or one of
     its partitions (whose key `bound` keeps inside the partition)."""
     ts = shape.tables.get(name)
@@ -152,7 +157,7 @@ def _unfilled(target: Target, source: SourceSchema) -> set[tuple[str, str]]:
     return out
 
 
-def _adapted(target: Target, source: SourceSchema, unfilled: set) -> Target:
+def _adapted(target: Target, source: SourceSchema, unfilled: set[tuple[str, str]]) -> Target:
     """The catalog as the copy will make it, for --infer's reading: the columns it leaves NULL
     are NULLable, a domain's CHECKs are CHECKs on each column of it (VALUE: the column)."""
     tables = {}
@@ -193,10 +198,11 @@ def _redirect(t: TableSpec, leaves: dict[str, str | None]) -> TableSpec:
     return dataclasses.replace(t, columns=tuple(cols))
 
 
-def _with_type(c: ColumnSpec, ec, sc=None) -> ColumnSpec:
+def _with_type(c: ColumnSpec, ec: ExistingColumn, sc: SourceColumn | None = None) -> ColumnSpec:
     """The column as a scenario spells it: enums become text (their labels are the choices),
     a default is kept unless it draws from a sequence or calls code that is not built in."""
     t = c.type if c.type.sql else parse_type("text")
+    assert t is not None   # "text" parses
     default = ec.default_expr if ec.default_expr and "nextval(" not in ec.default_expr and not ec.identity else None
     if sc is not None and sc.calls_code:
         default = None
@@ -208,7 +214,7 @@ def _check_body(definition: str) -> str:
     return body[len("CHECK "):] if body.startswith("CHECK ") else body
 
 
-def _index(ix: dict) -> IndexSpec:
+def _index(ix: dict[str, Any]) -> IndexSpec:
     keys = list(ix["keys"])
     simple = not ix["has_expression"] and all(re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', k) for k in keys)
     cols = tuple(k[1:-1].replace('""', '"') if k.startswith('"') else k for k in keys) if simple else ()
@@ -217,7 +223,7 @@ def _index(ix: dict) -> IndexSpec:
                      unique=ix["is_unique"])
 
 
-def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario, checks: dict, keep: set[str],
+def _shape_column(t: TableSpec, c: ColumnSpec, ec: ExistingColumn, shape: Shape, base: Scenario, checks: dict[str, Any], keep: AbstractSet[str],
                   target: Target, name: str | None = None) -> tuple[ColumnSpec, str]:
     """The column with a shaped generator (by the statistics of table `name`, t's own or a
     partition's), or as --infer made it and why."""
@@ -225,7 +231,7 @@ def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario,
     if s.gen in KEYS or c.unique or t.primary_key == (c.name,) or (c.name,) in t.unique:
         return c, ""                                   # keys: generated unique, as the source's are
     composite = [k for k in (t.primary_key,) + t.unique if len(k) > 1 and c.name in k]
-    if any(not any(t.column(m).spec.gen in KEYS for m in k if t.column(m)) for k in composite):
+    if any(not any((cm := t.column(m)) is not None and cm.spec.gen in KEYS for m in k) for k in composite):
         return _enumerated(c, shape.columns.get((name, c.name)), checks.get(c.name, {})), \
             "part of a composite key: enumerated, so that the key stays unique"
     if s.gen in ("same_as", "above") or checks.get(c.name, {}).get("after"):
@@ -265,7 +271,7 @@ def _shape_column(t: TableSpec, c: ColumnSpec, ec, shape: Shape, base: Scenario,
     return c, f"type {c.type.sql}: --infer's rules (statistics do not describe its values)"
 
 
-def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict) -> ColumnSpec:
+def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict[str, Any]) -> ColumnSpec:
     """A member of a composite key without a key generator among its columns: values the
     plan can enumerate (an integer over the range the statistics or a CHECK give)."""
     if c.spec.gen in ("ref", "choice", "bool", "const", "faker") or c.type.family not in INTEGER:
@@ -277,7 +283,7 @@ def _enumerated(c: ColumnSpec, st: ColumnStats | None, check: dict) -> ColumnSpe
     return dataclasses.replace(c, spec=F("uniform", {"min": int(lo), "max": int(max(hi, lo))}, null=c.spec.null))
 
 
-def _shaped(c: ColumnSpec, p: dict, null: float) -> ColumnSpec:
+def _shaped(c: ColumnSpec, p: dict[str, Any], null: float) -> ColumnSpec:
     return dataclasses.replace(c, spec=F("shaped", p, null=round(null, 4)))
 
 
@@ -315,13 +321,14 @@ def _shape_ref(c: ColumnSpec, st: ColumnStats, null: float, shape: Shape, base: 
         return c, "part of a composite foreign key: the key of a parent row, picked uniformly (the pair exists there)"
     ptable, pcol = p["ref"].split(".")
     pst = shape.columns.get((ptable, pcol))
-    pt = base.table(ptable).column(pcol).type
+    pt = base.table_named(ptable).column_named(pcol).type
     frac = _fraction(pt, pst)
     if frac is None:
         return c, "parent key range unknown (no statistics, or not a number or uuid): Zipf skew"
-    mcv = [frac(v) for v in st.mcv]
-    hist = [frac(v) for v in st.histogram]
-    if any(v is None for v in mcv + hist):
+    mcv_read, hist_read = [frac(v) for v in st.mcv], [frac(v) for v in st.histogram]
+    mcv = [v for v in mcv_read if v is not None]
+    hist = [v for v in hist_read if v is not None]
+    if len(mcv) != len(mcv_read) or len(hist) != len(hist_read):   # a None among them
         return c, "statistics values unreadable for its type"
     shaped = {"ref": p["ref"], "dist": "shaped", "mcv": [[round(v, 9), f] for v, f in zip(mcv, st.mcv_freqs)],
               "n_distinct": st.n_distinct, "order": round(st.correlation or 0.0, 3)}
@@ -330,14 +337,14 @@ def _shape_ref(c: ColumnSpec, st: ColumnStats, null: float, shape: Shape, base: 
     return dataclasses.replace(c, spec=F("ref", shaped, null=round(null, 4))), ""
 
 
-def _fraction(t: PgType, st: ColumnStats | None):
+def _fraction(t: PgType, st: ColumnStats | None) -> Callable[[Any], float | None] | None:
     if t.family == "uuid":
-        def frac(v):
+        def frac_uuid(v: Any) -> float | None:
             try:
                 return uuid.UUID(v).int / float(1 << 128)
             except (TypeError, ValueError, AttributeError):
                 return None
-        return frac
+        return frac_uuid
     if t.family not in INTEGER + ("numeric",) or st is None:
         return None
     known = [float(x) for x in st.histogram + [m for m in st.mcv if m is not None]]
@@ -345,7 +352,7 @@ def _fraction(t: PgType, st: ColumnStats | None):
         return None
     lo, hi = min(known), max(known)
 
-    def frac(v):
+    def frac(v: Any) -> float | None:
         try:
             return min(1.0, max(0.0, (float(v) - lo) / (hi - lo)))
         except (TypeError, ValueError):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import asyncpg
+
 from .. import sqlfiles
 from .target import version_num
 
@@ -135,10 +137,12 @@ class SourceSchema:
         return t.name
 
 
-async def read_source_schema(conn, schema: str) -> SourceSchema:
+async def read_source_schema(conn: asyncpg.Connection, schema: str) -> SourceSchema:
     """Everything `seed --like` re-creates of `schema`, and what it leaves out."""
     version = version_num(conn)
-    q = lambda n: sqlfiles.load(n, version)  # noqa: E731
+    def q(name: str) -> str:
+        return sqlfiles.load(name, version)
+
     async with conn.transaction(readonly=True):   # the empty search_path lasts as long as it
         await conn.fetchval(q("set_search_path"), "")
         rels = await conn.fetch(q("seed_like_relations"), schema)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import AbstractSet, Any
 
 import asyncpg
 
@@ -25,6 +26,7 @@ from ..explain_guard import ExplainRefused
 from ..quoting import qualified, quote_ident
 from .like_stats import Shape
 from .pgtypes import PgType
+from .scenario import Scenario
 from .target import version_num
 
 _PLACE = re.compile(r"\{(mcv|hist):([^:{}]+)\.([^:{}.]+):(-?[\d.]+)\}")
@@ -45,11 +47,11 @@ def literal(value: str, t: PgType) -> str:
     return text if t.family == "text" else text + "::" + (t.sql or t.name)
 
 
-def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
+def resolve(sql: str, shape: Shape, schema: str, types: dict[tuple[str, str], PgType]) -> str | None:
     """The query with this side's values in its placeholders; None when one has no value."""
     missing = False
 
-    def sub(m: re.Match) -> str:
+    def sub(m: re.Match[str]) -> str:
         nonlocal missing
         kind, table, col, arg = m.groups()
         st, t = shape.columns.get((table, col)), types.get((table, col))
@@ -65,7 +67,8 @@ def resolve(sql: str, shape: Shape, schema: str, types: dict) -> str | None:
     return None if missing else out
 
 
-def probes(scen, shape: Shape, schema: str, limit: int = 12, skip=frozenset()) -> list[str]:
+def probes(scen: Scenario, shape: Shape, schema: str, limit: int = 12,
+           skip: AbstractSet[str] = frozenset()) -> list[str]:
     """Queries whose plans depend on the shape: joins along foreign keys, skewed values, ranges.
     Not on the columns in `skip` ("table.column": not shaped by statistics)."""
     out: list[str] = []
@@ -90,10 +93,10 @@ def probes(scen, shape: Shape, schema: str, limit: int = 12, skip=frozenset()) -
     return out[:limit]
 
 
-def plan_shape(plan: dict) -> list[str]:
+def plan_shape(plan: dict[str, Any]) -> list[str]:
     out = []
 
-    def walk(node: dict, depth: int) -> None:
+    def walk(node: dict[str, Any], depth: int) -> None:
         rel = node.get("Relation Name")
         out.append("  " * depth + node["Node Type"] + (f" on {rel}" if rel else ""))
         for child in node.get("Plans", ()):
@@ -102,7 +105,7 @@ def plan_shape(plan: dict) -> list[str]:
     return out
 
 
-async def explain(conn, sql: str, schema: str) -> list[str]:
+async def explain(conn: asyncpg.Connection, sql: str, schema: str) -> list[str]:
     """The plan shape of sql with the seeded schema as search_path (pgconsole's own sessions
     run on pg_catalog alone), once explain_guard found that planning it runs no code but
     built-in functions and those of superusers or of this role (ExplainRefused otherwise)."""
@@ -115,8 +118,9 @@ async def explain(conn, sql: str, schema: str) -> list[str]:
     return plan_shape((json.loads(raw) if isinstance(raw, str) else raw)[0])
 
 
-async def compare_plans(src_conn, tgt_conn, queries: list[str], src: Shape, tgt: Shape, schema: str,
-                        types: dict, notes: list | None = None) -> list[PlanCheck]:
+async def compare_plans(src_conn: asyncpg.Connection, tgt_conn: asyncpg.Connection, queries: list[str], src: Shape,
+                        tgt: Shape, schema: str, types: dict[tuple[str, str], PgType],
+                        notes: list[Any] | None = None) -> list[PlanCheck]:
     """Each query's plan shape on both sides; one the guard refuses goes to `notes`."""
     out = []
     for q in queries:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from ..quoting import qualified, quote_ident, quote_literal
-from .like_catalog import SourceColumn, SourceSchema, SourceSequence, SourceTable, SourceType
+from .like_catalog import SourceColumn, SourceConstraint, SourceSchema, SourceSequence, SourceTable, SourceType
 
 _KINDS = {"p": "primary key", "u": "unique", "x": "exclusion", "c": "check", "f": "foreign key"}
 _OTHER = {"function": "a function's body is code", "view": "views are not copied",
@@ -71,7 +72,8 @@ def copy_schema(src: SourceSchema, unfilled: set[tuple[str, str]]) -> SchemaCopy
             needs += [c.type for c in t.columns if c.type_schema != "pg_catalog" and c.type_oid not in made
                       and c.type not in needs]
     for q in src.sequences:
-        if q.owned == "a" and q.table_schema == s and q.table_name in src.tables and not q.extension:
+        if (q.owned == "a" and q.table_schema == s and q.table_name in src.tables and not q.extension
+                and q.column_name is not None):   # (an owned sequence has its column)
             before.append(DdlStep(f"sequence {q.name}", f"ALTER SEQUENCE {qualified(s, q.name)} OWNED BY "
                                                         f"{qualified(s, q.table_name)}.{quote_ident(q.column_name)}",
                                   None))
@@ -115,13 +117,13 @@ def copy_schema(src: SourceSchema, unfilled: set[tuple[str, str]]) -> SchemaCopy
     return SchemaCopy(s, tuple(before), tuple(after), routes, strategies, tuple(needs), tuple(left))
 
 
-def _types(src: SourceSchema, before: list, after: list, left: list) -> set[int]:
+def _types(src: SourceSchema, before: list[Any], after: list[Any], left: list[Any]) -> set[int]:
     """CREATE TYPE / CREATE DOMAIN in dependency order; the oids (and array oids) made."""
     s, made = src.schema, set()
     ours = {t.oid: t for t in src.types}
     order: list[SourceType] = []
 
-    def visit(t: SourceType, trail: frozenset) -> None:
+    def visit(t: SourceType, trail: frozenset[int]) -> None:
         if t in order or t.oid in trail:
             return
         for d in t.depends:
@@ -178,7 +180,7 @@ def _table_order(src: SourceSchema) -> list[SourceTable]:
     return out
 
 
-def _create(src: SourceSchema, t: SourceTable, unfilled: set, left: list) -> str:
+def _create(src: SourceSchema, t: SourceTable, unfilled: set[tuple[str, str]], left: list[Any]) -> str:
     name = qualified(src.schema, t.name)
     head = f"CREATE {'UNLOGGED ' if t.persistence == 'u' else ''}TABLE {name}"
     if t.bound and t.parent_schema == src.schema and t.parent in src.tables:
@@ -198,7 +200,8 @@ def _option(text: str) -> str:
     return f"{quote_ident(key)} = {quote_literal(value)}"
 
 
-def _column(src: SourceSchema, t: SourceTable, c: SourceColumn, unfilled: set, left: list) -> str:
+def _column(src: SourceSchema, t: SourceTable, c: SourceColumn, unfilled: set[tuple[str, str]],
+            left: list[Any]) -> str:
     where = f"{t.name}.{c.name}"
     out = f"{quote_ident(c.name)} {c.type}"
     if c.collation:
@@ -245,7 +248,8 @@ def _column_settings(schema: str, t: SourceTable, track: str | None) -> list[Ddl
     return out
 
 
-def _constraint(schema: str, t: SourceTable, c, track: str | None, after: list, left: list) -> None:
+def _constraint(schema: str, t: SourceTable, c: SourceConstraint, track: str | None, after: list[Any],
+                left: list[Any]) -> None:
     what = f"{_KINDS[c.type]} {c.name}"
     if c.calls_code:
         left.append((what, "calls a function, operator or operator class that is not built in: not created"))

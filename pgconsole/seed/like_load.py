@@ -14,35 +14,41 @@ import time
 import asyncpg
 
 from ..errors import PgConsoleError
-from .finish import pg_message
+from .finish import Finish, pg_message
+from .plan import SeedPlan
 
 
-def routes(plan) -> dict[str, str]:
+def routes(plan: SeedPlan) -> dict[str, str]:
     """Seeded partition -> the partitioned root its rows are COPYed into (routing them)."""
     return plan.ddl.routes if plan.ddl is not None else {}
 
 
-async def create(run, order) -> set[str]:
+async def create(run: Finish, order: list[str]) -> set[str]:
     """Make the schema; the tables COPY FREEZE may fill (made here, not partitions)."""
-    for step in run.plan.ddl.before:
+    ddl = run.plan.ddl
+    assert ddl is not None   # seed --like: the source's schema to make
+    for step in ddl.before:
         run._check_cancel()
         try:
             await run.conn.execute(step.sql)
         except asyncpg.PostgresError as exc:
             raise PgConsoleError(f"creating {step.name} in the target: {pg_message(exc)}; nothing was committed") \
                 from None
-    return {n for n in order if n not in run.plan.ddl.routes}
+    return {n for n in order if n not in ddl.routes}
 
 
-async def build(run) -> list[str]:
+async def build(run: Finish) -> list[str]:
     """The statements after the load; what fails goes to run.skipped as (what, why)."""
     built: list[str] = []
     spent: dict[str, float] = {}
-    for step in run.plan.ddl.after:
+    ddl = run.plan.ddl
+    assert ddl is not None   # seed --like: the source's schema to make
+    for step in ddl.after:
         run._check_cancel()
-        tracker = run.trackers.get(step.table) if step.table else None
-        if tracker:
-            tracker.set_phase("indexing", spent.get(step.table, 0.0))
+        table = step.table
+        tracker = run.trackers.get(table) if table else None
+        if tracker and table:
+            tracker.set_phase("indexing", spent.get(table, 0.0))
         t = time.perf_counter()
         try:
             async with run.conn.transaction():    # a savepoint: a failure undoes this step only
@@ -51,8 +57,8 @@ async def build(run) -> list[str]:
             run.skipped.append((step.name, f"not built: {pg_message(exc)}"))
             continue
         built.append(step.name)
-        if tracker:
-            spent[step.table] = spent.get(step.table, 0.0) + time.perf_counter() - t
-            tracker.set_phase("indexing", spent[step.table])
+        if tracker and table:
+            spent[table] = spent.get(table, 0.0) + time.perf_counter() - t
+            tracker.set_phase("indexing", spent[table])
     run.spent = spent
     return built

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .fields import FieldSpec
 from .like_stats import ColumnStats, typed
@@ -35,7 +36,7 @@ class Bound:
     column: str | None        # the partition key when it is one plain column
     lo: object = UNBOUNDED    # range: FROM, as text
     hi: object = UNBOUNDED    # range: TO
-    values: tuple = ()        # list: the values as text (None: NULL)
+    values: tuple[Any, ...] = ()        # list: the values as text (None: NULL)
 
 
 def key_column(partition_key: str | None) -> str | None:
@@ -63,9 +64,10 @@ def parse_bound(bound: str, partition_key: str | None) -> Bound:
     return Bound("hash", col)
 
 
-def _literals(text: str) -> list:
+def _literals(text: str) -> list[Any]:
     """'a', 'it''s', 12, -3.5, NULL, MINVALUE, MAXVALUE (top-level commas) as text, None, UNBOUNDED."""
-    out, i, n = [], 0, len(text)
+    out: list[object] = []
+    i, n = 0, len(text)
     while i < n:
         while i < n and text[i] in " ,":
             i += 1
@@ -98,13 +100,14 @@ def _literals(text: str) -> list:
     return out
 
 
-def _step(t: PgType):
+def _step(t: PgType) -> float | dt.timedelta:
     """The smallest step below a bound: what keeps a value under TO."""
     f = t.family
     if f in INTEGER:
         return 1
     if f == "numeric":
-        return 10 ** -(t.scale if t.scale is not None else 6)
+        step: float = 10 ** -(t.scale if t.scale is not None else 6)
+        return step
     if f == "date":
         return dt.timedelta(days=1)
     if f in ("timestamp", "time"):
@@ -126,7 +129,10 @@ def bounded(c: ColumnSpec, b: Bound, st: ColumnStats | None) -> tuple[ColumnSpec
     if lo is None and hi is None:
         return c, ""
     top = hi - _step(c.type) if hi is not None else None
-    clamp = lambda v: v if v is None else max(lo, v) if top is None else min(top, v if lo is None else max(lo, v))  # noqa: E731
+
+    def clamp(v: Any) -> Any:
+        return v if v is None else max(lo, v) if top is None else min(top, v if lo is None else max(lo, v))
+
     s = c.spec
     if s.gen == "shaped":
         p = dict(s.params)
@@ -163,7 +169,7 @@ def _listed(c: ColumnSpec, b: Bound, st: ColumnStats | None) -> tuple[ColumnSpec
     return dataclasses.replace(c, spec=spec), ""
 
 
-def order_key(b: Bound, t: PgType | None):
+def order_key(b: Bound, t: PgType | None) -> tuple[int, Any]:
     """Sort partitions of one parent by where their values lie (range: FROM)."""
     if b.kind == "range" and isinstance(b.lo, str) and t is not None:
         v = typed(t, b.lo)

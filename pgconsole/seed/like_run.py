@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import AbstractSet
 
 from ..conninfo import ConnParams
 from ..db import SessionLimits, connect
@@ -23,7 +24,7 @@ from .target import read_catalog, shown, version_num
 APP = "pgconsole seed --like"
 
 
-async def plan_like(source: ConnParams, target: ConnParams, opts: SeedOptions, keep: set[str] = frozenset(),
+async def plan_like(source: ConnParams, target: ConnParams, opts: SeedOptions, keep: AbstractSet[str] = frozenset(),
                     limits: SessionLimits | None = None) -> tuple[Derived, SeedPlan]:
     """The source's shape as a scenario, planned for the target: its tables are created when
     the target has none of them, used as they are when it has all of them."""

@@ -35,7 +35,8 @@ class StatementPlans:
     notes: tuple[str, ...]       # why a statement (or all) was not compared
 
 
-async def compare_statements(src, tgt, schema: str, tables: set[str], top: int = TOP) -> StatementPlans:
+async def compare_statements(src: asyncpg.Connection, tgt: asyncpg.Connection, schema: str, tables: set[str],
+                             top: int = TOP) -> StatementPlans:
     """Plans of the source's top statements that name the seeded `tables`, on both sides."""
     if min(version_num(src), version_num(tgt)) < GENERIC:
         return StatementPlans((), ("the source's own statements are compared from PostgreSQL 16 on both sides "
@@ -91,7 +92,7 @@ async def compare_statements(src, tgt, schema: str, tables: set[str], top: int =
     return StatementPlans(tuple(plans), tuple(notes))
 
 
-async def _plan(conn, text: str, names, schema: str) -> list[str]:
+async def _plan(conn: asyncpg.Connection, text: str, names: explain_guard.Names, schema: str) -> list[str]:
     """The statement's generic plan shape on conn, with the seeded schema as search_path."""
     version = version_num(conn)
     outer = dollar_tag(text, "pgc_explain")
@@ -100,7 +101,7 @@ async def _plan(conn, text: str, names, schema: str) -> list[str]:
            .replace("{tag}", outer))
     lines: list[str] = []
 
-    def listen(_conn, msg) -> None:
+    def listen(_conn: object, msg: object) -> None:
         lines.append(getattr(msg, "message", str(msg)))
 
     conn.add_log_listener(listen)

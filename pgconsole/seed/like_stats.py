@@ -12,10 +12,17 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import asyncpg
 
 from .. import sqlfiles
 from .pgtypes import INTEGER, PgType
 from .target import version_num
+
+# a column's statistics in comparable numbers: MCVs as (value, frequency) sorted, the histogram's
+# share of the rows, its bounds
+Cdf = tuple[list[tuple[float, float]], float, list[float]]
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,9 @@ class ColumnStats:
     n_distinct: float
     avg_width: int
     correlation: float | None
-    mcv: list          # values as text (None for NULL), most common first
+    mcv: list[Any]          # values as text (None for NULL), most common first
     mcv_freqs: list[float]
-    histogram: list    # bounds as text
+    histogram: list[Any]    # bounds as text
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class Shape:
     columns: dict[tuple[str, str], ColumnStats]
 
 
-async def read_shape(conn, schema: str) -> Shape:
+async def read_shape(conn: asyncpg.Connection, schema: str) -> Shape:
     version = version_num(conn)
     tables = {r["name"]: TableStats(r["reltuples"], r["relpages"], r["bytes"])
               for r in await conn.fetch(sqlfiles.load("seed_like_tables", version), schema)}
@@ -54,12 +61,13 @@ async def read_shape(conn, schema: str) -> Shape:
     return Shape(tables, cols)
 
 
-def parse_array(text: str | None) -> list:
+def parse_array(text: str | None) -> list[Any]:
     """A one-dimensional array literal ('{a,"b c",NULL}') as strings (None for NULL); [] for
     anything else (NULL, or the nested arrays of an array column's statistics)."""
     if not text or not text.startswith("{") or text.startswith("{{") or text.startswith('{"{'):
         return []
-    out, i, n = [], 1, len(text)
+    out: list[str | None] = []
+    i, n = 1, len(text)
     while i < n and text[i] != "}":
         if text[i] == '"':
             j, buf = i + 1, []
@@ -82,7 +90,7 @@ def parse_array(text: str | None) -> list:
     return out
 
 
-def typed(t: PgType, text: str | None):
+def typed(t: PgType, text: str | None) -> Any:   # the column's own Python type
     """A statistics value (text) as the Python value a scenario holds for the column's type;
     None when it cannot be read (the column then falls back)."""
     if text is None:
@@ -176,7 +184,7 @@ def histogram_offset(t: PgType, src: ColumnStats, tgt: ColumnStats) -> float | N
     return worst
 
 
-def _cdf(t: PgType, st: ColumnStats):
+def _cdf(t: PgType, st: ColumnStats) -> Cdf | None:
     """(MCVs as (value, freq) sorted, histogram mass, bounds) in comparable numbers."""
     mcv = [(typed(t, v), f) for v, f in zip(st.mcv, st.mcv_freqs)]
     bounds = [typed(t, v) for v in st.histogram]
@@ -186,7 +194,7 @@ def _cdf(t: PgType, st: ColumnStats):
     return sorted((_numeric(v), f) for v, f in mcv), mass, [_numeric(v) for v in bounds]
 
 
-def _at(cdf, v: float) -> tuple[float, float]:
+def _at(cdf: Cdf, v: float) -> tuple[float, float]:
     """Share of the non-NULL rows below v, and up to v inclusive."""
     mcv, mass, bounds = cdf
     below = sum(f for x, f in mcv if x < v)
@@ -196,7 +204,7 @@ def _at(cdf, v: float) -> tuple[float, float]:
     return below + mass * lo / nb, below + at + mass * hi / nb
 
 
-def _numeric(v) -> float:
+def _numeric(v: Any) -> float:
     if isinstance(v, dt.datetime):
         return v.timestamp()
     if isinstance(v, dt.date):

@@ -15,9 +15,10 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import AsyncIterator, Callable, Sequence
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from .. import sqlfiles
 from ..conninfo import ConnParams
@@ -64,7 +65,8 @@ def resolve_jobs(plan: SeedPlan) -> int:
     return 0 if plan.total_rows < INLINE_ROWS else default_jobs()
 
 
-async def _inspect(conn, plan: SeedPlan):
+async def _inspect(conn: asyncpg.Connection, plan: SeedPlan
+                   ) -> tuple[Target, list[str], list[tuple[str, str]], list[str]]:
     target = await read_catalog(conn, plan.options.schema, [tp.name for tp in plan.tables])
     target = await with_row_state(conn, target, plan)
     check(plan, target)
@@ -72,7 +74,7 @@ async def _inspect(conn, plan: SeedPlan):
     return target, order, deferred, deferrable
 
 
-def _actions(plan: SeedPlan, target: Target, order) -> tuple[TableAction, ...]:
+def _actions(plan: SeedPlan, target: Target, order: list[str]) -> tuple[TableAction, ...]:
     out = []
     taken = set(target.names)
     for name in order:
@@ -130,7 +132,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
     _widen_send_buffer(conn)
     runner: ChunkRunner | None = None
     committed = False
-    tx = None
+    tx: Transaction | None = None
     try:
         try:
             await conn.fetchrow(sqlfiles.load("seed_session", version_num(conn)))
@@ -145,8 +147,8 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
             runner = ChunkRunner(GenJob(plan, offsets, {}), resolve_jobs(plan))
             await runner.start()
         trackers = {tp.name: Tracker(tp.name, tp.rows, progress) for tp in plan.tables}
-        for t in trackers.values():
-            t.emit(force=True)
+        for tracker in trackers.values():
+            tracker.emit(force=True)
         run = _Run(conn, plan, target, runner, trackers, cancel)
         feed = run.feed(order, deferred)   # the first chunks are generated during the DDL
         tx = conn.transaction()
@@ -175,7 +177,7 @@ async def run_seed(params: ConnParams, plan: SeedPlan, *,
 SEND_BUFFER = 4 << 20
 
 
-def _widen_send_buffer(conn) -> None:
+def _widen_send_buffer(conn: asyncpg.Connection) -> None:
     """Ask for a 4 MB socket send buffer (the kernel caps it at net.core.wmem_max).
 
     The event loop refills the socket between slices of the generator thread (the GIL
@@ -200,7 +202,7 @@ async def _start_runner(plan: SeedPlan) -> ChunkRunner:
     return runner
 
 
-async def _abandon(starting: asyncio.Future) -> None:
+async def _abandon(starting: asyncio.Future[ChunkRunner]) -> None:
     """Stop generator processes that are no longer needed (a failed connection or check)."""
     try:
         runner = await starting
@@ -209,7 +211,7 @@ async def _abandon(starting: asyncio.Future) -> None:
     await runner.close(ok=False)
 
 
-async def _end(conn, tx, committed: bool) -> None:
+async def _end(conn: asyncpg.Connection, tx: Transaction | None, committed: bool) -> None:
     """Close the session; an unfinished transaction is rolled back, or the session cut."""
     if committed or tx is None:
         await conn.close()
@@ -235,7 +237,8 @@ def copy_error(exc: asyncpg.PostgresError, schema: str, table: str) -> str:
 
 
 class _Run(Finish):
-    def __init__(self, conn, plan: SeedPlan, target: Target, runner: ChunkRunner, trackers, cancel):
+    def __init__(self, conn: asyncpg.Connection, plan: SeedPlan, target: Target, runner: ChunkRunner,
+                 trackers: dict[str, Tracker], cancel: asyncio.Event | None) -> None:
         self.conn, self.plan, self.target, self.runner = conn, plan, target, runner
         self.trackers, self.cancel = trackers, cancel
         self.schema = plan.options.schema
@@ -244,7 +247,7 @@ class _Run(Finish):
         self.skipped: list[tuple[str, str]] = []   # seed --like: what could not be built, and why
         self.routes = like_load.routes(plan)
 
-    def feed(self, order, deferred) -> Feed:
+    def feed(self, order: list[str], deferred: list[tuple[str, str]]) -> Feed:
         """Chunks of every table in load order; generation starts at once, ahead of the COPY."""
         plan, skip = self.plan, set(deferred)
         self.columns = {n: tuple(emit_order(plan.table(n), [c for c in plan.table(n).copy_columns
@@ -253,13 +256,14 @@ class _Run(Finish):
         feed.prime()
         return feed
 
-    async def execute(self, order, deferred, deferrable, feed: Feed):
+    async def execute(self, order: list[str], deferred: list[tuple[str, str]], deferrable: list[str],
+                      feed: Feed) -> tuple[float, float, list[str]]:
         conn, plan, schema = self.conn, self.plan, self.schema
         for name in deferrable:
             await conn.execute(f"SET CONSTRAINTS {qualified(schema, name)} DEFERRED")
         if not self.target.schema_exists:
             await conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
-        fresh = set()
+        fresh: set[str] = set()
         if plan.options.mode == "truncate":
             full = [n for n in order if self.target.tables.get(n) and self.target.tables[n].has_rows
                     and plan.table(n).rows > 0]
@@ -297,7 +301,7 @@ class _Run(Finish):
         if self.cancel is not None and self.cancel.is_set():
             raise SeedCancelled("seed cancelled: nothing was committed")
 
-    async def _copy(self, name: str, into: str, columns, feed: Feed, freeze: bool, schema: str | None = None,
+    async def _copy(self, name: str, into: str, columns: Sequence[str], feed: Feed, freeze: bool, schema: str | None = None,
                     track: bool = True) -> None:
         rows = self.plan.table(name).rows
         if rows == 0:
@@ -306,7 +310,7 @@ class _Run(Finish):
         if tracker:
             tracker.start()
 
-        async def source():
+        async def source() -> AsyncIterator[bytes]:
             yield HEADER
             for i in range(_chunks(rows)):
                 self._check_cancel()

@@ -110,5 +110,5 @@ def same_type(a: str, b: str) -> bool:
     return _key(pa) == _key(pb)
 
 
-def _key(t: PgType) -> tuple:
+def _key(t: PgType) -> tuple[object, ...]:
     return (t.name, t.max_len, t.precision, t.scale, t.elem and _key(t.elem))

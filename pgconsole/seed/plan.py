@@ -11,10 +11,14 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
 
 from .pgtypes import FIXED, INTEGER
 from .pools import PoolKey, check_provider, make_key, pool_size
 from .scenario import ColumnSpec, FieldSpec, Scenario, ScenarioError, TableSpec
+
+if TYPE_CHECKING:
+    from .like_ddl import SchemaCopy
 
 CHUNK_ROWS = 32_768     # rows per generated chunk: fixed, so data never depends on --jobs (bigger
                         # chunks were measured ~10% cheaper per row than 10,000)
@@ -55,7 +59,7 @@ class SeedPlan:
     options: SeedOptions
     tables: tuple[TablePlan, ...]
     existing_schema: bool = False   # --infer: tables exist, nothing to create
-    ddl: object = None              # seed --like: the source's schema (like_ddl.SchemaCopy): created
+    ddl: SchemaCopy | None = None   # seed --like: the source's schema: created
                                     # when the target lacks it; its partitions' rows go through their root
 
     def table(self, name: str) -> TablePlan:
@@ -83,12 +87,12 @@ def make_plan(scen: Scenario, opts: SeedOptions, *, existing_schema: bool = Fals
     if not (opts.scale > 0 and math.isfinite(opts.scale)):
         raise ScenarioError("--scale must be a positive number")
     names = {t.name for t in scen.tables}
-    for t, n in opts.rows.items():
-        if t not in names:
-            raise ScenarioError(f"--rows {t}={n}: no table {t!r} in scenario {scen.name} "
+    for tname, n in opts.rows.items():
+        if tname not in names:
+            raise ScenarioError(f"--rows {tname}={n}: no table {tname!r} in scenario {scen.name} "
                                 f"(tables: {', '.join(sorted(names))})")
         if n < 0:
-            raise ScenarioError(f"--rows {t}={n}: must not be negative")
+            raise ScenarioError(f"--rows {tname}={n}: must not be negative")
     counts = {t.name: _rows(t, opts) for t in scen.tables}
     for t in scen.tables:
         for c in t.columns:
@@ -111,7 +115,7 @@ def _check_keys_derivable(scen: Scenario, tables: tuple[TablePlan, ...]) -> None
                 continue
             pname, pcol = c.spec.params["ref"].split(".")
             parent = by_name[pname]
-            pc = parent.spec.column(pcol)
+            pc = parent.spec.column_named(pcol)
             enumerated = any(pcol in group for group in parent.combos)
             keyed = pc.spec.gen in KEY_GENS or (pc.spec.gen == "faker" and pcol in parent.unique)
             if not (enumerated or keyed):
@@ -125,7 +129,7 @@ def _rows(t: TableSpec, opts: SeedOptions) -> int:
     return t.rows if not t.scales else max(0, int(round(t.rows * opts.scale)))
 
 
-def _fail(scen: Scenario, t: TableSpec, c: ColumnSpec | None, msg: str):
+def _fail(scen: Scenario, t: TableSpec, c: ColumnSpec | None, msg: str) -> NoReturn:
     where = f"table {t.name}" + (f", column {c.name}" if c else "")
     raise ScenarioError(f"{scen.path}: {where}: {msg}")
 
@@ -140,24 +144,24 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
         if len(s) == 1:
             unique.add(s[0])
     for name in sorted(unique):
-        c = t.column(name)
+        c = t.column_named(name)
         if not _can_be_unique(c, rows):
             _fail(scen, t, c, f"must be unique, but '{c.spec.gen}' values can repeat "
                               f"(use serial, uuid, hex, a faker text provider, or ref with dist = \"unique\")")
-    combos = []
+    combos: list[tuple[str, ...]] = []
     for s in sets:   # (a member generated unique on its own, or by row number, makes the key unique)
-        if len(s) < 2 or any(m in unique or t.column(m).spec.gen in KEY_GENS for m in s):
+        if len(s) < 2 or any(m in unique or t.column_named(m).spec.gen in KEY_GENS for m in s):
             continue
-        textual = [m for m in s if t.column(m).spec.gen == "faker" and t.column(m).type.family == "text"]
+        textual = [m for m in s if t.column_named(m).spec.gen == "faker" and t.column_named(m).type.family == "text"]
         if textual:
             unique.add(textual[0])
             continue
-        sizes = [_domain_size(t.column(m), counts) for m in s]
+        sizes = [_domain_size(t.column_named(m), counts) for m in s]
         if any(z is None for z in sizes):
             bad = s[sizes.index(None)]
-            _fail(scen, t, t.column(bad), f"is part of unique key ({', '.join(s)}), which cannot be "
-                                          f"generated unique from '{t.column(bad).spec.gen}' values")
-        product = math.prod(sizes)
+            _fail(scen, t, t.column_named(bad), f"is part of unique key ({', '.join(s)}), which cannot be "
+                                                f"generated unique from '{t.column_named(bad).spec.gen}' values")
+        product = math.prod(z for z in sizes if z is not None)   # (all of them: a None failed above)
         if product < rows and existing_schema and t.name not in opts.rows:
             rows = counts[t.name] = product    # --infer: as many rows as the key allows
         if product < rows:
@@ -186,9 +190,10 @@ def _table_plan(scen: Scenario, t: TableSpec, counts: dict[str, int], opts: Seed
 def _refs(scen: Scenario, t: TableSpec) -> tuple[tuple[str, str], ...]:
     """Foreign keys to build: ref columns, and same_as columns that copy one (the event's
     user_id, copied from its session's, refers to users as the session's does)."""
-    out = []
+    out: list[tuple[str, str]] = []
     for c in t.columns:
-        target, table, col = None, t, c
+        target: str | None = None
+        table, col = t, c
         for _ in range(len(scen.tables) + 1):
             if col.spec.gen == "ref":   # (not a composite key's columns: one constraint per column would be wrong)
                 target = None if col.spec.params.get("group") else col.spec.params["ref"]
@@ -196,8 +201,8 @@ def _refs(scen: Scenario, t: TableSpec) -> tuple[tuple[str, str], ...]:
             if col.spec.gen != "same_as":
                 break
             fk, pcol = col.spec.params["same_as"].split(".")
-            table = scen.table(table.column(fk).spec.params["ref"].split(".")[0])
-            col = table.column(pcol)
+            table = scen.table_named(table.column_named(fk).spec.params["ref"].split(".")[0])
+            col = table.column_named(pcol)
         if target is not None:
             out.append((c.name, target))
     return tuple(out)
@@ -228,11 +233,13 @@ def _domain_size(c: ColumnSpec, counts: dict[str, int]) -> int | None:
     if s.gen == "const":
         return 1
     if s.gen in ("uniform", "zipf") and c.type.family in INTEGER and isinstance(s.params.get("min"), int):
-        return s.params["max"] - s.params["min"] + 1
+        size: int = s.params["max"] - s.params["min"] + 1
+        return size
     return None
 
 
-def _collect_pools(scen, t, c, path: str, s: FieldSpec, rows: int, pools: dict, family: str):
+def _collect_pools(scen: Scenario, t: TableSpec, c: ColumnSpec, path: str, s: FieldSpec, rows: int,
+                   pools: dict[str, PoolKey], family: str) -> None:
     if s.gen == "faker":
         prov, args = s.params["faker"], s.params.get("args") or {}
         sample, problem = check_provider(scen.locale, prov, args)
@@ -248,7 +255,7 @@ def _collect_pools(scen, t, c, path: str, s: FieldSpec, rows: int, pools: dict, 
         _collect_pools(scen, t, c, f"{path}[]", s.item, rows, pools, elem)
 
 
-def _check_values(scen, t, c: ColumnSpec) -> None:
+def _check_values(scen: Scenario, t: TableSpec, c: ColumnSpec) -> None:
     """Every choice or constant value must be a value of the column's type."""
     from .encode import encode_value
     s = c.spec
@@ -266,10 +273,12 @@ def _check_values(scen, t, c: ColumnSpec) -> None:
             _fail(scen, t, c, f"field '{'value' if s.gen == 'const' else 'choice'}': {v!r} is not a {c.type.sql} value")
 
 
-def _encodes(c: ColumnSpec, family: str, sample) -> bool:
+def _encodes(c: ColumnSpec, family: str, sample: object) -> bool:
     from .encode import encode_value
+    ptype = c.type if c.type.family == family else c.type.elem
+    assert ptype is not None   # not the column's family: an array's, whose element it is
     try:
-        encode_value(c.type if c.type.family == family else c.type.elem, sample)
+        encode_value(ptype, sample)
         return True
     except (ValueError, TypeError, ArithmeticError):
         return False

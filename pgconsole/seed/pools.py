@@ -13,11 +13,15 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 DEFAULT_SIZE = 5000
 MIN_SIZE = 200
-_cache: dict[PoolKey, list] = {}
-_fakers: dict[str, object] = {}
+_cache: dict[PoolKey, list[Any]] = {}
+_fakers: dict[str, Faker] = {}
 
 
 @dataclass(frozen=True)
@@ -28,11 +32,11 @@ class PoolKey:
     size: int
 
 
-def make_key(locale: str, provider: str, args: dict | None, size: int) -> PoolKey:
+def make_key(locale: str, provider: str, args: dict[str, Any] | None, size: int) -> PoolKey:
     return PoolKey(locale, provider, json.dumps(args or {}, sort_keys=True, default=str), size)
 
 
-def _faker(locale: str):
+def _faker(locale: str) -> Faker:
     f = _fakers.get(locale)
     if f is None:
         from faker import Faker  # imported only when a pool is built: it takes a while
@@ -42,7 +46,7 @@ def _faker(locale: str):
     return f
 
 
-def check_provider(locale: str, provider: str, args: dict | None):
+def check_provider(locale: str, provider: str, args: dict[str, Any] | None) -> tuple[Any, str | None]:
     """Call the provider once; return (sample value, None) or (None, one-line problem)."""
     try:
         fake = _faker(locale)
@@ -57,11 +61,11 @@ def check_provider(locale: str, provider: str, args: dict | None):
         return None, f"Faker {provider}({_args_text(args)}) failed: {type(exc).__name__}: {exc}"
 
 
-def _args_text(args: dict | None) -> str:
+def _args_text(args: dict[str, Any] | None) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in (args or {}).items())
 
 
-def build_pool(key: PoolKey) -> list:
+def build_pool(key: PoolKey) -> list[Any]:
     """The pool's values (Python objects as the provider returns them)."""
     hit = _cache.get(key)
     if hit is None:
@@ -90,7 +94,7 @@ def _disk_path(key: PoolKey) -> Path | None:
     return Path(base) / "pgconsole" / "pools" / f"{name[:32]}.json"
 
 
-def _read_disk(key: PoolKey) -> list | None:
+def _read_disk(key: PoolKey) -> list[Any] | None:
     path = _disk_path(key)
     try:
         values = json.loads(path.read_text(encoding="utf-8")) if path else None
@@ -99,7 +103,7 @@ def _read_disk(key: PoolKey) -> list | None:
     return values if isinstance(values, list) and len(values) == key.size else None
 
 
-def _write_disk(key: PoolKey, values: list) -> None:
+def _write_disk(key: PoolKey, values: list[Any]) -> None:
     """Cache string pools only: JSON would turn dates or Decimals into other types."""
     path = _disk_path(key)
     if path is None or not all(isinstance(v, str) for v in values):

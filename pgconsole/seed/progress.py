@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 @dataclass(frozen=True)
 class TableProgress:
@@ -41,10 +42,12 @@ class SeedSummary:
 class Tracker:
     """Rates and ETAs for one table's load, throttled so callbacks stay cheap."""
 
-    def __init__(self, table: str, total: int, callback, every: float = 0.1):
+    def __init__(self, table: str, total: int, callback: Callable[[TableProgress], object] | None,
+                 every: float = 0.1) -> None:
         self.table, self.total, self.callback, self.every = table, total, callback, every
         self.rows = self.bytes = 0
-        self.started = self.ended = None
+        self.started: float | None = None
+        self.ended: float | None = None
         self.index_seconds = 0.0
         self.phase = "waiting"
         self._last = 0.0

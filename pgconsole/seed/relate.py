@@ -13,22 +13,27 @@ linked in an order that follows the foreign keys, cycles left as they were.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
+from typing import Callable
 
 from .fields import FieldSpec
 from .scenario import ColumnSpec, TableSpec
 from .target import Target
 
 F = FieldSpec
+Fks = dict[str, list[tuple[str, str, str]]]   # table -> (fk column, parent table, parent column)
+Reaches = Callable[[str, str], bool]
 
 
-def relate(target: Target, tables: tuple[TableSpec, ...], created: str, end) -> tuple[TableSpec, ...]:
+def relate(target: Target, tables: tuple[TableSpec, ...], created: str, end: dt.datetime) -> tuple[TableSpec, ...]:
     by_name = {t.name: t for t in tables}
     fks = _single_fks(target, by_name)
     links: dict[str, set[str]] = {t.name: set() for t in tables}   # table -> tables it now depends on
 
     def reaches(a: str, b: str) -> bool:
-        seen, todo = set(), [a]
+        seen: set[str] = set()
+        todo = [a]
         while todo:
             x = todo.pop()
             if x == b:
@@ -40,7 +45,7 @@ def relate(target: Target, tables: tuple[TableSpec, ...], created: str, end) -> 
 
     depth: dict[str, int] = {}
 
-    def deep(name: str, trail=()) -> int:   # how many tables above it: its created_at is the latest
+    def deep(name: str, trail: tuple[str, ...] = ()) -> int:   # how many tables above it: its created_at is the latest
         if name not in depth:
             ups = [deep(pt, trail + (name,)) for _, pt, _ in fks.get(name, ()) if pt not in trail + (name,)]
             depth[name] = 1 + max(ups, default=0)
@@ -64,12 +69,12 @@ def _with(t: TableSpec, col: ColumnSpec) -> TableSpec:
     return dataclasses.replace(t, columns=tuple(col if c.name == col.name else c for c in t.columns))
 
 
-def _single_fks(target: Target, by_name: dict) -> dict[str, list[tuple[str, str, str]]]:
+def _single_fks(target: Target, by_name: dict[str, TableSpec]) -> Fks:
     """table -> [(fk column, parent table, parent column)] for one-column keys inside the seed."""
-    out: dict[str, list] = {}
+    out: Fks = {}
     for c in target.constraints:
         if (c.type == "f" and len(c.columns) == 1 and c.table_schema == target.schema
-                and c.ref_schema == target.schema and c.table_name in by_name and c.ref_table in by_name
+                and c.ref_schema == target.schema and c.table_name in by_name and c.ref_table is not None and c.ref_table in by_name
                 and c.ref_table != c.table_name):
             out.setdefault(c.table_name, []).append((c.columns[0], c.ref_table, c.ref_columns[0]))
     return out
@@ -80,7 +85,8 @@ def _is_ref(t: TableSpec, name: str) -> bool:
     return c is not None and c.spec.gen == "ref" and not c.spec.params.get("group")
 
 
-def _same_key(t, c: ColumnSpec, fks, by_name, reaches, links) -> ColumnSpec | None:
+def _same_key(t: TableSpec, c: ColumnSpec, fks: Fks, by_name: dict[str, TableSpec], reaches: Reaches,
+              links: dict[str, set[str]]) -> ColumnSpec | None:
     mine = {fk: (pt, pc) for fk, pt, pc in fks.get(t.name, ())}
     if c.name not in mine or not _is_ref(t, c.name) or c.unique or c.name in t.primary_key \
             or any(c.name in u for u in t.unique):
@@ -99,7 +105,8 @@ def _same_key(t, c: ColumnSpec, fks, by_name, reaches, links) -> ColumnSpec | No
     return None
 
 
-def _after_parent(t, c: ColumnSpec, fks, by_name, reaches, links, created: str, end) -> ColumnSpec | None:
+def _after_parent(t: TableSpec, c: ColumnSpec, fks: Fks, by_name: dict[str, TableSpec], reaches: Reaches,
+                  links: dict[str, set[str]], created: str, end: dt.datetime) -> ColumnSpec | None:
     s = c.spec
     if s.gen != "timestamp" or c.type.family not in ("timestamp", "date") or "after" in s.params \
             or not re.search(created, c.name.lower()) or s.params.get("mode") != "recent":

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from itertools import repeat
 from operator import add, floordiv, getitem, mod, mul, sub, truediv
+from typing import Any, Callable, Iterable, Iterator
 
 from . import distributions as D
-from .columns import Gen
+from .columns import Chunk, Gen
 from .plan import CHUNK_ROWS
 
 US_PER_DAY = 86_400_000_000
+Source = Callable[[Chunk], Iterable[int]]   # a chunk's times (µs) of a column, this row's or its parent's
 
 
-def to_us(family: str, values) -> list[int]:
+def to_us(family: str, values: Iterable[int]) -> list[int]:
     """Time values of a family (timestamps: µs since 2000; dates: days; times: µs) as µs."""
     if family == "date":
         return list(map(mul, values, repeat(US_PER_DAY)))
@@ -39,16 +41,16 @@ class ParentColumn:
 
     MAX_CHUNKS = 64     # about 2 million rows kept; more only while one lookup needs them
 
-    def __init__(self, compute, kind: str, rows: int):
+    def __init__(self, compute: Callable[[int], list[Any]], kind: str, rows: int) -> None:
         self.compute, self.kind = compute, kind     # compute(chunk index) -> this column's chunk
         self.single = rows <= CHUNK_ROWS            # one chunk: no arithmetic on the row numbers
-        self.chunks: dict[int, object] = {}
+        self.chunks: dict[int, list[Any]] = {}
 
-    def put(self, index: int, data) -> None:
+    def put(self, index: int, data: list[Any]) -> None:
         if index not in self.chunks and len(self.chunks) < self.MAX_CHUNKS:
             self.chunks[index] = data
 
-    def get(self, rows: list[int], memo: dict | None = None) -> list:
+    def get(self, rows: list[int], memo: dict[int, Any] | None = None) -> list[Any]:
         """Values at parent rows; memo (per chunk and foreign key) keeps the split of the row
         numbers for the next column looked up through the same key."""
         if self.single:
@@ -72,10 +74,11 @@ class ParentColumn:
             self.chunks[h] = self.compute(h)
         if len(need) == 1:
             return list(map(self.chunks[his[0]].__getitem__, lows))
-        return list(map(getitem, map(self.chunks.__getitem__, his), lows))
+        parts: Iterator[list[Any]] = map(self.chunks.__getitem__, his)
+        return list(map(getitem, parts, lows))
 
 
-def time_chunk(family: str, values) -> list[int]:
+def time_chunk(family: str, values: Iterable[int]) -> list[int]:
     return to_us(family, values)
 
 
@@ -87,7 +90,7 @@ class SameAsGen(Gen):
     def __init__(self, family: str, fk: str, parent: ParentColumn):
         self.family, self.fk, self.parent = family, fk, parent
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         return "cells", self.parent.get(c.rows[self.fk], c.memo)
 
 
@@ -99,7 +102,7 @@ class Positions:
         self.fk, self.dist, self.count, self.total = fk, dist, count, total
         self.size = -(-total // count) if count else 1     # rows of the largest parent
 
-    def __call__(self, c) -> list[int]:
+    def __call__(self, c: Chunk) -> list[int]:
         i = range(c.lo, c.lo + c.n)
         if self.dist == "even":
             return list(map(floordiv, i, repeat(self.count)))
@@ -112,18 +115,18 @@ class Positions:
 class RelTimeGen(Gen):
     """A time after a source (same row or parent row) by a delay, or between two sources.
 
-    Sources are callables chunk -> list of µs. mode sequential: the delay (or the place
+    Sources are callables chunk -> list[Any] of µs. mode sequential: the delay (or the place
     between the bounds) grows with the row's position among its parent's rows, so the
     rows of one parent are in time order, and stay within [min_delay, max_delay].
     """
 
-    def __init__(self, family: str, lo_src, hi_src=None, delay: tuple[int, int] | None = None,
+    def __init__(self, family: str, lo_src: Source, hi_src: Source | None = None, delay: tuple[int, int] | None = None,
                  positions: Positions | None = None):
         self.family, self.lo_src, self.hi_src, self.positions = family, lo_src, hi_src, positions
         self.dmin, self.dmax = delay or (0, 0)
         self.delays = D.spread_urn(self.dmin, self.dmax) if delay and positions is None else None
 
-    def _fractions(self, c, key: str, spans) -> list[int]:
+    def _fractions(self, c: Chunk, key: str, spans: Iterable[int]) -> list[int]:
         """spans scaled by a fraction in [0, 1) per row: random, or by position in the parent."""
         rng, n = c.rng(key + ":at"), c.n
         if self.positions is None:   # in floats: µs spans times 2**32 would be big integers
@@ -132,7 +135,7 @@ class RelTimeGen(Gen):
         nums = map(add, map(mul, self.positions(c), repeat(1 << 16)), D._words(rng, "H", n))
         return list(map(floordiv, map(mul, spans, nums), repeat(den)))
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         base = self.lo_src(c)
         if self.hi_src is None:
             if self.delays is not None:
@@ -148,7 +151,7 @@ class RelTimeGen(Gen):
         return "values", from_us(self.family, list(us))
 
 
-def from_us(family: str, us: list[int]) -> list:
+def from_us(family: str, us: list[int]) -> list[Any]:
     if family == "date":
         return list(map(floordiv, us, repeat(US_PER_DAY)))
     if family == "time":

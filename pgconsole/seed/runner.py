@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
 
 from .generate import GenJob, Generator
 from .workers import WorkerPool
@@ -24,7 +25,7 @@ class ChunkRunner:
 
     def __init__(self, job: GenJob, jobs: int):
         self.job, self.jobs = job, jobs
-        self._pool = None
+        self._pool: WorkerPool | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._gen: Generator | None = None
 
@@ -45,9 +46,10 @@ class ChunkRunner:
     def window(self) -> int:
         return 2 * self.jobs + 1 if self.jobs > 0 else 2
 
-    def submit(self, table: str, index: int, names: tuple[str, ...]) -> asyncio.Future:
+    def submit(self, table: str, index: int, names: tuple[str, ...]) -> asyncio.Future[bytes]:
         loop = asyncio.get_running_loop()
         if self._pool is None:
+            assert self._gen is not None   # start() made one or the other
             return loop.run_in_executor(self._thread, self._gen.chunk, table, index, names)
         return asyncio.wrap_future(self._pool.submit(table, index, names), loop=loop)
 
@@ -64,10 +66,10 @@ class ChunkRunner:
 class Feed:
     """Chunks of a list of (table, index, columns) tasks, in order, a few always in flight."""
 
-    def __init__(self, runner: ChunkRunner, tasks):
+    def __init__(self, runner: ChunkRunner, tasks: Iterable[tuple[str, int, tuple[str, ...]]]) -> None:
         self.runner = runner
         self.tasks = deque(tasks)
-        self.pending: deque[asyncio.Future] = deque()
+        self.pending: deque[asyncio.Future[bytes]] = deque()
 
     def prime(self) -> None:
         """Start generating now (call from the event loop)."""

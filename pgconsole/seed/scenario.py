@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import did_you_mean
 from .fields import COMMON_KEYS, FieldSpec, ScenarioError, Where, check_keys, check_num, parse_field
@@ -58,6 +59,10 @@ class TableSpec:
     def column(self, name: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def column_named(self, name: str) -> ColumnSpec:
+        """A column it is known to have (checked when the scenario was read)."""
+        return next(c for c in self.columns if c.name == name)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -69,6 +74,10 @@ class Scenario:
 
     def table(self, name: str) -> TableSpec | None:
         return next((t for t in self.tables if t.name == name), None)
+
+    def table_named(self, name: str) -> TableSpec:
+        """A table it is known to have (checked when the scenario was read)."""
+        return next(t for t in self.tables if t.name == name)
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,7 @@ def load_scenario(name_or_path: str) -> Scenario:
 
 # -- validation -------------------------------------------------------------------
 
-def parse_scenario(data: dict, name: str, path: str = "<scenario>") -> Scenario:
+def parse_scenario(data: dict[str, Any], name: str, path: str = "<scenario>") -> Scenario:
     w = Where(path)
     check_keys(w, data, {"description", "locale", "tables"}, "the scenario")
     desc = data.get("description")
@@ -148,7 +157,7 @@ def parse_scenario(data: dict, name: str, path: str = "<scenario>") -> Scenario:
     return scen
 
 
-def _parse_table(w: Where, name: str, body) -> TableSpec:
+def _parse_table(w: Where, name: str, body: object) -> TableSpec:
     if not isinstance(body, dict):
         w.fail(None, "must be a table ([tables.NAME])")
     check_keys(w, body, {"rows", "scales", "columns", "primary_key", "unique", "indexes", "checks"}, "a table")
@@ -161,7 +170,7 @@ def _parse_table(w: Where, name: str, body) -> TableSpec:
     columns = tuple(_parse_column(w.at(column=c), c, spec) for c, spec in cols.items())
     names = {c.name for c in columns}
 
-    def colset(fieldname, v) -> tuple[str, ...]:
+    def colset(fieldname: str, v: object) -> tuple[str, ...]:
         v = [v] if isinstance(v, str) else v
         if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
             w.fail(fieldname, "must be a column name or a list of column names")
@@ -195,14 +204,14 @@ def _parse_table(w: Where, name: str, body) -> TableSpec:
     return TableSpec(name, rows, columns, scales, pk, uniq, tuple(indexes), tuple(checks))
 
 
-def _as_list(w: Where, body: dict, key: str) -> list:
+def _as_list(w: Where, body: dict[str, Any], key: str) -> list[Any]:
     v = body.get(key, [])
     if not isinstance(v, list):
         w.fail(key, "must be a list")
     return v
 
 
-def _parse_column(w: Where, name: str, spec) -> ColumnSpec:
+def _parse_column(w: Where, name: str, spec: object) -> ColumnSpec:
     if isinstance(spec, str):
         spec = {"type": spec}
     if not isinstance(spec, dict):
@@ -229,7 +238,7 @@ def _parse_column(w: Where, name: str, spec) -> ColumnSpec:
     return ColumnSpec(name, ptype, fs, unique, nullable, default)
 
 
-def time_sources(spec: FieldSpec) -> list:
+def time_sources(spec: FieldSpec) -> list[Any]:
     """What a timestamp column is computed from: column names, "fk.col" paths, dates."""
     p = spec.params
     if spec.gen != "timestamp":
@@ -240,8 +249,13 @@ def time_sources(spec: FieldSpec) -> list:
 def paths(spec: FieldSpec) -> list[tuple[str, str]]:
     """(fk column, parent column) of the parent rows' values a column takes or is bounded by."""
     if spec.gen == "same_as":
-        return [tuple(spec.params["same_as"].split("."))]
-    return [tuple(x.split(".")) for x in time_sources(spec) if isinstance(x, str) and "." in x]
+        return [_pair(spec.params["same_as"])]
+    return [_pair(x) for x in time_sources(spec) if isinstance(x, str) and "." in x]
+
+
+def _pair(path: str) -> tuple[str, str]:
+    fk, col = path.split(".")   # "fk.col" (checked when read)
+    return fk, col
 
 
 def row_deps(spec: FieldSpec) -> list[str]:
@@ -319,12 +333,12 @@ def _check_cycles(w: Where, scen: Scenario) -> None:
         for c in t.columns:
             out = [(t.name, d) for d in row_deps(c.spec)]
             for fk, pcol in paths(c.spec):
-                fkc = t.column(fk)
+                fkc = t.column_named(fk)
                 out.append((fkc.spec.params["ref"].split(".")[0], pcol))
             deps[(t.name, c.name)] = out
-    state: dict = {}
+    state: dict[tuple[str, str], int] = {}
 
-    def visit(node, trail):
+    def visit(node: tuple[str, str], trail: list[tuple[str, str]]) -> None:
         if state.get(node) == 1:
             return
         if state.get(node) == 0:

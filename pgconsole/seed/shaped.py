@@ -16,12 +16,15 @@ shape is in fractions of the parent's rows. Everything is C-level maps over the 
 
 from __future__ import annotations
 
+import random
 from bisect import bisect_left
 from itertools import repeat
 from operator import add, floordiv, getitem, mod, mul, sub, truediv
+from typing import Any
 
 from . import distributions as D
-from .columns import Gen, python_values
+from .columns import Chunk, Gen, python_values
+from .pgtypes import PgType
 
 ORDERED = 0.5     # |correlation| from which rows follow the column's order
 
@@ -44,7 +47,7 @@ class Shape:
     """
 
     def __init__(self, freqs: list[float], null: float, n_distinct: float, order: float, rows: int, salt: int,
-                 bounds: list | None = None, ints: bool = True, taken: list | None = None):
+                 bounds: list[Any] | None = None, ints: bool = True, taken: list[Any] | None = None):
         self.k = len(freqs)
         keep = max(1e-9, 1.0 - null)                   # MCV freqs count NULL rows; these rows are not NULL
         rest = max(0.0, keep - sum(freqs))
@@ -74,7 +77,7 @@ class Shape:
         self.count = [min(cap[b], max(1, _modulus(d, self.span[b], share))) for b, d in enumerate(_fill(want, cap))]
         self.remap = _avoid(taken, self.lo, self.width, self.count) if taken else {}
 
-    def picks(self, rng, n: int) -> list[int]:
+    def picks(self, rng: random.Random, n: int) -> list[int]:
         return D.draw(rng, self.urn, n)
 
     def place(self, first: int, n: int) -> tuple[list[int], list[int]]:
@@ -91,9 +94,9 @@ class Shape:
             c = self.count[0]
             k = map(floordiv, map(mul, u, repeat(c)), repeat(self.span[0])) if ordered else map(mod, u, repeat(c))
             return [0] * n, list(k)
-        u = list(u)
-        bucket = list(map(floordiv, map(mul, u, repeat(self.nb)), repeat(self.rows)))
-        v = map(sub, u, map(self.start.__getitem__, bucket))
+        us = list(u)
+        bucket = list(map(floordiv, map(mul, us, repeat(self.nb)), repeat(self.rows)))
+        v = map(sub, us, map(self.start.__getitem__, bucket))
         counts = map(self.count.__getitem__, bucket)
         if ordered:   # values rise with the row inside the bucket too
             k = map(floordiv, map(mul, v, counts), map(self.span.__getitem__, bucket))
@@ -101,7 +104,7 @@ class Shape:
             k = map(mod, v, counts)
         return bucket, list(k)
 
-    def values(self, first: int, n: int, ints: bool) -> list:
+    def values(self, first: int, n: int, ints: bool) -> list[Any]:
         """Rest values spread over each bucket: lo + index * width / count (an MCV's value
         moved to a free one of its bucket)."""
         bucket, k = self.place(first, n)
@@ -120,10 +123,10 @@ def _produced(v: int, lo: int, w: int, count: int) -> bool:
     return k < count and k * w // count == d
 
 
-def _avoid(taken: list[int], los: list, widths: list, counts: list[int]) -> dict:
+def _avoid(taken: list[int], los: list[Any], widths: list[Any], counts: list[int]) -> dict[int, int]:
     """Rest values that are an MCV's, each to a free integer of the same bucket (the caps
     left room for them). Python per MCV, once; none per row."""
-    out: dict = {}
+    out: dict[int, int] = {}
     blocked = set(taken)
     for lo, w, count in zip(los, widths, counts):
         lo, w = int(lo), int(w)
@@ -173,7 +176,7 @@ def _modulus(d: int, span: int, share: float) -> int:
     return int(round(hi))
 
 
-def choose(picks: list[int], mcvs: list, rest: list) -> list:
+def choose(picks: list[int], mcvs: list[Any], rest: list[Any]) -> list[Any]:
     """Row by row: the MCV it picked, or its rest value (no Python per row: tuples and getitem)."""
     flags = [0] * len(mcvs) + [1]
     first = mcvs + [None]
@@ -184,7 +187,7 @@ class ShapedGen(Gen):
     """Values of a column family from MCVs and a histogram (numbers, times, booleans), or
     from MCVs and a pool of generated text values (`pool`: bytes, made distinct by index)."""
 
-    def __init__(self, family: str, ptype, p: dict, null: float, rows: int, offset: int, salt: int, scale: int,
+    def __init__(self, family: str, ptype: PgType | None, p: dict[str, Any], null: float, rows: int, offset: int, salt: int, scale: int,
                  pool: list[bytes] | None = None):
         self.family, self.offset = family, offset
         mcv = p.get("mcv") or []
@@ -193,6 +196,7 @@ class ShapedGen(Gen):
         self.max_len = getattr(ptype, "max_len", None)
         bounds = None
         self.table = None
+        self.pool: list[bytes] | None
         if pool is not None:   # text: generated values, the first len(freqs) for the MCVs
             self.pool = pool
             self.mcvs = [self._text(k) for k in range(len(freqs))] if not mcv else \
@@ -210,11 +214,13 @@ class ShapedGen(Gen):
             self.table = self._texts(list(range(self.shape.count[0])))
 
     def _text(self, k: int) -> bytes:
-        n = len(self.pool)
-        v = self.pool[k % n] + (b"" if k < n else b"-%d" % (k // n))
+        pool = self.pool
+        assert pool is not None   # text: values made from the pool
+        n = len(pool)
+        v = pool[k % n] + (b"" if k < n else b"-%d" % (k // n))
         return v[:self.max_len] if self.max_len else v
 
-    def rest_values(self, first: int, n: int) -> list:
+    def rest_values(self, first: int, n: int) -> list[Any]:
         if self.pool is None:
             return self.shape.values(first, n, self.ints)
         k = self.shape.place(first, n)[1]
@@ -222,18 +228,20 @@ class ShapedGen(Gen):
 
     def _texts(self, ranks: list[int]) -> list[bytes]:
         """The rest's text values of these ranks: pool values after the MCVs', made distinct."""
-        k, size = len(self.mcvs), len(self.pool)
+        pool = self.pool
+        assert pool is not None   # text: values made from the pool
+        k, size = len(self.mcvs), len(pool)
         idx = list(map(add, ranks, repeat(k)))
-        base = list(map(self.pool.__getitem__, map(mod, idx, repeat(size))))
+        base = list(map(pool.__getitem__, map(mod, idx, repeat(size))))
         over = list(map(floordiv, idx, repeat(size)))
         if max(over, default=0) > 0:
             suffixes = [b""] + [b"-%d" % j for j in range(1, max(over) + 1)]
             base = list(map(add, base, map(suffixes.__getitem__, over)))
         if self.max_len:
-            base = list(map(getitem, base, repeat(slice(0, self.max_len))))
+            base = list(map(bytes.__getitem__, base, repeat(slice(0, self.max_len))))
         return base
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         rest = self.rest_values(self.offset + c.lo, c.n)
         if not self.mcvs:
             return "values", rest
@@ -244,7 +252,7 @@ class ShapedRows:
     """A foreign key's parent rows shaped like the source's FK column: its MCVs and histogram
     are fractions of the parent's key range, mapped onto the parent's rows."""
 
-    def __init__(self, p: dict, null: float, count: int, rows: int, salt: int):
+    def __init__(self, p: dict[str, Any], null: float, count: int, rows: int, salt: int):
         self.count = count
         mcv = p.get("mcv") or []
         self.mcvs = [self._row(f) for f, _ in mcv]
@@ -256,6 +264,6 @@ class ShapedRows:
     def _row(self, frac: float) -> int:
         return max(0, min(self.count - 1, int(round(float(frac) * (self.count - 1)))))
 
-    def rows(self, rng, first: int, n: int) -> list[int]:
+    def rows(self, rng: random.Random, first: int, n: int) -> list[int]:
         rest = self.shape.values(first, n, True)
         return choose(self.shape.picks(rng, n), self.mcvs, rest) if self.mcvs else rest

@@ -5,11 +5,19 @@ from __future__ import annotations
 import math
 from itertools import repeat
 from operator import add
+from typing import Any
 
 from . import distributions as D
 from .columns import JSON, Chunk, Gen, UrnGen, payloads
 from .encode import array_payload, json_fragment
 from .pgtypes import PgType
+
+
+def _urn(field: tuple[str, Gen, float, float, bytes]) -> UrnGen:
+    """A JSON key's generator known to be an urn (the fields _merge_small picked)."""
+    g = field[1]
+    assert isinstance(g, UrnGen)
+    return g
 
 
 class JsonGen(Gen):
@@ -27,7 +35,7 @@ class JsonGen(Gen):
     def __init__(self, family: str, fields: list[tuple[str, Gen, float, float]], null: float = 0.0):
         self.family = family
         fields = sorted(fields, key=lambda f: f[3] > 0)   # stable: present keys first
-        self.fields = []
+        self.fields: list[tuple[str, Gen, float, float, bytes]] = []   # (key, gen, null, omit, prefix)
         self.slow = bool(fields) and fields[0][3] > 0      # every key optional: commas per row
         for k, (name, gen, null_, omit) in enumerate(fields):
             prefix = (b"" if k == 0 or self.slow else b", ") + json_fragment(name) + b": "
@@ -41,14 +49,15 @@ class JsonGen(Gen):
             self._merge_small()
 
     @staticmethod
-    def _pieces(g: UrnGen) -> tuple[list, list]:
+    def _pieces(g: UrnGen) -> tuple[list[Any], list[Any]]:
         return g.entries, g.entry_weights or [1.0] * len(g.entries)
 
     def _collapse(self, null: float) -> UrnGen | None:
         gens = [f[1] for f in self.fields]
-        if self.slow or not gens or not all(isinstance(g, UrnGen) and not g.direct for g in gens):
+        urn_gens = [g for g in gens if isinstance(g, UrnGen) and not g.direct]
+        if self.slow or not gens or len(urn_gens) != len(gens):   # every one an urn, or no collapse
             return None
-        pieces = [self._pieces(g) for g in gens]
+        pieces = [self._pieces(g) for g in urn_gens]
         if math.prod(len(v) for v, _ in pieces) > self.COMBOS:
             return None
         objects, weights = [self.head + b"}"], [1.0]
@@ -61,21 +70,21 @@ class JsonGen(Gen):
         """Merge the smallest urn keys while their pieces combined stay few: fewer draws and
         fewer pieces to join per row. The first key keeps its place (it has no comma)."""
         urns = [f for f in self.fields if isinstance(f[1], UrnGen) and not f[1].direct]
-        urns.sort(key=lambda f: len(f[1].entries))
-        while len(urns) >= 2 and len(urns[0][1].entries) * len(urns[1][1].entries) <= self.MERGED:
+        urns.sort(key=lambda f: len(_urn(f).entries))
+        while len(urns) >= 2 and len(_urn(urns[0]).entries) * len(_urn(urns[1]).entries) <= self.MERGED:
             a, b = urns[0], urns[1]
             if b is self.fields[0]:
                 a, b = b, a
-            (va, wa), (vb, wb) = self._pieces(a[1]), self._pieces(b[1])
+            (va, wa), (vb, wb) = self._pieces(_urn(a)), self._pieces(_urn(b))
             merged = UrnGen(JSON, [x + y for x in va for y in vb], [p * q for p in wa for q in wb])
             merged.fold_json(b"", 0.0, 0.0)
             field = (f"{a[0]}+{b[0]}", merged, 0.0, 0.0, b"")
             first = a is self.fields[0]
             self.fields = [f for f in self.fields if f is not a and f is not b]
             self.fields.insert(0, field) if first else self.fields.append(field)
-            urns = sorted([f for f in urns[2:]] + [field], key=lambda f: len(f[1].entries))
+            urns = sorted([f for f in urns[2:]] + [field], key=lambda f: len(_urn(f).entries))
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         if self.whole is not None:
             return self.whole.produce(c, key)
         n, cols = c.n, []
@@ -103,7 +112,7 @@ class ListGen(Gen):
     def __init__(self, family: str, item: Gen, lo: int, hi: int, elem: PgType | None):
         self.family, self.item, self.lo, self.hi, self.elem = family, item, lo, hi, elem
 
-    def produce(self, c, key):
+    def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         lengths = D.uniform_ints(c.rng(key + ":len"), self.lo, self.hi, c.n)
         total = sum(lengths)
         sub = Chunk(c.seed, c.table, c.offset, c.index, 0, total)
@@ -114,9 +123,12 @@ class ListGen(Gen):
             vals = [v[4:] for v in vals]   # element payloads: the array frames them itself
         elif self.family != JSON:
             vals = payloads(self.item.family, vals)
+        elem = self.elem
+        assert self.family == JSON or elem is not None   # a PostgreSQL array's element type
         out, k = [], 0
         for ln in lengths:
             part = vals[k:k + ln]
-            out.append(b"[" + b", ".join(part) + b"]" if self.family == JSON else array_payload(self.elem, part))
+            out.append(b"[" + b", ".join(part) + b"]" if self.family == JSON or elem is None
+                       else array_payload(elem, part))
             k += ln
         return "values", out

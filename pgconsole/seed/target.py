@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Iterable
+
+import asyncpg
 
 from .. import sqlfiles
 from ..errors import PgConsoleError
 from ..quoting import qualified, quote_ident
 from .pgtypes import same_type
-from .plan import SeedPlan
+from .plan import SeedPlan, TablePlan
 
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
@@ -22,7 +25,9 @@ _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 def shown(schema: str | None, name: str) -> str:
     """A name for messages: quoted only where SQL would need it (public.users, public."Order")."""
-    part = lambda s: s if _PLAIN.match(s) else quote_ident(s)  # noqa: E731
+    def part(s: str) -> str:
+        return s if _PLAIN.match(s) else quote_ident(s)
+
     return f"{part(schema)}.{part(name)}" if schema else part(name)
 
 
@@ -36,7 +41,7 @@ class ExistingColumn:
     identity: str
     generated: str
     typtype: str
-    enum_labels: list | None
+    enum_labels: list[Any] | None
     default_expr: str | None
 
 
@@ -71,20 +76,23 @@ class Target:
     schema_exists: bool
     tables: dict[str, ExistingTable]
     constraints: tuple[Constraint, ...]
-    indexes: tuple[dict, ...]      # indexes no constraint owns (seed_indexes rows)
+    indexes: tuple[dict[str, Any], ...]      # indexes no constraint owns (seed_indexes rows)
     names: frozenset[str]          # relation and constraint names taken in the schema
 
 
-def version_num(conn) -> int:
+def version_num(conn: asyncpg.Connection) -> int:
     """server_version_num of an asyncpg connection (170004 for 17.4)."""
     v = conn.get_server_version()
-    return v.major * 10000 + v.minor
+    num: int = v.major * 10000 + v.minor
+    return num
 
 
-async def read_catalog(conn, schema: str, names: list[str] | None) -> Target:
+async def read_catalog(conn: asyncpg.Connection, schema: str, names: list[str] | None) -> Target:
     """Tables (all of the schema's when names is None), columns, constraints, names in use."""
     version = version_num(conn)
-    q = lambda n: sqlfiles.load(n, version)  # noqa: E731
+    def q(name: str) -> str:
+        return sqlfiles.load(name, version)
+
     rows = await conn.fetch(q("seed_tables"), schema, names)
     tables = {r["name"]: r for r in rows}
     oids = [r["oid"] for r in rows]
@@ -105,7 +113,7 @@ async def read_catalog(conn, schema: str, names: list[str] | None) -> Target:
                   cons, idx, taken)
 
 
-async def with_row_state(conn, target: Target, plan: SeedPlan) -> Target:
+async def with_row_state(conn: asyncpg.Connection, target: Target, plan: SeedPlan) -> Target:
     """Which planned tables hold rows; for --append, where their keys should continue."""
     out = dict(target.tables)
     for tp in plan.tables:
@@ -121,12 +129,13 @@ async def with_row_state(conn, target: Target, plan: SeedPlan) -> Target:
     return Target(target.schema, target.schema_exists, out, target.constraints, target.indexes, target.names)
 
 
-async def _append_offset(conn, tab: str, tp) -> int:
+async def _append_offset(conn: asyncpg.Connection, tab: str, tp: TablePlan) -> int:
     """Rows to skip so serial keys, unique suffixes and uuids of appended rows are new."""
     serials = [c for c in tp.spec.columns if c.spec.gen == "serial" and c.type.family in ("int2", "int4", "int8")]
     exprs = ["count(*)"] + [f"max({quote_ident(c.name)})" for c in serials]
     r = await conn.fetchrow(f"SELECT {', '.join(exprs)} FROM {tab}")
-    offset = r[0]
+    assert r is not None   # an aggregate: one row
+    offset: int = r[0]
     for i, c in enumerate(serials, 1):
         top, start, step = r[i], c.spec.params.get("start", 1), c.spec.params.get("step", 1)
         if top is not None and step > 0:
@@ -160,16 +169,16 @@ def check(plan: SeedPlan, target: Target) -> None:
         if t is None or plan.existing_schema:
             continue
         where = f"table {shown(schema, tp.name)} exists but"
-        for c in tp.spec.columns:
-            have = t.columns.get(c.name)
+        for col in tp.spec.columns:
+            have = t.columns.get(col.name)
             if have is None:
-                raise PgConsoleError(f"{where} has no column {c.name!r} ({plan.scenario.path})")
+                raise PgConsoleError(f"{where} has no column {col.name!r} ({plan.scenario.path})")
             if have.generated:
-                raise PgConsoleError(f"{where} column {c.name!r} is generated: it cannot be loaded")
-            if not same_type(have.type, c.type.sql):
-                raise PgConsoleError(f"{where} column {c.name!r} is {have.type}, the scenario says {c.type.sql}")
-        for name, have in t.columns.items():
-            if tp.spec.column(name) is None and have.not_null and not have.has_default and not have.identity:
+                raise PgConsoleError(f"{where} column {col.name!r} is generated: it cannot be loaded")
+            if not same_type(have.type, col.type.sql):
+                raise PgConsoleError(f"{where} column {col.name!r} is {have.type}, the scenario says {col.type.sql}")
+        for name, existing in t.columns.items():
+            if tp.spec.column(name) is None and existing.not_null and not existing.has_default and not existing.identity:
                 raise PgConsoleError(f"{where} its column {name!r} is NOT NULL without a default and "
                                      f"the scenario does not fill it")
 
@@ -215,6 +224,6 @@ def load_order(plan: SeedPlan, target: Target) -> tuple[list[str], list[tuple[st
     return order, deferred, deferrable
 
 
-def _nullable(target: Target, table: str, columns) -> bool:
+def _nullable(target: Target, table: str, columns: Iterable[str]) -> bool:
     t = target.tables.get(table)
     return t is not None and all(not t.columns[c].not_null for c in columns if c in t.columns)

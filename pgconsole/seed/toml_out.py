@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import re
+from typing import Any
 
 from .scenario import ColumnSpec, FieldSpec, Scenario
 
@@ -21,7 +22,7 @@ def key(k: str) -> str:
     return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
 
 
-def value(v) -> str:
+def value(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -43,8 +44,8 @@ def value(v) -> str:
     raise ValueError(f"{v!r} has no TOML form")
 
 
-def field(s: FieldSpec) -> dict:
-    out: dict = {"gen": s.gen}
+def field(s: FieldSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"gen": s.gen}
     out.update({k: v for k, v in s.params.items() if k not in ("json", "item")})
     if s.item is not None:
         out["item"] = field(s.item)
@@ -57,8 +58,8 @@ def field(s: FieldSpec) -> dict:
     return out
 
 
-def column(c: ColumnSpec) -> dict:
-    out = {"type": c.type.sql or c.type.name}
+def column(c: ColumnSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": c.type.sql or c.type.name}
     out.update(field(c.spec))
     if c.unique:
         out["unique"] = True
@@ -85,7 +86,7 @@ def dumps(scen: Scenario) -> str:
         if t.indexes:
             specs = []
             for ix in t.indexes:
-                d = {"columns": list(ix.columns)} if ix.columns else {"expression": ix.expression}
+                d: dict[str, Any] = {"columns": list(ix.columns)} if ix.columns else {"expression": ix.expression}
                 d.update({k: v for k, v in (("using", ix.using), ("where", ix.where)) if v})
                 if ix.unique:
                     d["unique"] = True

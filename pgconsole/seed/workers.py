@@ -25,6 +25,10 @@ import sys
 import threading
 from concurrent.futures import Future
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .generate import GenJob
 
 _HEAD = struct.Struct(">cQ")     # kind (j: job, t: task, o: chunk, e: error), payload length
 PR_SET_PDEATHSIG = 1
@@ -39,13 +43,13 @@ class WorkerError(Exception):
         self.kind = kind
 
 
-def _send(stream, kind: bytes, payload: bytes) -> None:
+def _send(stream: IO[bytes], kind: bytes, payload: bytes) -> None:
     stream.write(_HEAD.pack(kind, len(payload)))
     stream.write(payload)
     stream.flush()
 
 
-def _recv(stream) -> tuple[bytes, bytes] | None:
+def _recv(stream: IO[bytes]) -> tuple[bytes, bytes] | None:
     head = stream.read(_HEAD.size)
     if len(head) < _HEAD.size:
         return None
@@ -57,13 +61,14 @@ def _recv(stream) -> tuple[bytes, bytes] | None:
 class WorkerPool:
     """`jobs` generator processes for one GenJob; submit(table, index, names) -> Future[bytes]."""
 
-    def __init__(self, job, jobs: int):
-        self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+    def __init__(self, job: GenJob, jobs: int) -> None:
+        # (future, (table, index, columns)) per chunk; None: stop
+        self.tasks: queue.SimpleQueue[tuple[Future[bytes], tuple[str, int, tuple[str, ...]]] | None] = queue.SimpleQueue()
         blob = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[2])    # pgconsole importable, installed or not
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen[bytes]] = []
         self.threads: list[threading.Thread] = []
         for k in range(jobs):
             p = subprocess.Popen([sys.executable, "-c", _MAIN, str(os.getpid())],
@@ -74,12 +79,13 @@ class WorkerPool:
             t.start()
             self.threads.append(t)
 
-    def submit(self, table: str, index: int, names: tuple[str, ...]) -> Future:
-        f: Future = Future()
+    def submit(self, table: str, index: int, names: tuple[str, ...]) -> Future[bytes]:
+        f: Future[bytes] = Future()
         self.tasks.put((f, (table, index, names)))
         return f
 
-    def _serve(self, proc: subprocess.Popen, blob: bytes) -> None:
+    def _serve(self, proc: subprocess.Popen[bytes], blob: bytes) -> None:
+        assert proc.stdin is not None and proc.stdout is not None   # both PIPEs
         try:
             _send(proc.stdin, b"j", blob)
         except OSError:
@@ -124,7 +130,8 @@ class WorkerPool:
         for p in self.procs:
             for s in (p.stdin, p.stdout):
                 try:
-                    s.close()
+                    if s is not None:   # (PIPEs: never None)
+                        s.close()
                 except OSError:
                     pass
             try:
@@ -151,7 +158,7 @@ def main() -> None:
     inp, out = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)    # a stray print cannot corrupt the chunk stream
     from .generate import Generator
-    gen = None
+    gen: Generator | None = None
     try:
         while True:
             msg = _recv(inp)
@@ -163,6 +170,7 @@ def main() -> None:
                 continue
             table, index, names = pickle.loads(payload)
             try:
+                assert gen is not None   # the job comes first
                 data = gen.chunk(table, index, names)
             except Exception as exc:   # reported by the parent as "table ...: generating rows failed"
                 _send(out, b"e", pickle.dumps((type(exc).__name__, str(exc))))

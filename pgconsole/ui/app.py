@@ -1,7 +1,8 @@
 """The live console: header, pane bar, panes, detail panel, footer; one poll loop.
 
 The app only renders Frames and asks for actions. Reads go through the data core's
-source (`poll()`, `run(fn)` for on-demand detail); changes go through an
+DataSource (`poll()`, and the on-demand reads panes ask for with LoadDetail: locks held,
+exact bloat, the findings' catalog), live or recorded (timetravel.py); changes go through an
 ActionSession on its own connection. Nothing here waits on the database in the
 event loop's way: the poll loop and every action run as Textual workers.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from rich.text import Text
 from textual import on, work
@@ -20,15 +21,21 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from ..actions import ActionSession
-from ..errors import PgConsoleError, describe
+from ..errors import describe
+from ..monitor import Monitor
 from ..snapshots import Frame
+from ..history.replay import RecordedSource
+from ..source import DataSource, as_source
 from ..untrusted import visible
 from . import keys, widgets  # noqa: F401 - importing widgets registers the panes
-from .messages import DetailLoaded, FrameReady, Link, LinkChanged
+from .details import DetailLoading
+from .messages import (ConfirmAction, ConfirmVacuum, ExplainStatement, FrameReady, IdleSessionsShown, Link,
+                       LinkChanged)
 from .ascii import AsciiGlyphs
 from .palette import palette_commands
-from .poller import FrameSource, Poller, step
+from .poller import Poller, step
 from .server_actions import ServerActions
+from .timetravel import LIVE_ONLY, TIME_ACTIONS, TimeTravel
 from .screens.filter import FilterScreen
 from .screens.help import HelpScreen, help_renderable
 from .screens.load import LoadPanel
@@ -42,10 +49,7 @@ from .widgets.safe import NoControlCharacters, SafeStatic as Static
 from .widgets.panebar import PaneBar
 from .widgets.styled import SolidLines
 from .widgets.table import KeyedTable
-
-EXTRA_MAX_AGE_POLLS = 5   # re-read a selected row's locks after this many refreshes
-EXTRA_DEBOUNCE_S = 0.3
-
+from .widgets.timeline import TimelineBar
 
 def number_keys() -> list[keys.Key]:
     return [keys.pane_key(i, p.pane_id, p.title) for i, p in enumerate(PANES, 1) if i <= 9]
@@ -59,30 +63,32 @@ class ConsoleScreen(SolidLines, Screen):
     """The console's base screen (its own lines: see SolidLines)."""
 
 
-class ConsoleApp(ServerActions, App):
+class ConsoleApp(ServerActions, DetailLoading, TimeTravel, App):
     CSS_PATH = "console.tcss"
     TITLE = "pgconsole"
-    BINDINGS = keys.bindings("console") + [keys.binding(k) for k in number_keys()]
+    # the time keys first: Esc returns to live before it clears a filter, + and - set the speed
+    BINDINGS = keys.bindings("time") + keys.bindings("console") + [keys.binding(k) for k in number_keys()]
 
-    def __init__(self, source: FrameSource | None, actions: ActionSession | None = None, *,
+    def __init__(self, source: DataSource | Monitor | None, actions: ActionSession | None = None, *,
                  target: str = "", refresh_s: float = 2.0, read_only: bool = False,
                  clock: Callable[[], datetime] = utc_now, ascii: bool = False, poll_timeout_s: float = 30.0,
-                 start_polling: bool = True) -> None:
+                 start_polling: bool = True, replay: RecordedSource | None = None,
+                 replay_at: datetime | None = None) -> None:
         super().__init__()
-        self.source = source
+        self._replay, self._replay_at = replay, replay_at
+        self.source = as_source(source)
         self.actions = actions
         self.target = target
         self.read_only = read_only
         self.clock = clock
         self.ascii = ascii
         self.frame: Frame | None = None
-        self.poller = Poller(source, refresh_s, self._frame_from_poller, self._link_from_poller,
-                             timeout_s=poll_timeout_s) if source is not None else None
+        self.poller = Poller(self.source, refresh_s, self._frame_from_poller, self._link_from_poller,
+                             timeout_s=poll_timeout_s) if self.source is not None else None
         self.refresh_s = refresh_s
         self.start_polling = start_polling
         self._errors_seen: set[str] = set()
         self._extra_seq: dict[tuple[str, str, str], int] = {}
-        self._extra_timer = None
         self._link_state = "connecting"
         self._stalled_since: float | None = None
         self._panes: list[Pane] = []
@@ -91,6 +97,7 @@ class ConsoleApp(ServerActions, App):
         self._panebar = PaneBar(id="panebar")
         self._switcher = PaneSwitcher(id="panes", initial=f"pane-{PANES[0].pane_id}")
         self._detail = DetailPanel(id="detail")
+        self._timeline_bar = TimelineBar(ascii=ascii, id="timeline")
         self._pane_by_id: dict[str, Pane] = {}
         self._filters.append(NoControlCharacters())   # the backstop (see widgets/safe.py)
         if ascii:
@@ -114,6 +121,7 @@ class ConsoleApp(ServerActions, App):
     def compose(self) -> ComposeResult:
         yield self._header
         yield Static("", id="banner")
+        yield self._timeline_bar
         yield self._panebar
         with self._switcher:
             for cls in PANES:
@@ -124,7 +132,7 @@ class ConsoleApp(ServerActions, App):
         yield LoadPanel(ascii=self.ascii, id="load")
         yield ConsoleFooter(compact=True)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._panebar.set_panes([(p.pane_id, p.title, p.short) for p in PANES], PANES[0].pane_id)
         self.header.set_state(refresh_s=self.refresh_s, read_only=self.read_only)
         if self.ascii:
@@ -135,24 +143,37 @@ class ConsoleApp(ServerActions, App):
         self.want_idle_sessions(any(getattr(p, "show_idle", False) for p in self._panes))
         self._show_views(self.current_pane)
         self.set_interval(1.0, self.header.tick)
-        if self.poller is not None and self.start_polling:
+        if self._replay is not None:
+            await self.start_replay(self._replay, self._replay_at)
+        elif self.poller is not None and self.start_polling:
             self.poll_loop()
+
+    # -- what the panes ask for (messages: they never call the app) ----------------------
+    def on_confirm_action(self, m: ConfirmAction) -> None:
+        self.confirm_action(m.title, m.body, m.run, danger=m.danger, refresh=m.refresh)
+
+    def on_confirm_vacuum(self, m: ConfirmVacuum) -> None:
+        self.confirm_vacuum(m.table, m.label, m.dead)
+
+    def on_explain_statement(self, m: ExplainStatement) -> None:
+        self.run_explain(m.statement, m.database)
+
+    def on_idle_sessions_shown(self, m: IdleSessionsShown) -> None:
+        self.want_idle_sessions(m.shown)
 
     def want_idle_sessions(self, shown: bool) -> None:
         """Tell the data core whether idle sessions are on screen; fetch them now if they are."""
-        include = getattr(self.source, "include_idle_sessions", None)
-        if include is None:
+        if self.source is None:
             return
-        include(shown)
+        self.source.include_idle_sessions(shown)
         if shown and self.poller is not None and self.frame is not None:
             self.poller.refresh_now(("connections",))
 
     def _show_views(self, pane: Pane) -> None:
         """Tell the data core which views are on screen: the others refresh less often."""
-        show = getattr(self.source, "show_views", None)
-        if show is None:
+        if self.source is None:
             return
-        stale = show(pane.shown_views())
+        stale = self.source.show_views(pane.shown_views())
         if stale and self.poller is not None and self.frame is not None:
             self.poller.refresh_now(tuple(stale))
 
@@ -172,7 +193,8 @@ class ConsoleApp(ServerActions, App):
 
     @property
     def caps(self):
-        return getattr(self.source, "caps", None)
+        """The capabilities of the server shown (a recorded moment: as recorded)."""
+        return self.data.capabilities if self.data is not None else None
 
     def own_pids(self) -> frozenset[int]:
         pids = set(self.actions.own_pids) if self.actions is not None else set()
@@ -193,11 +215,14 @@ class ConsoleApp(ServerActions, App):
         self.post_message(LinkChanged(link))
 
     def on_frame_ready(self, message: FrameReady) -> None:
+        if self.time_travelling:
+            self.on_live_frame_while_away(message.frame)
+            return
         self.show_frame(message.frame)
 
     def show_frame(self, frame: Frame) -> None:
         """Render one Frame (the poll loop's, or a canned one in tests)."""
-        if (self.frame is not None and frame.own_pid and self.frame.own_pid
+        if (not self.time_travelling and self.frame is not None and frame.own_pid and self.frame.own_pid
                 and frame.own_pid != self.frame.own_pid and self.poller is not None
                 and self.poller.link.state == "live"):
             # the data core reopened a session the server had closed (terminated?)
@@ -218,7 +243,8 @@ class ConsoleApp(ServerActions, App):
                     badges[pane.pane_id] = badge
             self._panebar.set_badges(badges)
             self.update_detail()
-        self._notify_errors(frame.errors)
+        if not self.time_travelling:
+            self._notify_errors(frame.errors)
         self._refresh_extra(stale_only=True)
 
     def _notify_errors(self, errors: tuple[str, ...]) -> None:
@@ -288,63 +314,6 @@ class ConsoleApp(ServerActions, App):
         if event.table is self.current_pane.table:
             self.action_zoom()
 
-    def _schedule_extra(self) -> None:
-        if self._extra_timer is not None:
-            self._extra_timer.stop()
-        self._extra_timer = self.set_timer(EXTRA_DEBOUNCE_S, lambda: self._refresh_extra(stale_only=False))
-
-    def _refresh_extra(self, stale_only: bool) -> None:
-        try:
-            pane = self.current_pane
-            shown = self._detail.display
-        except NoMatches:
-            return  # a debounce timer firing while the app tears its widgets down
-        key = pane.selected_key
-        if key is None or self.source is None or not shown:
-            return
-        req = pane.extra_request(key)
-        if req is None:
-            return
-        kind, fn = req
-        seq = self.frame.seq if self.frame else 0
-        loaded = self._extra_seq.get((pane.pane_id, kind, key))
-        fresh = loaded is not None and seq - loaded < EXTRA_MAX_AGE_POLLS
-        if stale_only:
-            # a new frame: re-read only what this row already showed, once it has aged
-            if loaded is None or fresh:
-                return
-        elif fresh and (kind, key) in pane.extras:
-            return
-        self.load_detail(pane, key, kind, fn)
-
-    def load_detail(self, pane: Pane, key: str, kind: str, fn: Callable, announce: bool = False) -> None:
-        self._extra_seq[(pane.pane_id, kind, key)] = self.frame.seq if self.frame else 0
-        self.run_worker(self._load_detail(pane, key, kind, fn, announce), group=f"detail-{kind}",
-                        exclusive=True, exit_on_error=False)
-
-    async def _load_detail(self, pane: Pane, key: str, kind: str, fn: Callable, announce: bool) -> None:
-        try:
-            run = getattr(self.source, "run", None)
-            if run is None:
-                raise PgConsoleError("not connected to a server")
-            value: Any = await run(fn)
-        except PgConsoleError as exc:
-            value = str(exc)
-        except Exception as exc:  # noqa: BLE001 - shown in the detail panel
-            value = describe(exc)
-        self.post_message(DetailLoaded(pane.pane_id, key, kind, value))
-        if announce:
-            ok = not isinstance(value, str)
-            self.notify("done: see the detail panel" if ok else value, title=kind,
-                        severity="information" if ok else "error")
-
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
-        for pane in self.panes:
-            if pane.pane_id == message.pane:
-                pane.extras[(message.kind, message.key)] = message.value
-                if pane is self.current_pane and pane.selected_key == message.key:
-                    self.update_detail()
-
     # -- console keys ---------------------------------------------------------------
     def action_toggle_pause(self) -> None:
         if self.poller is None:
@@ -402,6 +371,10 @@ class ConsoleApp(ServerActions, App):
 
     # -- seeding (its own session, one transaction) ---------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TIME_ACTIONS:
+            return self.time_action_state(action)
+        if self.time_travelling and (action in keys.WRITES or action in LIVE_ONLY):
+            return False  # nothing to act on in the past (hidden; the palette says why)
         if action in keys.WRITES and self.read_only:
             return None   # greyed out; the palette entry says why
         return True

@@ -23,6 +23,7 @@ class Key:
     show: bool = True
     writes: bool = False
     display: str | None = None
+    priority: bool = False   # before the focused pane's own key (g: the Findings pane's "go to")
 
 
 KEYS: tuple[Key, ...] = (
@@ -48,6 +49,21 @@ KEYS: tuple[Key, ...] = (
         "console", writes=True),
     Key("console.load_stop", "X", "load_stop", "Stop load", "stop the pgbench run started with L",
         "console", show=False),
+    # time: the live console's last 30 minutes (rewind) and `pgconsole replay`
+    Key("time.back", "left_square_bracket", "back", "Rewind", "step back in time: the whole console as it was "
+        "(live: the last 30 minutes are kept; replay: one frame back)", "time", display="["),
+    Key("time.forward", "right_square_bracket", "forward", "Forward", "step forward in time (rewound past the "
+        "newest moment: live again)", "time", show=False, display="]"),
+    Key("time.live", "escape", "go_live", "Live", "back to the live console", "time", display="esc"),
+    Key("time.play", "space", "toggle_play", "Play", "play or pause the recording", "time", display="space"),
+    Key("time.faster", "+,=", "play_faster", "Faster", "play faster (up to 16x)", "time", show=False,
+        display="+"),
+    Key("time.slower", "-", "play_slower", "Slower", "play slower (down to 0.25x)", "time", show=False),
+    Key("time.goto", "g", "goto_time", "Go to time", "jump to a time: 03:12, -15m, +30s or an ISO time", "time",
+        priority=True),
+    Key("time.next", "n", "next_marker", "Next mark", "jump to the next marker (lock wait, connection peak, "
+        "new finding, restart)", "time", show=False),
+    Key("time.prev", "N", "prev_marker", "Prev mark", "jump to the previous marker", "time", show=False),
     Key("pane.sort", "s", "sort", "Sort", "choose the sort column", "pane"),
     Key("pane.reverse", "S", "reverse", "Reverse", "reverse the sort order", "pane", show=False),
     # connections
@@ -111,7 +127,8 @@ WRITES = frozenset(k.action for k in KEYS if k.writes)
 
 
 def binding(k: Key) -> Binding:
-    return Binding(k.key, k.action, k.label, show=k.show, id=k.id, key_display=k.display, tooltip=k.help)
+    return Binding(k.key, k.action, k.label, show=k.show, id=k.id, key_display=k.display, tooltip=k.help,
+                   priority=k.priority)
 
 
 def bindings(scope: str) -> list[Binding]:

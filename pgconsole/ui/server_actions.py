@@ -24,6 +24,9 @@ class ServerActions:
                        run: Callable[[ActionSession], Awaitable[str]], danger: bool = False,
                        refresh: Iterable[str] = ()) -> None:
         """Ask, then run `run(actions)` on the action session; the outcome is a notification."""
+        if self.time_travelling:
+            self.notify(f"{title}: a recorded moment is shown (nothing to act on in the past)", severity="warning")
+            return
         if self.read_only:
             self.notify(f"{title}: disabled by --read-only", severity="warning")
             return
@@ -75,6 +78,9 @@ class ServerActions:
         self.push_screen(TextScreen("EXPLAIN (GENERIC_PLAN)", body))
 
     def confirm_vacuum(self, table: tuple[str, str] | None, label: str, dead: int | None) -> None:
+        if self.time_travelling:
+            self.notify("VACUUM: a recorded moment is shown (nothing to act on in the past)", severity="warning")
+            return
         if self.read_only:
             self.notify("VACUUM: disabled by --read-only", severity="warning")
             return

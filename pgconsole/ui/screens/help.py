@@ -37,6 +37,7 @@ def help_renderable(panes: list[tuple[str, str]], read_only: bool, number_keys: 
         parts.append(Text(""))
 
     table("Everywhere", keys.for_scope("console") + number_keys)
+    table("In time (rewind in the live console, replay)", keys.for_scope("time"))
     table("In every pane", keys.for_scope("pane"))
     for pane_id, title in panes:
         items = keys.for_scope(pane_id)

@@ -10,14 +10,16 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ... import fmt
-from ...collectors.activity import locks_held
 from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
 from ...untrusted import one_line
+from ..messages import ConfirmAction
 from .detail import query_parts
 from .lines import Flow
 
 if TYPE_CHECKING:
-    from ..app import ConsoleApp
+    from ...source import DataSource
+    from .pane import Pane
+    from ..messages import Read
 
 STATE_SHORT = {
     "active": "active",
@@ -215,13 +217,14 @@ def _held_lines(held: Any) -> list[RenderableType]:
     return [t]
 
 
-def locks_request(pid: int):
-    async def fn(conn, caps):
-        return await locks_held(conn, caps, pid)
-    return fn
+def locks_request(pid: int) -> "Read":
+    """The locks a session holds, as the data source knows them (a recording: what it waited for)."""
+    async def read(source: "DataSource") -> object:
+        return await source.locks_held(pid)
+    return read
 
 
-def confirm_signal(app: "ConsoleApp", b: Backend | None, pid: int, terminate: bool) -> None:
+def confirm_signal(pane: "Pane", b: Backend | None, pid: int, terminate: bool) -> None:
     """Cancel or terminate a backend after a confirmation that names it."""
     what = "Terminate" if terminate else "Cancel the query of"
     body = Text()
@@ -238,7 +241,8 @@ def confirm_signal(app: "ConsoleApp", b: Backend | None, pid: int, terminate: bo
                 style="italic")
 
     async def run(actions):
-        own = app.own_pids()
+        own = pane.console.own_pids()
         return await (actions.terminate(pid, own) if terminate else actions.cancel(pid, own))
 
-    app.confirm_action("Terminate backend" if terminate else "Cancel query", body, run, danger=terminate)
+    pane.post_message(ConfirmAction("Terminate backend" if terminate else "Cancel query", body, run,
+                                    danger=terminate))

@@ -10,10 +10,11 @@ from rich.console import Group
 from rich.text import Text
 
 from ... import fmt
-from ...collectors.bloat import exact_bloat
 from ...quoting import display_name
 from ...snapshots import Bloat, ExactBloat, Frame, IndexBloatRow, TableBloatRow
+from ...source import DataSource
 from .. import keys
+from ..messages import ConfirmVacuum, LoadDetail
 from .pane import Pane, Sort, register_pane
 from .table import Col
 
@@ -212,18 +213,18 @@ class BloatPane(Pane):
         key = str(r.relid)
         relid = r.relid
 
-        async def fn(conn, caps):
-            return await exact_bloat(conn, caps, relid)
+        async def read(source: DataSource) -> object:
+            return await source.exact_bloat(relid)
 
         self.notify(f"pgstattuple reading {display_name(r.schemaname, r.relname)} ({fmt.bytes_(r.size_bytes)})…",
                     timeout=3)
-        self.console.load_detail(self, key, "exact", fn, announce=True)
+        self.post_message(LoadDetail(self.pane_id, key, "exact", read, announce=True))
 
     def action_vacuum(self) -> None:
         r = self._selected_table()
         if r is not None:
-            self.console.confirm_vacuum((r.schemaname, r.relname), display_name(r.schemaname, r.relname),
-                                        r.n_dead_tup)
+            self.post_message(ConfirmVacuum((r.schemaname, r.relname), display_name(r.schemaname, r.relname),
+                                            r.n_dead_tup))
 
     def action_vacuum_db(self) -> None:
-        self.console.confirm_vacuum(None, "every table of this database", None)
+        self.post_message(ConfirmVacuum(None, "every table of this database", None))

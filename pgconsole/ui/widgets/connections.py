@@ -9,6 +9,7 @@ from rich.text import Text
 from ... import fmt
 from ...snapshots import Backend, Connections, Frame, Locks
 from .. import keys
+from ..messages import IdleSessionsShown
 from .backend import (
     backend_detail, confirm_signal, locks_request, query_line, row_style, state_label, wait_label,
 )
@@ -163,7 +164,7 @@ class ConnectionsPane(Pane):
     # -- keys ------------------------------------------------------------------------
     def action_toggle_idle(self) -> None:
         self.show_idle = not self.show_idle
-        self.console.want_idle_sessions(self.show_idle)
+        self.post_message(IdleSessionsShown(self.show_idle))
         self.redraw()
 
     def action_only_waiting(self) -> None:
@@ -189,7 +190,7 @@ class ConnectionsPane(Pane):
         if b is None:
             self.notify("select a session first", severity="warning")
             return
-        confirm_signal(self.console, b, b.pid, terminate)
+        confirm_signal(self, b, b.pid, terminate)
 
     def action_to_blocker(self) -> None:
         b = self.selected

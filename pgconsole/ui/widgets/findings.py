@@ -24,6 +24,7 @@ from ...findings.model import SEVERITIES
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...report.cells import evidence_value
 from ...snapshots import Frame, Overview, Statements
+from ...source import DataSource
 from .. import keys
 from .pane import Pane, register_pane
 from .statements import _key as statement_key
@@ -139,20 +140,28 @@ class FindingsPane(Pane):
         super().redraw()
 
     def _maybe_load_catalog(self) -> None:
-        run = getattr(self.console.source, "run", None)
-        if run is None or self._loading or not (self._recheck or self.reader.due()):
+        source = self.console.data
+        if source is None:
+            return
+        if not source.live:
+            self.catalog = source.catalog_at_hand()   # a recorded moment: its own catalog run
+            return
+        if self._loading or not (self._recheck or self.reader.due()):
             return
         self._loading = True
-        self.run_worker(self._load_catalog(run), group="findings-catalog", exclusive=True, exit_on_error=False)
+        self.run_worker(self._load_catalog(source), group="findings-catalog", exclusive=True, exit_on_error=False)
 
-    async def _load_catalog(self, run) -> None:
+    async def _load_catalog(self, source: DataSource) -> None:
+        self._recheck = False
+        started = time.perf_counter()
         try:
-            self._recheck = False
-            self.catalog = await run(self.reader.read)
+            self.catalog = await source.catalog()
             self.catalog_error = None
         except Exception as exc:  # noqa: BLE001 - shown in the status line; snapshot checks go on
             self.catalog_error = str(exc)
         finally:
+            # what the read cost sets when the next is due (gather.py CatalogReader)
+            self.reader.record(time.perf_counter() - started, self.catalog)
             self._loading = False
         if self.frame is not None:
             self._evaluate(self.frame)

@@ -82,6 +82,7 @@ class ConsoleHeader(TextLines):
         self.link = Link("connecting")
         self.paused = False
         self.read_only = False
+        self.replay = ""          # "REPLAY <time>": a recorded moment is shown
         self.refresh_s = 2.0
         self.tps: deque[float | None] = deque(maxlen=HISTORY)
         self.active: deque[float | None] = deque(maxlen=HISTORY)
@@ -105,8 +106,23 @@ class ConsoleHeader(TextLines):
                 self.deadlock_seen_at = frame.sampled_at
         self.redraw()
 
+    def series(self) -> tuple:
+        """The sparklines' history (kept while rewound, put back on return to live)."""
+        return (list(self.tps), list(self.active), list(self.hit), self.deadlock_seen_at, self._last_overview_at)
+
+    def set_series(self, saved: tuple | None = None) -> None:
+        """Put a history back; None: start the sparklines afresh (a jump in time)."""
+        tps, active, hit, dl, last = saved or ([], [], [], None, None)
+        for dq, values in ((self.tps, tps), (self.active, active), (self.hit, hit)):
+            dq.clear()
+            dq.extend(values)
+        self.deadlock_seen_at, self._last_overview_at = dl, last
+
     def set_state(self, *, link: Link | None = None, paused: bool | None = None,
-                  refresh_s: float | None = None, read_only: bool | None = None) -> None:
+                  refresh_s: float | None = None, read_only: bool | None = None,
+                  replay: str | None = None) -> None:
+        if replay is not None:
+            self.replay = replay
         if link is not None:
             self.link = link
         if paused is not None:
@@ -123,6 +139,8 @@ class ConsoleHeader(TextLines):
     # -- drawing ------------------------------------------------------------
     def tick(self) -> None:
         """The 1 s timer: keep the data age moving between frames, not on top of them."""
+        if self.replay:
+            return
         if time.monotonic() - self._drawn_at >= 1.5 or self.link.state == "stalled":
             self.redraw()
 
@@ -135,6 +153,10 @@ class ConsoleHeader(TextLines):
 
     def _status(self) -> Text:
         t = Text()
+        if self.replay:
+            # a recorded moment: when it was, instead of LIVE and an age
+            t.append(f" {self.replay} ", style="bold white on magenta")
+            return t
         if self.link.state == "stalled":
             # no frame arrives to age: what the user must know, in words, instead of LIVE and an age
             waited = time.monotonic() - (self.link.since or time.monotonic())

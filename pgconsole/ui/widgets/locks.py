@@ -165,4 +165,4 @@ class LocksPane(Pane):
         if n is None:
             self.notify("no session selected: nothing is waiting", severity="warning")
             return
-        confirm_signal(self.console, n.backend, n.pid, terminate)
+        confirm_signal(self, n.backend, n.pid, terminate)

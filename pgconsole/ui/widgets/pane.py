@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -30,7 +30,8 @@ from .styled import SolidLines
 from .table import Cells, Col, KeyedTable
 
 if TYPE_CHECKING:
-    from ..app import ConsoleApp
+    from ..host import Host
+    from ..messages import Read
 
 PANES: list[type["Pane"]] = []
 ROW_LIMIT = 500  # cells are built for every row each frame: the top N rows, and say so
@@ -91,7 +92,7 @@ class Pane(SolidLines, Vertical, can_focus=False):
         self._tables: dict[str, KeyedTable] = {}
 
     @property
-    def console(self) -> "ConsoleApp":
+    def console(self) -> "Host":
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -258,8 +259,9 @@ class Pane(SolidLines, Vertical, can_focus=False):
     def detail(self, key: str | None) -> RenderableType | None:
         return None
 
-    def extra_request(self, key: str) -> tuple[str, Callable] | None:
-        """(kind, fn(conn, caps)) to load more detail for this row through monitor.run."""
+    def extra_request(self, key: str) -> "tuple[str, Read] | None":
+        """(kind, read(source)) to load more detail for this row through the data source
+        (e.g. `lambda s: s.locks_held(pid)`)."""
         return None
 
     def badge(self, frame: Frame) -> tuple[str, str] | None:
@@ -301,6 +303,8 @@ class Pane(SolidLines, Vertical, can_focus=False):
         self.redraw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.console.time_travelling and (action in keys.WRITES or action == "recheck"):
+            return False   # nothing to act on in the past (and no catalog to read again)
         if action in keys.WRITES and self.console.read_only:
             return None
         return True

@@ -21,6 +21,7 @@ from ...replication_snapshots import (
 )
 from ...snapshots import Frame, Unavailable
 from .. import keys
+from ..messages import ConfirmAction
 from . import replication_detail as detail
 from .pane import Pane, Sort, register_pane
 from .replication_rows import (
@@ -229,7 +230,7 @@ class ReplicationPane(Pane):
         from .backend import confirm_signal
         conns = self.frame.connections if self.frame is not None else None
         backend = conns.by_pid().get(h.pid) if hasattr(conns, "by_pid") else None
-        confirm_signal(self.console, backend, h.pid, terminate)
+        confirm_signal(self, backend, h.pid, terminate)
 
     def action_cancel(self) -> None:
         self._signal(False)
@@ -249,9 +250,9 @@ class ReplicationPane(Pane):
                              Text(f", prepared {fmt.duration(obj.held_s)} ago by ") + srv(obj.user_name))
             body.append("\n\nROLLBACK PREPARED undoes its changes and releases its locks and the horizon.",
                         style="italic")
-            self.console.confirm_action("Roll back prepared transaction", body,
-                                        lambda actions: rollback_prepared(actions, gid, database), danger=True,
-                                        refresh=("horizon",))
+            self.post_message(ConfirmAction("Roll back prepared transaction", body,
+                                            lambda actions: rollback_prepared(actions, gid, database), danger=True,
+                                            refresh=("horizon",)))
             return
         slot = obj if isinstance(obj, Slot) else None
         if isinstance(obj, HorizonHolder) and obj.kind == "slot":
@@ -268,8 +269,9 @@ class ReplicationPane(Pane):
         body.append_text(srv(name, style="bold"))
         body.append(f"?\n\nIt keeps {fmt.bytes_(slot.retained_bytes)} of WAL. Whatever reads it (a standby, a "
                     "subscription) cannot resume from it afterwards.", style="")
-        self.console.confirm_action("Drop replication slot", body, lambda actions: drop_slot(actions, name, database),
-                                    danger=True, refresh=("replication", "horizon"))
+        self.post_message(ConfirmAction("Drop replication slot", body,
+                                        lambda actions: drop_slot(actions, name, database),
+                                        danger=True, refresh=("replication", "horizon")))
 
     def show_finding(self, f) -> None:
         """From the Findings pane (`g`): the view and the row its finding is about."""

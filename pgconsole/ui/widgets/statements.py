@@ -12,6 +12,7 @@ from ... import derive, fmt
 from ...actions import explain_unavailable_reason
 from ...snapshots import Frame, Statement, Statements
 from .. import keys
+from ..messages import ConfirmAction, ExplainStatement
 from .detail import query_parts
 from .pane import Pane, Sort, register_pane
 from .table import Col
@@ -186,7 +187,7 @@ class StatementsPane(Pane):
         if reason:
             self.notify(reason, title="EXPLAIN unavailable", severity="warning", timeout=10)
             return
-        self.console.run_explain(s.query or "", s.row.datname)
+        self.post_message(ExplainStatement(s.query or "", s.row.datname))
 
     def action_reset(self) -> None:
         caps = self.console.caps
@@ -200,4 +201,4 @@ class StatementsPane(Pane):
                 raise PgConsoleError("not connected")
             return await actions.reset_statements(caps)
 
-        self.console.confirm_action("Reset statistics", body, run, danger=True, refresh=("statements",))
+        self.post_message(ConfirmAction("Reset statistics", body, run, danger=True, refresh=("statements",)))

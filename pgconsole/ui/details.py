@@ -1,0 +1,84 @@
+"""On-demand detail of the selected row (the locks a session holds, a table's exact bloat):
+read through the data source as a worker, re-read once it has aged. Mixed into ConsoleApp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import PgConsoleError, describe
+from .messages import DetailLoaded, LoadDetail, Read
+
+EXTRA_MAX_AGE_POLLS = 5   # re-read a selected row's locks after this many refreshes
+EXTRA_DEBOUNCE_S = 0.3
+
+
+class DetailLoading:
+    _extra_timer: Any = None
+
+    def _schedule_extra(self) -> None:
+        app: Any = self
+        if self._extra_timer is not None:
+            self._extra_timer.stop()
+        self._extra_timer = app.set_timer(EXTRA_DEBOUNCE_S, lambda: self._refresh_extra(stale_only=False))
+
+    def _refresh_extra(self, stale_only: bool) -> None:
+        from textual.css.query import NoMatches
+        app: Any = self
+        try:
+            pane = app.current_pane
+            shown = app._detail.display
+        except NoMatches:
+            return  # a debounce timer firing while the app tears its widgets down
+        key = pane.selected_key
+        if key is None or app.data is None or not shown:
+            return
+        req = pane.extra_request(key)
+        if req is None:
+            return
+        kind, read = req
+        seq = app.frame.seq if app.frame else 0
+        loaded = app._extra_seq.get((pane.pane_id, kind, key))
+        # a recorded moment: what was loaded belongs to that moment alone
+        max_age = 1 if app.time_travelling else EXTRA_MAX_AGE_POLLS
+        fresh = loaded is not None and 0 <= seq - loaded < max_age
+        if stale_only:
+            # a new frame: re-read only what this row already showed, once it has aged
+            if loaded is None or fresh:
+                return
+        elif fresh and (kind, key) in pane.extras:
+            return
+        self.load_detail(pane.pane_id, key, kind, read)
+
+    def on_load_detail(self, message: LoadDetail) -> None:
+        self.load_detail(message.pane, message.key, message.kind, message.read, message.announce)
+
+    def load_detail(self, pane: str, key: str, kind: str, read: Read, announce: bool = False) -> None:
+        app: Any = self
+        app._extra_seq[(pane, kind, key)] = app.frame.seq if app.frame else 0
+        app.run_worker(self._load_detail(pane, key, kind, read, announce), group=f"detail-{kind}",
+                       exclusive=True, exit_on_error=False)
+
+    async def _load_detail(self, pane: str, key: str, kind: str, read: Read, announce: bool) -> None:
+        app: Any = self
+        try:
+            source = app.data
+            if source is None:
+                raise PgConsoleError("not connected to a server")
+            value: Any = await read(source)
+        except PgConsoleError as exc:
+            value = str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown in the detail panel
+            value = describe(exc)
+        app.post_message(DetailLoaded(pane, key, kind, value))
+        if announce:
+            ok = not isinstance(value, str)
+            app.notify("done: see the detail panel" if ok else value, title=kind,
+                       severity="information" if ok else "error")
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        app: Any = self
+        for pane in app.panes:
+            if pane.pane_id == message.pane:
+                pane.extras[(message.kind, message.key)] = message.value
+                if pane is app.current_pane and pane.selected_key == message.key:
+                    app.update_detail()
