@@ -5,7 +5,9 @@ collectors in order on the single monitoring connection (asyncpg runs one query 
 a time per connection, and one connection is the least a monitor can cost). A
 collector that fails for good (privilege, missing extension, repeated timeouts)
 turns into an Unavailable view once and is never retried on this connection; the
-others keep working.
+others keep working. A timeout is not a refusal: the view keeps its last value, marked
+stale, and is asked again later (collectors/cadence.py); an expensive view measures
+what each run cost and spaces its runs out to stay within its share of a core.
 """
 
 from __future__ import annotations
@@ -29,11 +31,10 @@ from .collectors.statements import StatementsCollector
 from .conninfo import ConnParams
 from .errors import PgConsoleError, describe
 from .replication_snapshots import VIEWS as REPLICATION_VIEWS
-from .snapshots import Frame, Unavailable
+from .snapshots import Frame, Stale, Unavailable
 
 T = TypeVar("T")
 VIEWS = ("overview", "connections", "locks", "cache", "statements", "bloat") + REPLICATION_VIEWS
-TIMEOUTS_BEFORE_GIVING_UP = 2
 
 
 class ConnectionLost(PgConsoleError):
@@ -58,8 +59,9 @@ class Monitor:
         self.views: dict[str, Any] = {name: None for name in VIEWS}   # each of its Frame field's type
         self.tick = 0
         self.seq = 0
-        self._timeouts: dict[str, int] = {}
         self._collected_at: dict[str, float] = {}   # monotonic time of each view's last collection
+        self._collected_wall: dict[str, datetime] = {}   # the same, wall clock (for "stale since")
+        self._failed_at: dict[str, float] = {}   # last attempt, when it failed (cleared on success)
         self.shown_views: frozenset[str] | None = None   # None: all (snapshot, report)
         self._lock = asyncio.Lock()
 
@@ -103,8 +105,9 @@ class Monitor:
             c.reset()
             c.unavailable = c.precheck(self.caps)
         self.tick = 0
-        self._timeouts.clear()
         self._collected_at.clear()
+        self._collected_wall.clear()
+        self._failed_at.clear()
         return self.caps
 
     async def close(self) -> None:
@@ -129,51 +132,82 @@ class Monitor:
                 if c.unavailable is not None:
                     self.views[c.name] = c.unavailable
                     continue
-                on_cadence = (self.tick % c.every == 0
-                              and now - self._collected_at.get(c.name, float("-inf")) >= self._interval(c))
-                due = (on_cadence or c.name in force or self.views.get(c.name) is None
-                       or isinstance(self.views.get(c.name), Unavailable))
-                if not due:
+                if not (c.name in force or self._due(c, now)):
                     continue
+                t0 = time.perf_counter()
                 try:
                     self.views[c.name] = await c.collect(self.conn, self.caps, context)
+                    c.cadence.record(time.perf_counter() - t0)
                     self._collected_at[c.name] = now
-                    self._timeouts.pop(c.name, None)
+                    self._collected_wall[c.name] = datetime.now(timezone.utc)
+                    self._failed_at.pop(c.name, None)
                 except Exception as exc:  # noqa: BLE001 - sorted into lost / permanent / transient
                     if self.conn.is_closed() or isinstance(exc, (asyncpg.ConnectionDoesNotExistError,
                                                                  asyncpg.AdminShutdownError,
                                                                  ConnectionError)):
                         await self.close()
                         raise ConnectionLost(f"connection lost: {describe(exc)}") from None
-                    self._handle_failure(c, exc, errors)
+                    self._failed_at[c.name] = now
+                    self._handle_failure(c, exc, errors, time.perf_counter() - t0)
             self.tick += 1
             self.seq += 1
             return self.frame(poll_ms=(time.perf_counter() - started) * 1000, errors=tuple(errors))
 
-    def _handle_failure(self, c: Collector, exc: BaseException, errors: list[str]) -> None:
+    def _due(self, c: Collector, now: float) -> bool:
+        last = self._failed_at.get(c.name, self._collected_at.get(c.name))
+        if last is None:
+            return True
+        return self.tick % c.every == 0 and now - last >= c.cadence.interval(self._interval(c))
+
+    def _handle_failure(self, c: Collector, exc: BaseException, errors: list[str], cost_s: float) -> None:
         assert self.caps is not None
-        if isinstance(exc, asyncpg.QueryCanceledError):
-            n = self._timeouts[c.name] = self._timeouts.get(c.name, 0) + 1
-            if n >= TIMEOUTS_BEFORE_GIVING_UP:
-                c.unavailable = Unavailable(
-                    c.name, f"timed out {n} times in a row (statement_timeout {self.limits.statement_timeout_ms} ms)",
-                    "raise --statement-timeout, or investigate why the catalog is slow")
-                self.views[c.name] = c.unavailable
-                return
-        else:
-            u = c.classify(exc, self.caps) if isinstance(exc, asyncpg.PostgresError) else None
-            if u is not None:
-                c.unavailable = u
-                self.views[c.name] = u
-                return
+        if isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError)):
+            # transient: keep the last value (shown as stale) and ask again later, less often
+            c.cadence.record_timeout(cost_s)
+            wait = c.cadence.interval(self._interval(c))
+            if isinstance(exc, asyncpg.LockNotAvailableError):
+                what = f"waited longer than lock_timeout ({self.limits.lock_timeout_ms} ms) for a lock"
+                hint = "a DDL statement or a long transaction holds a lock on a table this view reads"
+            else:
+                what = f"took longer than statement_timeout ({self.limits.statement_timeout_ms} ms)"
+                hint = "the server or its catalog is slow to answer; --statement-timeout raises the limit"
+            if self.views.get(c.name) is None or isinstance(self.views.get(c.name), Unavailable):
+                self.views[c.name] = Unavailable(c.name, f"{what}; asked again in {wait:.0f} s", hint)
+            errors.append(f"{c.name}: {what}; asked again in {wait:.0f} s")
+            return
+        u = c.classify(exc, self.caps) if isinstance(exc, asyncpg.PostgresError) else None
+        if u is not None:
+            c.unavailable = u
+            self.views[c.name] = u
+            return
         errors.append(f"{c.name}: {describe(exc)}")
+
+    def stale(self) -> dict[str, Stale]:
+        """Views shown from a read older than their normal interval, and when they are next due."""
+        out: dict[str, Stale] = {}
+        now = time.monotonic()
+        for c in self.collectors:
+            base = self._interval(c)
+            at, wall = self._collected_at.get(c.name), self._collected_wall.get(c.name)
+            if c.unavailable is not None or at is None or wall is None or not c.cadence.slowed(base):
+                continue
+            if now - at <= max(base, 1.0) and not c.cadence.timeouts:
+                continue   # younger than the view's own interval: not stale yet
+            last = self._failed_at.get(c.name, at)
+            out[c.name] = Stale(wall, c.cadence.reason(), last + c.cadence.interval(base) - now)
+        for c in self.collectors:
+            extra = getattr(c, "stale_parts", None)
+            if extra is not None:
+                out.update(extra())
+        return out
 
     def frame(self, poll_ms: float = 0.0, errors: tuple[str, ...] = ()) -> Frame:
         v = self.views
         return Frame(seq=self.seq, sampled_at=datetime.now(timezone.utc), overview=v["overview"],
                      connections=v["connections"], locks=v["locks"], cache=v["cache"],
                      statements=v["statements"], bloat=v["bloat"], **{n: v[n] for n in REPLICATION_VIEWS},
-                     own_pid=self.caps.own_pid if self.caps else None, poll_ms=poll_ms, errors=errors)
+                     own_pid=self.caps.own_pid if self.caps else None, poll_ms=poll_ms, errors=errors,
+                     stale=self.stale())
 
     async def run(self, fn: Callable[[asyncpg.Connection, Capabilities], Awaitable[T]]) -> T:
         """Run an on-demand read (locks held, pgstattuple, EXPLAIN) between polls."""

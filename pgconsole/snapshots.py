@@ -427,6 +427,10 @@ class TableBloatRow:
     last_autoanalyze: datetime | None
     stats_age_s: float | None       # since the last (auto)analyze
     no_estimate_reason: str | None
+    # over every table, not only the rows kept (the report's totals): the same on every row
+    all_estimated: int | None = None
+    all_est_bloat_bytes: float | None = None
+    all_dead_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -439,6 +443,7 @@ class IndexBloatRow:
     est_bloat_bytes: float | None
     est_bloat_pct: float | None
     no_estimate_reason: str | None
+    all_est_bloat_bytes: float | None = None   # over every B-tree index, not only the rows kept
 
 
 @dataclass(frozen=True)
@@ -461,6 +466,19 @@ class ExactBloat:
     dead_tuple_percent: float
     free_space: int
     free_percent: float
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A view shown from an older read: since when, why, and when the next read is due."""
+
+    since: datetime            # when the value shown was read
+    reason: str                # SLOW or TIMED_OUT (our own words, never server text)
+    next_in_s: float           # seconds until the next read is due
+
+    def line(self) -> str:
+        return (f"stale since {self.since.astimezone().strftime('%H:%M:%S')} "
+                f"({self.reason}, next in {max(self.next_in_s, 0):.0f} s)")
 
 
 # -- one polling round -------------------------------------------------------------
@@ -488,3 +506,6 @@ class Frame:
     io: Any = None
     horizon: Any = None
     autovacuum: Any = None
+    # views shown from an older read (an expensive one that slowed itself down, or a
+    # transient timeout): view name (or "database_sizes") -> Stale
+    stale: dict[str, Stale] = field(default_factory=dict, hash=False, compare=False)

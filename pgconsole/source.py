@@ -146,7 +146,8 @@ class LiveSource:
         return await self.monitor.run(lambda conn, caps: exact_bloat(conn, caps, relid))
 
     async def catalog(self) -> Catalog | None:
-        self._catalog = await self.monitor.run(gather_catalog)
+        previous = self._catalog   # a query that times out keeps these rows (older, not wrong)
+        self._catalog = await self.monitor.run(lambda conn, caps: gather_catalog(conn, caps, previous=previous))
         return self._catalog
 
     def catalog_at_hand(self) -> Catalog | None:

@@ -71,6 +71,7 @@ SAMPLE_ARGS = {
     "demo_insert": [1, 10],
     "demo_write": [1, 1],
     "vacuum_session": ["2"],
+    "cache_relations": [[1259, 2662, 16384]],
 }
 
 
@@ -109,6 +110,7 @@ async def test_every_query_runs_on_this_server_and_its_older_variants_plan(fresh
     (13/14's on 15) must still parse and plan (EXPLAIN) unless this server dropped something it
     reads. Each in a transaction that is rolled back. The count is of queries, not files."""
     from pgconsole import capabilities, snapshots
+    from pgconsole.collectors import cache_book
 
     fields_of = {
         "overview": snapshots.OverviewRow, "database_sizes": snapshots.DatabaseSize,
@@ -118,6 +120,7 @@ async def test_every_query_runs_on_this_server_and_its_older_variants_plan(fresh
         "statements": snapshots.StatementRow, "table_bloat": snapshots.TableBloatRow,
         "index_bloat": snapshots.IndexBloatRow, "pgstattuple": snapshots.ExactBloat,
         "capabilities": capabilities.Capabilities,
+        "cache_counters": cache_book.CacheCounter, "cache_relations": cache_book.CacheRelation,
     }
     conn = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
     ran, planned, not_claimed = set(), 0, set()

@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 
 from ..capabilities import Capabilities
+from .cadence import Cadence
 from ..errors import scrub
 from ..snapshots import Unavailable
 
@@ -23,9 +24,12 @@ class Collector:
     # refresh (`+`) must not multiply the cost of the catalog-wide views on the server
     hidden_interval_s: float = 0.0  # while no pane shows this view (the console says which
     # are on screen): its interval then, 0 = the same as shown
+    share: float = 0.0  # of one server core this view may take on average (cadence.py):
+    # an expensive view waits cost/share after each run; 0 = not adaptive
 
     def __init__(self) -> None:
         self.unavailable: Unavailable | None = None
+        self.cadence = Cadence(self.share)
 
     def precheck(self, caps: Capabilities) -> Unavailable | None:
         """Refuse up front when the server or role cannot give this view."""

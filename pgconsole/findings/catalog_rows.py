@@ -33,7 +33,7 @@ class DatabaseCreated:
     created_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # tens of thousands on a big catalog: no __dict__ each
 class IndexUsage:
     indexrelid: int
     relid: int
@@ -59,7 +59,7 @@ class IndexUsage:
     supports_fk: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # tens of thousands on a big catalog: no __dict__ each
 class TableUsage:
     relid: int
     schemaname: str
@@ -87,7 +87,7 @@ class TableUsage:
         return self.seq_scan + self.idx_scan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # tens of thousands on a big catalog: no __dict__ each
 class DuplicateIndexPair:
     schemaname: str
     relname: str

@@ -7,8 +7,9 @@ caller holding a Monitor (the console's Findings pane, `pgconsole report`).
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..capabilities import Capabilities
 from ..errors import scrub
@@ -53,6 +54,28 @@ assert tuple(CHECKS) == CHECK_IDS
 
 # these read only snapshots: cheap enough for every refresh of the console
 SNAPSHOT_CHECKS = tuple(c for c, (_, src) in CHECKS.items() if not src.startswith("catalog"))
+# these read the catalog run: their result changes only when the catalog is read again
+CATALOG_CHECKS = tuple(c for c in CHECKS if c not in SNAPSHOT_CHECKS)
+
+
+def _order_key(order: dict[str, int]) -> Callable[[Finding], tuple[int, int, str]]:
+    return lambda f: (-f.rank, order[f.check], f.object)   # as sort_findings
+
+
+def merge(a: FindingsResult, b: FindingsResult) -> FindingsResult:
+    """Two evaluations of disjoint checks as one (the snapshot checks of this frame and the
+    catalog checks of the last catalog run): findings and statuses in the usual order."""
+    order = {c: i for i, c in enumerate(CHECK_IDS)}
+    # both already in order: the few of one slot into the many of the other (10,000 findings
+    # of a big catalog are not sorted again on every frame)
+    few, many = (a.findings, b.findings) if len(a.findings) <= len(b.findings) else (b.findings, a.findings)
+    key = _order_key(order)
+    merged = list(many)
+    for f in few:
+        bisect.insort_right(merged, f, key=key)
+    return FindingsResult(findings=tuple(merged),
+                          checks=tuple(sorted((*a.checks, *b.checks), key=lambda s: order[s.check])),
+                          thresholds=a.thresholds, evaluated_at=a.evaluated_at)
 
 
 def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,

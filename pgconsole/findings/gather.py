@@ -1,7 +1,14 @@
-"""Run the catalog queries once, each on its own: one refusal never stops the others."""
+"""Run the catalog queries once, each on its own: one refusal never stops the others.
+
+`CatalogReader` is the periodic form (the Findings pane, `record`): it measures what a
+whole read cost and spaces the reads out (collectors/cadence.py), so 10,000 tables do
+not cost a core; a query that times out keeps its previous rows (older, not wrong).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,12 +16,15 @@ import asyncpg
 
 from ..capabilities import Capabilities
 from ..collectors.base import GRANT_HINT
+from ..collectors.cadence import Cadence
 from ..errors import describe, scrub
-from ..snapshots import Unavailable, from_records
+from ..snapshots import Stale, Unavailable
 from .catalog_rows import QUERIES, Catalog
 
 # asked only of a superuser: pg_stat_file is not granted to anyone else by default
 SUPERUSER_ONLY = frozenset({"database_created"})
+CATALOG_EVERY_S = 60.0     # the catalog checks' figures move slowly: once a minute at most...
+CATALOG_SHARE = 0.004      # ...and at most 0.4% of a core (4 s at 10,000 tables: every 17 min)
 
 
 def _unavailable(name: str, exc: BaseException, caps: Capabilities) -> Unavailable:
@@ -23,12 +33,31 @@ def _unavailable(name: str, exc: BaseException, caps: Capabilities) -> Unavailab
                            GRANT_HINT.format(user=caps.current_user))
     if isinstance(exc, asyncpg.QueryCanceledError):
         return Unavailable(name, "timed out (statement_timeout)", "raise --statement-timeout")
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        return Unavailable(name, "timed out waiting for a lock (lock_timeout)",
+                           "a DDL statement or a long transaction holds a lock; it is asked again later")
     return Unavailable(name, describe(exc), "")
 
 
+def _rows(records: list[asyncpg.Record], cls: type) -> tuple[object, ...]:
+    """The rows as `cls`, one at a time (no second copy of the whole result), with one object
+    for each repeated short value (schema names, methods, sizes): 20,000 index rows hold the
+    same few strings and numbers thousands of times over."""
+    seen: dict[tuple[type, object], object] = {}
+    keep = seen.setdefault
+    names = {f.name for f in dataclasses.fields(cls)}
+    out = []
+    for r in records:
+        # keyed by type too: 1 == 1.0 == True, and each must stay what it was
+        out.append(cls(**{k: keep((type(v), v), v) if (type(v) is str and len(v) <= 64) or type(v) is int
+                          else v for k, v in r.items() if k in names}))
+    return tuple(out)
+
+
 async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
-                         names: tuple[str, ...] | None = None) -> Catalog:
-    """Rows for every catalog query (or those in `names`); Unavailable where refused."""
+                         names: tuple[str, ...] | None = None, previous: Catalog | None = None) -> Catalog:
+    """Rows for every catalog query (or those in `names`); Unavailable where refused. With
+    `previous`: a query that times out keeps its previous rows (a transient failure)."""
     results: dict[str, tuple[Any, ...] | Unavailable] = {}
     for name, cls in QUERIES.items():
         if names is not None and name not in names:
@@ -36,8 +65,48 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
         if name in SUPERUSER_ONLY and not caps.is_superuser:
             continue
         try:
-            rows = await conn.fetch(caps.sql(name))
-            results[name] = from_records(cls, rows)
+            results[name] = _rows(await conn.fetch(caps.sql(name)), cls)
         except asyncpg.PostgresError as exc:
-            results[name] = _unavailable(name, exc, caps)
+            kept = previous.get(name) if previous is not None else None
+            transient = isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError))
+            results[name] = kept if transient and isinstance(kept, tuple) else _unavailable(name, exc, caps)
     return Catalog(sampled_at=datetime.now(timezone.utc), results=results)
+
+
+class CatalogReader:
+    """The catalog read again and again, each read waiting in proportion to the last one's cost."""
+
+    def __init__(self, every_s: float = CATALOG_EVERY_S, share: float = CATALOG_SHARE) -> None:
+        self.every_s = every_s
+        self.cadence = Cadence(share)
+        self.catalog: Catalog | None = None
+        self.read_at: float | None = None      # monotonic time of the last read
+
+    def due(self, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        return self.read_at is None or now - self.read_at >= self.cadence.interval(self.every_s)
+
+    def stale(self, now: float | None = None) -> Stale | None:
+        """Set when the reads were spaced out past `every_s` and the catalog is older than that."""
+        now = time.monotonic() if now is None else now
+        if self.catalog is None or self.read_at is None or not self.cadence.slowed(self.every_s):
+            return None
+        if now - self.read_at <= self.every_s:
+            return None
+        return Stale(self.catalog.sampled_at, self.cadence.reason(),
+                     self.read_at + self.cadence.interval(self.every_s) - now)
+
+    def record(self, cost_s: float, catalog: Catalog | None) -> None:
+        """A read done elsewhere (the console's data source): what it cost and what it gave."""
+        self.cadence.record(cost_s)
+        self.read_at = time.monotonic()
+        self.catalog = catalog
+
+    async def read(self, conn: asyncpg.Connection, caps: Capabilities) -> Catalog:
+        t0 = time.perf_counter()
+        catalog = self.catalog
+        try:
+            catalog = await gather_catalog(conn, caps, previous=self.catalog)
+        finally:
+            self.record(time.perf_counter() - t0, catalog)
+        return catalog

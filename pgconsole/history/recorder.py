@@ -20,7 +20,7 @@ from typing import TextIO
 
 from ..errors import PgConsoleError, describe
 from ..findings.catalog_rows import Catalog
-from ..findings.gather import gather_catalog
+from ..findings.gather import CatalogReader
 from ..fmt import bytes_
 from ..monitor import Monitor
 from ..snapshots import Frame
@@ -68,7 +68,7 @@ class Recorder:
         self.packer = Packer()
         self.progress = Progress()
         self._catalog: Catalog | None = None
-        self._catalog_at = float("-inf")
+        self._reader = CatalogReader(opts.catalog_every_s)
         self._window = Progress()
         self.tally = FindingsTally()
 
@@ -106,11 +106,10 @@ class Recorder:
         return self.progress
 
     async def _maybe_catalog(self, now: float) -> None:
-        if now - self._catalog_at < self.opts.catalog_every_s:
-            return
-        self._catalog_at = now
+        if not self._reader.due(now):
+            return      # once a minute; longer when a read is expensive (gather.py CatalogReader)
         try:
-            self._catalog = await self.monitor.run(gather_catalog)
+            self._catalog = await self.monitor.run(self._reader.read)
         except PgConsoleError:
             pass    # the snapshot checks go on; the next attempt is a minute away
 

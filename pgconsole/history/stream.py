@@ -68,7 +68,8 @@ class Record:
 
 
 def slots_of(frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> dict[str, Any]:
-    out = {f.name: getattr(frame, f.name) for f in dataclasses.fields(frame)}
+    # `stale` (which views were older reads) is the live console's, not a recorded figure
+    out = {f.name: getattr(frame, f.name) for f in dataclasses.fields(frame) if f.name != "stale"}
     out[CAPS] = caps
     out[CATALOG] = catalog
     return out

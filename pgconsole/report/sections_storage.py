@@ -69,18 +69,27 @@ def indexes(d: ReportData) -> Section:
                     "table_without_primary_key"))
 
 
+def _total(over_all: float | None, over_rows: float) -> float:
+    """The query's total over every object when it gave one (a canned frame may not)."""
+    return over_all if over_all is not None else over_rows
+
+
 def bloat(d: ReportData) -> Section:
     b = d.frame.bloat
     facts, tables = [], []
     unavailable: tuple[str, ...] = ()
     if isinstance(b, Bloat):
+        # totals over every table and index (the query's window sums), not the rows kept
+        t0 = b.tables[0] if b.tables else None
+        i0 = b.indexes[0] if b.indexes else None
         facts += [Fact("tables_estimated", "tables with an estimate",
-                       sum(1 for t in b.tables if t.est_bloat_bytes is not None), "int"),
+                       _total(t0.all_estimated if t0 else None, sum(1 for t in b.tables if t.est_bloat_bytes is not None)), "int"),
                   Fact("est_table_bloat_bytes", "estimated empty space in tables",
-                       sum(t.est_bloat_bytes or 0 for t in b.tables), "bytes"),
+                       _total(t0.all_est_bloat_bytes if t0 else None, sum(t.est_bloat_bytes or 0 for t in b.tables)), "bytes"),
                   Fact("est_index_bloat_bytes", "estimated empty space in B-tree indexes",
-                       sum(i.est_bloat_bytes or 0 for i in b.indexes), "bytes"),
-                  Fact("dead_rows", "dead rows awaiting vacuum", sum(t.n_dead_tup for t in b.tables), "int")]
+                       _total(i0.all_est_bloat_bytes if i0 else None, sum(i.est_bloat_bytes or 0 for i in b.indexes)), "bytes"),
+                  Fact("dead_rows", "dead rows awaiting vacuum",
+                       _total(t0.all_dead_rows if t0 else None, sum(t.n_dead_tup for t in b.tables)), "int")]
         tcols = [col("table"), col("size_bytes", "size", "bytes"), col("est_bloat_bytes", "est. bloat", "bytes"),
                  col("est_bloat_pct", "bloat", "pct"), col("n_live_tup", "live rows", "int"),
                  col("n_dead_tup", "dead rows", "int"), col("last_vacuum", "last vacuum", "ts"),

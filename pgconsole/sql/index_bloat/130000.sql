@@ -55,7 +55,10 @@ SELECT
          THEN greatest(e.relpages - r.est_pages, 0) * e.bs END::float8 AS est_bloat_bytes,
     CASE WHEN r.reason IS NULL
          THEN 100 * greatest(e.relpages - r.est_pages, 0) / e.relpages END::float8 AS est_bloat_pct,
-    r.reason AS no_estimate_reason
+    r.reason AS no_estimate_reason,
+    -- over every B-tree index, before the LIMIT (the report's total)
+    (sum(greatest(e.relpages - r.est_pages, 0) * e.bs) FILTER (WHERE r.reason IS NULL) OVER ())::float8
+        AS all_est_bloat_bytes
 FROM est e
 JOIN pg_class ci ON ci.oid = e.indexrelid
 JOIN pg_class ct ON ct.oid = e.indrelid

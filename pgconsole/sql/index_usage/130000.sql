@@ -1,13 +1,13 @@
 -- Every index on a user relation with its use since the statistics were reset, what
 -- it enforces, and how busy its table is. Feeds unused_index, invalid_index and the
--- report's index and capacity sections. Largest first, bounded for huge catalogs.
+-- report's index and capacity sections. Largest first.
 SELECT
     i.indexrelid::bigint AS indexrelid,
     i.indrelid::bigint AS relid,
     n.nspname::text AS schemaname,
     t.relname::text AS relname,
     c.relname::text AS indexrelname,
-    pg_relation_size(i.indexrelid) AS size_bytes,
+    z.size_bytes,
     coalesce(s.idx_scan, 0) AS idx_scan,
     coalesce(s.idx_tup_read, 0) AS idx_tup_read,
     i.indisunique AS is_unique,
@@ -45,7 +45,8 @@ LEFT JOIN LATERAL (
       AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(f.conkey)] <@ f.conkey
       AND cardinality(f.conkey) <= i.indnkeyatts
 ) fk ON true
+CROSS JOIN LATERAL (SELECT pg_relation_size(i.indexrelid) AS size_bytes) z
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
   AND n.nspname !~ '^pg_temp_'
-ORDER BY pg_relation_size(i.indexrelid) DESC, c.relname
-LIMIT 5000
+-- every index, no cap: the report's totals and the checks count them all
+ORDER BY z.size_bytes DESC, c.relname

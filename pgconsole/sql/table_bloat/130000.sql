@@ -67,7 +67,12 @@ SELECT
     st.last_autoanalyze,
     extract(epoch FROM clock_timestamp()
         - greatest(st.last_analyze, st.last_autoanalyze))::float8 AS stats_age_s,
-    e.no_estimate_reason
+    e.no_estimate_reason,
+    -- totals over every table, before the LIMIT (the report counts them all)
+    count(*) FILTER (WHERE e.no_estimate_reason IS NULL) OVER () AS all_estimated,
+    (sum(greatest(e.pages - e.est_pages, 0) * e.bs) FILTER (WHERE e.no_estimate_reason IS NULL) OVER ())::float8
+        AS all_est_bloat_bytes,
+    (sum(coalesce(st.n_dead_tup, 0)) OVER ())::bigint AS all_dead_rows
 FROM est e
 LEFT JOIN pg_stat_all_tables st ON st.relid = e.relid
 ORDER BY est_bloat_bytes DESC NULLS LAST, st.n_dead_tup DESC NULLS LAST

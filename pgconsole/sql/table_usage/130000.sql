@@ -16,9 +16,9 @@ SELECT
     coalesce(s.n_tup_upd, 0) AS n_tup_upd,
     coalesce(s.n_tup_del, 0) AS n_tup_del,
     NULL::timestamptz AS last_seq_scan,
-    pg_table_size(t.oid) AS table_bytes,
-    pg_indexes_size(t.oid) AS index_bytes,
-    pg_total_relation_size(t.oid) AS total_bytes,
+    z.table_bytes,
+    z.index_bytes,
+    z.table_bytes + z.index_bytes AS total_bytes,   -- what pg_total_relation_size() adds up
     EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = t.oid AND i.indisprimary) AS has_primary_key,
     -- a unique, immediate, non-partial index on NOT NULL plain columns can stand in for a key
     (SELECT min(ci.relname)::text FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
@@ -31,10 +31,12 @@ SELECT
 FROM pg_class t
 JOIN pg_namespace n ON n.oid = t.relnamespace
 LEFT JOIN pg_stat_all_tables s ON s.relid = t.oid
+-- each size once (every call stats the files): 10,000 tables cost 1.3 s asked three times
+CROSS JOIN LATERAL (SELECT pg_table_size(t.oid) AS table_bytes, pg_indexes_size(t.oid) AS index_bytes) z
 WHERE t.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
   AND n.nspname !~ '^pg_temp_'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
-ORDER BY pg_total_relation_size(t.oid) DESC, t.relname
-LIMIT 5000
+-- every table, no cap: the report's totals and the checks count them all
+ORDER BY total_bytes DESC, t.relname

@@ -62,6 +62,7 @@ def _name(schema: str | None, name: str) -> str:
 @register_pane
 class BloatPane(Pane):
     pane_id = "bloat"
+    REUSE_ROWS_S = 10.0   # the view is read every few seconds, not every refresh
     title = "Bloat"
     short = "Bloat"
     view = "bloat"

@@ -33,6 +33,7 @@ def _pct(r: float | None) -> Text:
 @register_pane
 class CachePane(Pane):
     pane_id = "cache"
+    REUSE_ROWS_S = 10.0   # the view is read every few seconds, not every refresh
     title = "Cache"
     short = "Cache"
     view = "cache"

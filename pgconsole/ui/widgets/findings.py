@@ -4,8 +4,8 @@ with its evidence and remedy; `g` jumps to the pane that shows the object.
 Snapshot checks run on every frame while the pane is shown and on every 5th one
 otherwise, for the badge in the pane bar (pure functions, but not free). Catalog checks (indexes,
 sequences, XID age...) need their own queries: they run through the monitoring
-session's `run()` when the pane starts and every CATALOG_EVERY_S after, never on the
-event loop's time.
+session's `run()` when the pane starts and every CATALOG_EVERY_S after (longer when a read
+is expensive: findings/gather.py CatalogReader), never on the event loop's time.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from rich.console import Group
 from rich.text import Text
 
 from ...capabilities import Capabilities
-from ...findings import Finding, FindingsResult, Thresholds, evaluate
+from ...findings import CATALOG_CHECKS, SNAPSHOT_CHECKS, Finding, FindingsResult, Thresholds, evaluate, merge
 from ...findings.catalog_rows import Catalog
+from ...findings.gather import CatalogReader
 from ...findings.model import SEVERITIES
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...report.cells import evidence_value
@@ -29,7 +30,6 @@ from .pane import Pane, register_pane
 from .statements import _key as statement_key
 from .table import Col
 
-CATALOG_EVERY_S = 60.0
 BADGE_EVERY_S = 10.0   # while the pane is hidden only its badge needs the result: by sample time,
 # so a faster refresh does not evaluate more often
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -95,7 +95,10 @@ class FindingsPane(Pane):
         self.result: FindingsResult | None = None
         self.catalog: Catalog | None = None
         self.catalog_error: str | None = None
-        self._catalog_at = 0.0
+        self.reader = CatalogReader()
+        self._catalog_result: FindingsResult | None = None
+        self._catalog_for: Catalog | None = None    # the catalog run _catalog_result judged
+        self._recheck = False
         self._loading = False
         self.show_info = True
         self._evaluated: Frame | None = None   # the frame the result is of
@@ -119,8 +122,16 @@ class FindingsPane(Pane):
 
     def _evaluate(self, frame: Frame) -> None:
         earlier = self._evaluated if self._evaluated is not None and self._evaluated.seq != frame.seq else None
-        self.result = evaluate(frame, self.catalog, self._caps(frame), self.thresholds,
-                               own_statements=self._own_statements(), earlier=earlier)
+        caps = self._caps(frame)
+        # the catalog checks once per catalog run (10,000 tables: 10,000 rows to judge), the
+        # snapshot checks on every frame
+        if (self._catalog_result is None or self._catalog_for is not self.catalog
+                or self._catalog_result.thresholds != self.thresholds):
+            self._catalog_result = evaluate(frame, self.catalog, caps, self.thresholds, only=CATALOG_CHECKS)
+            self._catalog_for = self.catalog
+        snapshot = evaluate(frame, self.catalog, caps, self.thresholds, only=SNAPSHOT_CHECKS,
+                            own_statements=self._own_statements(), earlier=earlier)
+        self.result = merge(snapshot, self._catalog_result)
         self._evaluated = frame
 
     def redraw(self) -> None:
@@ -135,19 +146,22 @@ class FindingsPane(Pane):
         if not source.live:
             self.catalog = source.catalog_at_hand()   # a recorded moment: its own catalog run
             return
-        if self._loading or time.monotonic() - self._catalog_at < CATALOG_EVERY_S:
+        if self._loading or not (self._recheck or self.reader.due()):
             return
         self._loading = True
         self.run_worker(self._load_catalog(source), group="findings-catalog", exclusive=True, exit_on_error=False)
 
     async def _load_catalog(self, source: DataSource) -> None:
+        self._recheck = False
+        started = time.perf_counter()
         try:
             self.catalog = await source.catalog()
             self.catalog_error = None
         except Exception as exc:  # noqa: BLE001 - shown in the status line; snapshot checks go on
             self.catalog_error = str(exc)
         finally:
-            self._catalog_at = time.monotonic()
+            # what the read cost sets when the next is due (gather.py CatalogReader)
+            self.reader.record(time.perf_counter() - started, self.catalog)
             self._loading = False
         if self.frame is not None:
             self._evaluate(self.frame)
@@ -156,7 +170,7 @@ class FindingsPane(Pane):
                 self.console.update_detail()
 
     def action_recheck(self) -> None:
-        self._catalog_at = 0.0
+        self._recheck = True
         self._maybe_load_catalog()
         self.notify("re-reading the catalog for the index, sequence and XID checks…", timeout=3)
 
@@ -201,6 +215,8 @@ class FindingsPane(Pane):
                 break
         if self._loading and self.catalog is None:
             t.append(" · reading the catalog…", style="dim")
+        elif (mark := self.reader.stale()) is not None and not self.catalog_error:
+            t.append(f" · catalog {mark.line()}", style="yellow")
         elif self.catalog_error:
             t.append(" · catalog: ", style="yellow")
             error = Text(self.catalog_error, style="yellow")

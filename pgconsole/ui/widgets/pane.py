@@ -13,6 +13,7 @@ module in pgconsole/ui/widgets/__init__.py. Number keys follow `order`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import RenderableType
@@ -58,6 +59,9 @@ class Pane(SolidLines, Vertical, can_focus=False):
     order: ClassVar[int] = 100
     COLUMNS: ClassVar[list[Col]] = []
     MODES: ClassVar[dict[str, list[Col]]] = {}   # several tables, one shown (tables / indexes)
+    # a view read less often than the refresh keeps its drawn rows for up to this many seconds
+    # (500 rows of cells rebuilt every second cost more than the rest of the console)
+    REUSE_ROWS_S: ClassVar[float] = 0.0
     SORTS: ClassVar[dict[str, Sort]] = {}
     DEFAULT_SORT: ClassVar[str | None] = None   # None: the view's own order
     FILTER_FIELDS: ClassVar[tuple[str, ...]] = ()
@@ -73,6 +77,7 @@ class Pane(SolidLines, Vertical, can_focus=False):
         super().__init__(id=f"pane-{self.pane_id}", **kw)
         self.frame: Frame | None = None
         self.drawn_seq = -1
+        self._drawn: tuple[Any, tuple[Any, ...], datetime] | None = None   # view, state, when: see show_frame
         self.filter: Filter = EMPTY
         self.sort_key: str | None = self.DEFAULT_SORT
         self.sort_reverse = False
@@ -131,8 +136,19 @@ class Pane(SolidLines, Vertical, can_focus=False):
 
     def show_frame(self, frame: Frame, redraw: bool) -> None:
         self.frame = frame
-        if redraw:
-            self.redraw()
+        if not redraw:
+            return
+        view = self.view_of(frame)
+        drawn = self._drawn
+        if (self.REUSE_ROWS_S and drawn is not None and view is not None and view is drawn[0]
+                and drawn[1] == (self.mode, self.filter, self.sort_key, self.sort_reverse)
+                and (frame.sampled_at - drawn[2]).total_seconds() < self.REUSE_ROWS_S):
+            # the same view object as drawn (not read again this round: the cache view every
+            # few seconds, bloat every minute or more): the rows stand, the status line moves
+            self.drawn_seq = frame.seq
+            self._status(self._status_text(view, frame))
+            return
+        self.redraw()
 
     def redraw(self) -> None:
         frame = self.frame
@@ -161,7 +177,15 @@ class Pane(SolidLines, Vertical, can_focus=False):
         self._objects = dict(objects)
         self.table.sync([(k, self.cells(o, frame)) for k, o in objects])
         self._sort_arrows()
-        self._status(self.status_line(view, frame))
+        self._drawn = (view, (self.mode, self.filter, self.sort_key, self.sort_reverse), frame.sampled_at)
+        self._status(self._status_text(view, frame))
+
+    def _status_text(self, view: Any, frame: Frame) -> Text:
+        status = self.status_line(view, frame)
+        mark = frame.stale.get(self.view) if self.view else None
+        if mark is not None:   # an older read, on purpose (slow) or after a timeout: say so
+            status = Text.assemble((mark.line(), "yellow"), " · ", status)
+        return status
 
     def _status(self, text: Text) -> None:
         """Repaint the status line; a layout pass only when it needs another height."""

@@ -47,6 +47,7 @@ def _per_s(v: float | int | None, secs: float | None) -> float | None:
 @register_pane
 class StatementsPane(Pane):
     pane_id = "statements"
+    REUSE_ROWS_S = 10.0   # the view is read every few seconds, not every refresh
     title = "Slow queries"
     short = "Slow"
     view = "statements"
