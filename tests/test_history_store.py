@@ -93,6 +93,29 @@ def test_two_recorders_write_one_store_and_each_reads_back_by_name(two_recorded,
         run(Recording.open(uri(store), "gamma"))
 
 
+
+def test_replay_opens_each_server_of_the_store_by_name(two_recorded, store):
+    """`pgconsole replay --from URI --server NAME`'s data source: that server's moments and
+    timeline, seeked in the middle; read_markers (the console's thread) on the store too."""
+    from pgconsole.history.replay import RecordedSource, read_markers
+
+    async def go(name):
+        src = await RecordedSource.open(uri(store), name)
+        try:
+            line = await src.timeline()
+            mid = line[len(line) // 2][0]
+            moment = await src.seek(mid)
+            return src.recording.server, line, moment, src.capabilities
+        finally:
+            await src.close()
+    for name, params in (("alpha", two_recorded["a"]), ("beta", two_recorded["b"])):
+        server, line, moment, caps = run(go(name))
+        assert server.name == name and len(line) == server.records >= 6
+        assert moment.at <= line[len(line) // 2][0] and caps is not None
+        assert caps.current_database == params.database
+        assert isinstance(read_markers(uri(store), name), list)
+
+
 async def _write(sink: PgSink, frames, times) -> None:
     types = TypeTable()
     for tid, name, fields in await sink.known_types():
