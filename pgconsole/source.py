@@ -113,6 +113,7 @@ class LiveSource:
         self.monitor = monitor
         self.tap = tap
         self._catalog: Catalog | None = None
+        self._findings: int | None = None   # the console's last count (see findings_counted)
 
     @property
     def capabilities(self) -> Capabilities | None:
@@ -122,7 +123,7 @@ class LiveSource:
         frame = await self.monitor.poll(force=force)
         if self.tap is not None:
             try:
-                problem = await self.tap.write(frame, self.monitor.caps, self._catalog)
+                problem = await self.tap.write(frame, self.monitor.caps, self._catalog, self._findings)
             except Exception as exc:  # noqa: BLE001 - recording must never look like a lost server
                 self.tap = None
                 problem = f"recording stopped (rewind and --record): {type(exc).__name__}: {exc}"
@@ -132,6 +133,11 @@ class LiveSource:
 
     async def close(self) -> None:
         await self.monitor.close()
+
+    def findings_counted(self, count: int) -> None:
+        """The warning and critical findings the console's Findings pane just counted: the
+        recording's timeline marks take them instead of judging the frame a second time."""
+        self._findings = count
 
     def show_views(self, views: frozenset[str] | None) -> frozenset[str]:
         return self.monitor.show_views(views)

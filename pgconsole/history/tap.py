@@ -33,11 +33,13 @@ class FrameTap:
             for tid, name, fields in await self.file.known_types():
                 self.types.add(tid, name, fields)
 
-    async def write(self, frame: Frame, caps: Capabilities | None, catalog: Catalog | None) -> str | None:
-        """Record one frame; a file that fails stops being written: the one line to show."""
+    async def write(self, frame: Frame, caps: Capabilities | None, catalog: Catalog | None,
+                    findings: int | None = None) -> str | None:
+        """Record one frame; a file that fails stops being written: the one line to show.
+        findings: the warning and critical findings the console last counted, if it did."""
         rec = self.writer.record(frame, caps, catalog)
         blob = self.packer.pack(rec.payload, rec.key)
-        self.tally.mark(rec.summary, frame, caps, catalog)
+        self.tally.mark(rec.summary, frame, caps, catalog, findings)
         new = list(self.types.pending)
         self.types.pending.clear()
         await self.memory.append(rec.at_us, rec.key, blob, rec.summary, new)

@@ -24,7 +24,7 @@ from ...findings.model import SEVERITIES
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...report.cells import evidence_value
 from ...snapshots import Frame, Overview, Statements
-from ...source import DataSource
+from ...source import DataSource, LiveSource
 from .. import keys
 from .pane import Pane, register_pane
 from .statements import _key as statement_key
@@ -133,6 +133,8 @@ class FindingsPane(Pane):
                             own_statements=self._own_statements(), earlier=earlier)
         self.result = merge(snapshot, self._catalog_result)
         self._evaluated = frame
+        if isinstance(self.console.data, LiveSource):   # the recording's timeline counts these too
+            self.console.data.findings_counted(len(self.result.at_least("warning")))
 
     def redraw(self) -> None:
         if self.frame is not None and (self._evaluated is None or self._evaluated.seq != self.frame.seq):
