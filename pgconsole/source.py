@@ -134,6 +134,11 @@ class LiveSource:
     async def close(self) -> None:
         await self.monitor.close()
 
+    @property
+    def last_catalog(self) -> Catalog | None:
+        """The catalog run last read (None before the first)."""
+        return self._catalog
+
     def findings_counted(self, count: int) -> None:
         """The warning and critical findings the console's Findings pane just counted: the
         recording's timeline marks take them instead of judging the frame a second time."""

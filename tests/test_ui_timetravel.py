@@ -228,3 +228,33 @@ def test_replay_command_line_errors_are_one_line(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "r.db")]) == 2      # no terminal here: said before any file is read
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "give a recording" in err[0] and "needs a terminal" in err[1]
+
+
+async def test_the_catalog_run_goes_to_a_file_not_to_the_rewind_memory(tmp_path):
+    """At 10,000 tables the catalog run is 30,000 rows: the memory does without it (a rewound
+    moment is judged on the catalog last read live); --record's file keeps it for replay."""
+    from pgconsole.findings.catalog_rows import Catalog
+    from pgconsole.history.reader import Recording
+    from pgconsole.history.sqlite_store import SqliteSink
+
+    frames = canned_frames(3)
+    catalog = Catalog(frames[0].sampled_at, {})
+    memory_only = FrameTap()
+    path = str(tmp_path / "rec.db")
+    both = FrameTap(await SqliteSink.open(path, "shop", "app@db:5432/shop"))
+    await both.start()
+    for f in frames:
+        await memory_only.write(f, CAPS, catalog)
+        await both.write(f, CAPS, catalog)
+    await both.close()
+    m = await memory_only.recording().at(frames[-1].sampled_at)
+    assert m is not None and m.catalog is None
+    rewound = RecordedSource(memory_only.recording(), live_catalog=catalog)
+    await rewound.seek(frames[-1].sampled_at)
+    assert rewound.catalog_at_hand() is catalog
+    rec = await Recording.open(path)
+    try:
+        m = await rec.at(frames[-1].sampled_at)
+        assert m is not None and isinstance(m.catalog, Catalog)
+    finally:
+        await rec.close()

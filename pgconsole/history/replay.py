@@ -125,8 +125,11 @@ class RecordedSource:
 
     live = False
 
-    def __init__(self, recording: Recording, where: str | None = None, server: str | None = None) -> None:
+    def __init__(self, recording: Recording, where: str | None = None, server: str | None = None,
+                 live_catalog: Catalog | None = None) -> None:
         self.recording = recording
+        # the rewind memory holds no catalog run: its moments are judged on the one last read live
+        self.live_catalog = live_catalog
         self.moment: Moment | None = None
         self.where, self.server = where, server    # to open it again (None: in memory)
 
@@ -206,7 +209,8 @@ class RecordedSource:
         return self.catalog_at_hand()
 
     def catalog_at_hand(self) -> Catalog | None:
-        return self.moment.catalog if self.moment is not None else None
+        recorded = self.moment.catalog if self.moment is not None else None
+        return recorded if recorded is not None else self.live_catalog
 
 
 def read_markers(where: str, server: str | None) -> list[Marker]:

@@ -107,7 +107,7 @@ class TimeTravel:
             if not self.rewind_available():
                 return
             assert isinstance(self.source, LiveSource) and self.source.tap is not None
-            rec = RecordedSource(self.source.tap.recording())
+            rec = RecordedSource(self.source.tap.recording(), live_catalog=self.source.last_catalog)
             self._live_frame = self.frame
             self._live_series = app_any(self).header.series()
             self.recorded = rec
