@@ -124,7 +124,7 @@ class SpanTimeGen(Gen):
 
     def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         rows = c.rows[self.fk]
-        base = self.lo.get(rows, c.memo) if isinstance(self.lo, ParentColumn) else repeat(self.lo, c.n)
+        base: Iterable[int] = self.lo.get(rows, c.memo) if isinstance(self.lo, ParentColumn) else repeat(self.lo, c.n)
         gaps = map(int, map(mul, self.scaled.get(rows, c.memo), D.words32(c.rng(key + ":at"), c.n)))
         return "values", from_us(self.family, list(map(add, base, gaps)))
 
