@@ -154,6 +154,10 @@ class UrnGen(Gen):
         self._set(entries, weights, 0.0, None)
         self.folded = True
 
+    def wrap(self, before: bytes, after: bytes) -> None:
+        """Every slot's piece between two constants (a JSON object's head or closing brace)."""
+        self._set([before + e + after for e in self.entries], self.entry_weights, 0.0, None)
+
     def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
         rng = c.rng(key)
         if self.direct:

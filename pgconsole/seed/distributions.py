@@ -257,9 +257,29 @@ def sequential_times(rng: random.Random, start: int, step: float, jitter: array[
     base = range(start + lo * st, start + (lo + n) * st, st)
     if jitter is None and (end is None or start + (lo + n - 1) * st <= end):
         return list(base)
-    out = map(add, base, draw(rng, jitter, n)) if jitter is not None else base
-    out = map(max, out, repeat(start))
-    return list(map(min, out, repeat(end))) if end is not None else list(out)
+    out = list(map(add, base, draw(rng, jitter, n))) if jitter is not None else list(base)
+    jlo, jhi = _extent(jitter) if jitter is not None else (0, 0)
+    # only the first rows (jittered before start) and the last (past end) can leave the range
+    head = min(n, max(0, -(jlo // st) - lo)) if jlo < 0 else 0
+    tail = n if end is None else min(n, max(0, (end - start - jhi) // st + 1 - lo))
+    for a, b in ((0, head), (max(head, tail), n)):
+        if a < b:
+            part = map(max, out[a:b], repeat(start))
+            out[a:b] = map(min, part, repeat(end)) if end is not None else part
+    return out
+
+
+_EXTENTS: dict[int, tuple[array[int], int, int]] = {}
+
+
+def _extent(urn: array[int]) -> tuple[int, int]:
+    """The smallest and largest value of an urn (kept: urns live as long as their generator)."""
+    hit = _EXTENTS.get(id(urn))
+    if hit is None or hit[0] is not urn:
+        if len(_EXTENTS) > 64:
+            _EXTENTS.clear()
+        hit = _EXTENTS[id(urn)] = (urn, min(urn), max(urn))
+    return hit[1], hit[2]
 
 
 @functools.lru_cache(maxsize=16)

@@ -72,14 +72,14 @@ def split_rows(data: bytes, width: int) -> tuple[bytes, ...]:
 
 
 class Split(tuple[Any, ...]):
-    """A variable-width column as (length prefixes, payloads): assemble() interleaves both."""
+    """A variable-width column as (length prefixes packed, payloads): assemble() interleaves both."""
 
 
 def frame_split(payloads: list[bytes]) -> Split:
-    """Length prefixes and payloads as two sequences, for assemble() to interleave: all
-    the lengths are packed by one struct call and cut apart by another (no per-cell +)."""
-    n = len(payloads)
-    return Split((_splitter(4, n).unpack(pack_fixed("int4", list(map(len, payloads)))), payloads))
+    """Length prefixes and payloads apart, for assemble() to interleave: all the lengths are
+    packed by one struct call (no per-cell +); assemble cuts them apart, or puts them in the
+    row heads when the column is the first variable one."""
+    return Split((pack_fixed("int4", list(map(len, payloads))), payloads))
 
 
 def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[Any]) -> bytes:
@@ -88,7 +88,9 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[Any]) -> bytes:
     A variable column is a sequence of framed cells, or a Split from frame_split.
     """
     nfields = len(fixed) + len(var)
-    width = 2 + sum(4 + w for w, _ in fixed)
+    # the first variable column's length prefixes, when packed, go in the row heads
+    lead = var[0][0] if var and isinstance(var[0], Split) else None
+    width = 2 + sum(4 + w for w, _ in fixed) + (4 if lead is not None else 0)
     buf = bytearray(n * width)
     if nfields >> 8:
         buf[0::width] = bytes((nfields >> 8,)) * n
@@ -100,12 +102,20 @@ def assemble(n: int, fixed: list[tuple[int, bytes]], var: list[Any]) -> bytes:
         for k in range(w):
             buf[off + k::width] = blob[k::w]
         off += w
+    if lead is not None:
+        for k in range(4):
+            buf[off + k::width] = lead[k::4]
     if not var:
         return bytes(buf)
     # interleave row heads and cells by slice assignment: no per-row tuples
     parts = [_splitter(width, n).unpack(buf)]
-    for col in var:
-        parts.extend(col) if isinstance(col, Split) else parts.append(col)
+    for j, col in enumerate(var):
+        if not isinstance(col, Split):
+            parts.append(col)
+        elif j == 0 and lead is not None:
+            parts.append(col[1])
+        else:
+            parts.extend((_splitter(4, n).unpack(col[0]), col[1]))
     k = len(parts)
     items: list[Any] = [None] * (n * k)
     for j, seq in enumerate(parts):

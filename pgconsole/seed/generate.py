@@ -178,11 +178,11 @@ class TableGen:
                 values = [0, 1] if s.gen == "bool" else choice_values(s)[0]
                 vals = C.python_values(fam, values, c.type)
                 counts.append(len(vals))
-                inners.append(_lookup(vals))
+                inners.append(K.digit_values(vals))
             else:  # integer range
                 lo = s.params["min"]
                 counts.append(s.params["max"] - lo + 1)
-                inners.append(_from(lo))
+                inners.append(K.digit_plus(lo))
         product, stride = 1, []
         for n in counts:
             stride.append(product)
@@ -302,6 +302,13 @@ class TableGen:
         pc = self._parent(fk).parent_column(pcol, "time")
         return lambda c: pc.get(c.rows[fk], c.memo)
 
+    def _bound(self, src: str | dt.date, fk: str | None) -> R.ParentColumn | int | None:
+        """A bound the same for all children of a parent row: its column (through fk) or a moment."""
+        if isinstance(src, str) and "." in src:
+            f, pcol = src.split(".")
+            return self._parent(f).parent_column(pcol, "time") if f == fk else None
+        return time_bound(src)
+
     def _parent(self, fk: str) -> TableGen:
         return self.g.table(self.tp.spec.column_named(fk).spec.params["ref"].split(".")[0])
 
@@ -314,6 +321,10 @@ class TableGen:
             ref = self.gen(fk)
             assert isinstance(ref, K.RefGen)
             positions = R.Positions(fk, ref.dist, ref.count, self.rows)
+        if "between" in p and positions is None and fk is not None:
+            a, b = (self._bound(x, fk) for x in srcs)
+            if a is not None and b is not None:
+                return R.SpanTimeGen(col.type.family, fk, a, b, self._parent(fk).rows)
         lo = self._time_source(srcs[0], col.type.family)
         if "after" in p:
             delay = (D.duration_us(p.get("min_delay", 0)), D.duration_us(p.get("max_delay", "30d")))
@@ -332,16 +343,6 @@ def _text_pool(locale: str, p: dict[str, Any], ptype: PgType, rows: int) -> list
     if length and (not pool or abs(mean - length) > max(3, 0.3 * length)):   # similar length, or letters
         pool = build_pool(make_key(locale, "lexify", {"text": "?" * int(length)}, size))
     return list(dict.fromkeys(encode_value(ptype, v) for v in pool))
-
-
-def _lookup(vals: list[Any]) -> Callable[[list[int]], list[Any]]:
-    """digit -> the value of that rank (a composite key's choice column)"""
-    return lambda d: [vals[k] for k in d]
-
-
-def _from(lo: int) -> Callable[[list[int]], list[Any]]:
-    """digit -> lo + digit (a composite key's integer range column)"""
-    return lambda d: [lo + k for k in d]
 
 
 def _dep_order(deps: dict[str, list[str]]) -> list[str]:

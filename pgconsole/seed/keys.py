@@ -152,10 +152,13 @@ class UniqueTextGen(Gen):
         self.a = D.coprime_multiplier(size, salt) | 1
         self.b = salt % size
         self.low = [b"%03d" % k for k in range(1000)]   # row number = high part, then 3 digits
+        self._both: tuple[list[bytes], list[bytes]] | None = None
 
     def _encode(self, slots: list[int], highs: list[bytes], lows: list[bytes]) -> list[Any]:
-        out = list(map(b"".join, zip(map(self.lefts.__getitem__, slots), highs, lows,
-                                     map(self.rights.__getitem__, slots))))
+        return self._join(map(self.lefts.__getitem__, slots), highs, lows, map(self.rights.__getitem__, slots))
+
+    def _join(self, lefts: Iterable[bytes], highs: list[bytes], lows: list[bytes], rights: Iterable[bytes]) -> list[Any]:
+        out = list(map(b"".join, zip(lefts, highs, lows, rights)))
         if self.max_len:
             out = [v if len(v) <= self.max_len else v[-self.max_len:] for v in out]
         return list(map(json_fragment, map(bytes.decode, out))) if self.family == JSON else out
@@ -169,9 +172,17 @@ class UniqueTextGen(Gen):
             else list(map(low.__getitem__, map(mod, nums, repeat(1000))))
         return list(map(text.__getitem__, highs)), lows
 
+    def _cycled(self) -> tuple[list[bytes], list[bytes]]:
+        """Left and right parts of rows 0..65,535, twice: row r's are at r % 65,536 (the slot
+        (r * a + b) % 65,536 repeats with that period), so a chunk's are one list slice."""
+        if self._both is None:
+            slots = [(k * self.a + self.b) & 0xFFFF for k in range(D.URN_SIZE)]
+            lefts, rights = list(map(self.lefts.__getitem__, slots)), list(map(self.rights.__getitem__, slots))
+            self._both = lefts + lefts, rights + rights
+        return self._both
+
     def produce(self, c: Chunk, key: str) -> tuple[str, Any]:
-        first, a, n = self.offset + c.lo, self.a, c.n
-        slots = list(map(and_, range(first * a + self.b, (first + n) * a + self.b, a), repeat(0xFFFF)))
+        first, n = self.offset + c.lo, c.n
         num0 = first + 1
         if num0 >= 1000:   # consecutive numbers: the pieces come from repeats and a cycle
             highs = list(chain.from_iterable(
@@ -181,6 +192,12 @@ class UniqueTextGen(Gen):
             lows = list(islice(cycle(self.low), start, start + n))
         else:
             highs, lows = self._numbers(list(range(num0, num0 + n)))
+        if n <= D.URN_SIZE:
+            lefts, rights = self._cycled()
+            start = first % D.URN_SIZE
+            return "values", self._join(lefts[start:start + n], highs, lows, rights[start:start + n])
+        a = self.a
+        slots = list(map(and_, range(first * a + self.b, (first + n) * a + self.b, a), repeat(0xFFFF)))
         return "values", self._encode(slots, highs, lows)
 
     def at(self, idx: list[int]) -> list[Any]:
@@ -281,3 +298,13 @@ class ComboGen(Gen):
         if self.family == "uuid":
             return "blob", b"".join(vals)
         return "values", vals
+
+
+def digit_values(vals: list[Any]) -> Callable[[list[int]], list[Any]]:
+    """digit -> the value of that rank (a composite key's choice column)"""
+    return lambda d: [vals[k] for k in d]
+
+
+def digit_plus(lo: int) -> Callable[[list[int]], list[Any]]:
+    """digit -> lo + digit (a composite key's integer range column)"""
+    return lambda d: [lo + k for k in d]

@@ -47,6 +47,13 @@ class JsonGen(Gen):
         self.folded = self.whole is not None and self.whole.folded
         if self.whole is None and not self.slow:
             self._merge_small()
+        self.ends = True   # the head and closing brace joined to each row's pieces, unless the urns hold them
+        if self.whole is None and not self.slow and len(self.fields) >= 2:
+            first, last = self.fields[0][1], self.fields[-1][1]
+            if all(isinstance(g, UrnGen) and g.folded and not g.direct for g in (first, last)):
+                _urn(self.fields[0]).wrap(self.head, b"")
+                _urn(self.fields[-1]).wrap(b"", b"}")
+                self.ends = False
 
     @staticmethod
     def _pieces(g: UrnGen) -> tuple[list[Any], list[Any]]:
@@ -103,6 +110,8 @@ class JsonGen(Gen):
         head = self.head
         if self.slow:
             return "values", [head + b", ".join([p for p in t if p]) + b"}" for t in zip(*cols)]
+        if not self.ends:
+            return "values", list(map(b"".join, zip(*cols)))
         return "values", list(map(b"".join, zip(repeat(head, n), *cols, repeat(b"}", n))))
 
 
