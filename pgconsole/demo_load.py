@@ -53,6 +53,7 @@ async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
         if await conn.fetchval(sql("demo_seeded")):
             return False
         await conn.execute(sql("demo_schema"))
+        await conn.execute(sql("demo_analyze"))   # its own transaction: see the file
         return True
     finally:
         await conn.close()

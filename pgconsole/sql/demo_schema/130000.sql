@@ -50,5 +50,4 @@ SELECT g AS id, 1 + g % 50000 AS account_id, 'transfer'::text AS kind, (g % 300)
 FROM generate_series(1, 150000) g;
 DELETE FROM events_archive WHERE id % 2 = 0;
 
-ANALYZE;
 CREATE TABLE demo_ready ();
