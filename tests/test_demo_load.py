@@ -63,8 +63,6 @@ def test_demo_tables_are_analyzed_after_their_load_commits(fresh_db):
     async def unanalyzed():
         conn = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
         try:
-            await conn.execute("SELECT pg_stat_force_next_flush()") if await conn.fetchval(
-                "SELECT current_setting('server_version_num')::int >= 150000") else None
             return await conn.fetch("SELECT relname, n_mod_since_analyze FROM pg_stat_user_tables "
                                     "WHERE n_mod_since_analyze > 0 OR last_analyze IS NULL AND n_live_tup > 0")
         finally:
