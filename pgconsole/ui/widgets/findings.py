@@ -145,13 +145,11 @@ class FindingsPane(Pane):
         # the same findings as drawn (the catalog's judged once per catalog run, this frame's
         # equal to the last): the rows stand, the status line moves. 11,000 findings (10,000
         # tables without a key) cost 40 ms a frame to lay out again.
-        drawn_from = (self._catalog_result, self._snapshot_findings, self.show_info,
-                      self.mode, self.filter, self.sort_key, self.sort_reverse)
+        drawn_from = (self._catalog_result, self._snapshot_findings, self.show_info, *self.draw_state())
         last = self._drawn_from
         if (self.frame is not None and last is not None and last[0] is drawn_from[0]
                 and last[1:] == drawn_from[1:] and self._message_text is None):
-            self.drawn_seq = self.frame.seq
-            self._status(self._status_text(None, self.frame))
+            self.keep_rows(None, self.frame)
             return
         super().redraw()
         self._drawn_from = drawn_from if self.frame is not None else None

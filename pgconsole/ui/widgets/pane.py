@@ -141,14 +141,22 @@ class Pane(SolidLines, Vertical, can_focus=False):
         view = self.view_of(frame)
         drawn = self._drawn
         if (self.REUSE_ROWS_S and drawn is not None and view is not None and view is drawn[0]
-                and drawn[1] == (self.mode, self.filter, self.sort_key, self.sort_reverse)
+                and drawn[1] == self.draw_state()
                 and (frame.sampled_at - drawn[2]).total_seconds() < self.REUSE_ROWS_S):
             # the same view object as drawn (not read again this round: the cache view every
             # few seconds, bloat every minute or more): the rows stand, the status line moves
-            self.drawn_seq = frame.seq
-            self._status(self._status_text(view, frame))
+            self.keep_rows(view, frame)
             return
         self.redraw()
+
+    def draw_state(self) -> tuple[Any, ...]:
+        """What, besides the data, decides the rows drawn: the table shown, filter and sort."""
+        return (self.mode, self.filter, self.sort_key, self.sort_reverse)
+
+    def keep_rows(self, view: Any, frame: Frame) -> None:
+        """This frame is drawn with the rows as they stand: only the status line moves."""
+        self.drawn_seq = frame.seq
+        self._status(self._status_text(view, frame))
 
     def redraw(self) -> None:
         frame = self.frame
@@ -177,7 +185,7 @@ class Pane(SolidLines, Vertical, can_focus=False):
         self._objects = dict(objects)
         self.table.sync([(k, self.cells(o, frame)) for k, o in objects])
         self._sort_arrows()
-        self._drawn = (view, (self.mode, self.filter, self.sort_key, self.sort_reverse), frame.sampled_at)
+        self._drawn = (view, self.draw_state(), frame.sampled_at)
         self._status(self._status_text(view, frame))
 
     def _status_text(self, view: Any, frame: Frame) -> Text:
