@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, Sequence
 
 import asyncpg
@@ -10,7 +10,8 @@ import asyncpg
 from .. import derive, locktree
 from ..capabilities import Capabilities
 from ..errors import scrub_sql
-from ..snapshots import Backend, Connections, HeldLock, Locks, LockWait, StateCount, from_records
+from ..snapshots import (Backend, Connections, HeldLock, Locks, LockWait, OverviewRow, StateCount,
+                         from_records)
 from .base import Collector, Context
 
 QUERY_TEXT_LIMIT = 8192
@@ -19,8 +20,10 @@ QUERY_TEXT_LIMIT = 8192
 class ConnectionsCollector(Collector):
     """Every session, or (idle_rows False: the console while it hides idle sessions) every
     session but the idle ones that block nobody. One read of pg_stat_activity a poll: the
-    same query counts the client sessions by state (on the console's own row), which the
-    overview of the poll then takes instead of reading pg_stat_activity again. On a server
+    same query counts the client sessions by state and reads the overview's figures (on the
+    console's own row), which the overview of the poll then takes instead of a statement of
+    its own (a statement's fixed cost, cold every refresh, is most of a poll's on a server
+    with a few hundred sessions). On a server
     with hundreds of pooled idle sessions those are most of the rows: they are counted in
     SQL, never sent."""
 
@@ -35,9 +38,12 @@ class ConnectionsCollector(Collector):
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Connections:
         rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows, self.lock_details)
-        counts = state_counts(rows)
+        own = own_row(rows)
+        counts = state_counts(own)
         if counts is not None:
             context["session_counts"] = counts   # the overview's, when it runs after this
+            if own is not None and own["version"] is not None:
+                context["overview_row"] = overview_row(own, counts)   # ...and its figures
         elif not self.idle_rows:   # no own row (not expected): ask apart
             counts = from_records(StateCount, await conn.fetch(caps.sql("connection_states")))
         limited = None
@@ -50,13 +56,27 @@ class ConnectionsCollector(Collector):
         return snap
 
 
-def state_counts(rows: Sequence[Any]) -> tuple[StateCount, ...] | None:
+def own_row(rows: Sequence[Any]) -> Any:
+    """The console's own row of the connections query: the one that carries the counts."""
+    return next((r for r in rows if r["client_states"] is not None), None)
+
+
+def state_counts(own: Any) -> tuple[StateCount, ...] | None:
     """The count of client sessions by state the connections query puts on the console's own row."""
-    for r in rows:
-        if r["client_states"] is not None:
-            return tuple(StateCount(state=s, sessions=n)
-                         for s, n in zip(r["client_states"], r["client_state_sessions"]))
-    return None
+    if own is None:
+        return None
+    return tuple(StateCount(state=s, sessions=n) for s, n in zip(own["client_states"], own["client_state_sessions"]))
+
+
+def overview_row(own: Any, counts: tuple[StateCount, ...]) -> OverviewRow:
+    """The overview's figures the connections query put on the own row: no statement of its own."""
+    values = {f.name: own[f.name] for f in fields(OverviewRow) if f.name not in _COUNTED}
+    return OverviewRow(**values, connections_used=sum(c.sessions for c in counts),
+                       client_states=[c.state for c in counts],
+                       client_state_sessions=[c.sessions for c in counts])
+
+
+_COUNTED = ("connections_used", "client_states", "client_state_sessions")
 
 
 def _scrubbed(b: Backend) -> Backend:

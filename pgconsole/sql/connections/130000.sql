@@ -1,7 +1,8 @@
 -- Every backend ($2 true), or every one but the idle sessions that block nobody (the
 -- console with idle sessions hidden: they are most rows, and only counted). One read of
 -- pg_stat_activity serves the rows, the count of client sessions by state (on the
--- console's own row only: client_states / client_state_sessions) and the lock waits.
+-- console's own row only: client_states / client_state_sessions) and the lock waits;
+-- the own row also carries the overview's figures (o).
 -- (14+ adds query_id and pg_locks.waitstart: 140000.sql)
 -- $1: longest query text to return; $3: read the waiters' locks in pg_locks.
 WITH a AS MATERIALIZED (
@@ -31,6 +32,37 @@ s AS MATERIALIZED (
     WHERE backend_type = 'client backend'
        OR (backend_type IS NULL AND datid IS NOT NULL AND usesysid IS NOT NULL)
     GROUP BY 1
+),
+o AS MATERIALIZED (
+    -- the overview's server-wide figures (pgconsole/sql/overview, whose variants these
+    -- follow): on the console's own row, so a poll is one statement, one round trip
+    SELECT
+        current_setting('server_version') AS version,
+        current_setting('server_version_num')::int AS version_num,
+        pg_postmaster_start_time() AS started_at,
+        clock_timestamp() AS sampled_at,
+        pg_is_in_recovery() AS is_standby,
+        current_database() AS current_database,
+        current_setting('max_connections')::int AS max_connections,
+        -- slots ordinary roles cannot use (16 adds reserved_connections: 160000.sql)
+        current_setting('superuser_reserved_connections')::int AS reserved_connections,
+        sum(d.xact_commit)::bigint AS xact_commit,
+        sum(d.xact_rollback)::bigint AS xact_rollback,
+        sum(d.tup_returned)::bigint AS tup_returned,
+        sum(d.tup_fetched)::bigint AS tup_fetched,
+        sum(d.tup_inserted)::bigint AS tup_inserted,
+        sum(d.tup_updated)::bigint AS tup_updated,
+        sum(d.tup_deleted)::bigint AS tup_deleted,
+        sum(d.blks_read)::bigint AS blks_read,
+        sum(d.blks_hit)::bigint AS blks_hit,
+        sum(d.temp_bytes)::bigint AS temp_bytes,
+        sum(d.temp_files)::bigint AS temp_files,
+        sum(d.deadlocks)::bigint AS deadlocks,
+        (SELECT checkpoints_timed FROM pg_stat_bgwriter) AS checkpoints_timed,
+        (SELECT checkpoints_req FROM pg_stat_bgwriter) AS checkpoints_requested,
+        (SELECT buffers_checkpoint FROM pg_stat_bgwriter) AS checkpoint_buffers_written,
+        extract(epoch FROM max(d.stats_reset))::float8 AS stats_reset_epoch
+    FROM pg_stat_database d
 )
 SELECT
     a.pid,
@@ -63,8 +95,33 @@ SELECT
     CASE WHEN a.pid = pg_backend_pid()
          THEN (SELECT array_agg(s.state ORDER BY s.state) FROM s) END AS client_states,
     CASE WHEN a.pid = pg_backend_pid()
-         THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions
+         THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions,
+    o.version,
+    o.version_num,
+    o.started_at,
+    o.sampled_at,
+    o.is_standby,
+    o.current_database,
+    o.max_connections,
+    o.reserved_connections,
+    o.xact_commit,
+    o.xact_rollback,
+    o.tup_returned,
+    o.tup_fetched,
+    o.tup_inserted,
+    o.tup_updated,
+    o.tup_deleted,
+    o.blks_read,
+    o.blks_hit,
+    o.temp_bytes,
+    o.temp_files,
+    o.deadlocks,
+    o.checkpoints_timed,
+    o.checkpoints_requested,
+    o.checkpoint_buffers_written,
+    o.stats_reset_epoch
 FROM a
+LEFT JOIN o ON a.pid = pg_backend_pid()
 LEFT JOIN pg_database d ON d.oid = a.datid
 LEFT JOIN pg_roles u ON u.oid = a.usesysid
 LEFT JOIN w ON w.pid = a.pid
