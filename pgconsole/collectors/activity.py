@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Sequence
 
 import asyncpg
@@ -37,7 +37,7 @@ class ConnectionsCollector(Collector):
         self.lock_details = True
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Connections:
-        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows, self.lock_details)
+        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows)
         own = own_row(rows)
         counts = state_counts(own)
         if counts is not None:
@@ -50,10 +50,38 @@ class ConnectionsCollector(Collector):
         if not caps.sees_all_sessions:
             limited = (f"other roles' queries and states are hidden: "
                        f"GRANT pg_read_all_stats TO {caps.current_user};")
-        snap = derive.connections((_scrubbed(b) for b in from_records(Backend, rows)), limited,
-                                  None if self.idle_rows else counts)
+        backends = [_scrubbed(b) for b in from_records(Backend, rows)]
+        if self.lock_details:
+            backends = await with_waits(conn, caps, backends)
+        snap = derive.connections(backends, limited, None if self.idle_rows else counts)
         context["connections"] = snap
         return snap
+
+
+@dataclass(frozen=True)
+class WaiterLock:
+    """What one waiting session waits for (the waiter_locks query)."""
+    pid: int
+    lock_type: str | None
+    lock_mode: str | None
+    lock_relation: str | None
+    lock_wait_s: float | None   # from pg_locks.waitstart (14+); None: keep the query's age
+
+
+async def with_waits(conn: asyncpg.Connection, caps: Capabilities, backends: list[Backend]) -> list[Backend]:
+    """The backends, each waiter with the lock it waits for (pg_locks: none read when none waits)."""
+    pids = [b.pid for b in backends if b.blocked_by is not None]
+    if not pids:
+        return backends
+    got = {w.pid: w for w in from_records(WaiterLock, await conn.fetch(caps.sql("waiter_locks"), pids))}
+    out = []
+    for b in backends:
+        w = got.get(b.pid)
+        if w is not None:
+            b = replace(b, lock_type=w.lock_type, lock_mode=w.lock_mode, lock_relation=w.lock_relation,
+                        lock_wait_s=b.lock_wait_s if w.lock_wait_s is None else w.lock_wait_s)
+        out.append(b)
+    return out
 
 
 def own_row(rows: Sequence[Any]) -> Any:

@@ -3,26 +3,18 @@
 -- pg_stat_activity serves the rows, the count of client sessions by state (on the
 -- console's own row only: client_states / client_state_sessions) and the lock waits;
 -- the own row also carries the overview's figures (o).
--- (14+ adds query_id and pg_locks.waitstart: 140000.sql)
--- $1: longest query text to return; $3: read the waiters' locks in pg_locks.
+-- (14+ adds query_id: 140000.sql)
+-- $1: longest query text to return. What each waiter waits for is read apart (waiter_locks).
 WITH a AS MATERIALIZED (
     -- the view's own function: the view joins every row to pg_database and pg_authid,
     -- here only the rows sent are (the others are counted)
     SELECT pid, application_name, client_addr, client_port, backend_type,
            state, wait_event_type, wait_event, backend_start, xact_start, query_start,
-           state_change, query, leader_pid, backend_xmin, datid, usesysid
+           state_change, query, leader_pid, backend_xmin, datid, usesysid,
+           -- sessions waiting on a lock: who blocks them (pg_blocking_pids() takes the lock
+           -- manager's shared state, so it runs for these only)
+           CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by
     FROM pg_stat_get_activity(NULL)
-),
--- sessions waiting on a lock and who blocks them: pg_blocking_pids() and pg_locks take
--- the lock manager's shared state, so they are read for these only (none: not at all);
--- pg_locks (what each waits for: type, mode, relation) only when $3 (the Locks pane or
--- the findings on screen; snapshots and reports always)
-w AS MATERIALIZED (
-    SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM a WHERE wait_event_type = 'Lock'
-),
-l AS MATERIALIZED (
-    SELECT pid, locktype, mode, relation, granted FROM pg_locks
-    WHERE $3::bool AND EXISTS (SELECT FROM w) AND pid IN (SELECT pid FROM w) AND (NOT granted OR locktype = 'tuple')
 ),
 s AS MATERIALIZED (
     -- another role's session shows no type or state to a role without pg_read_all_stats:
@@ -66,7 +58,7 @@ o AS MATERIALIZED (
 )
 SELECT
     a.pid,
-    u.rolname::text AS usename,
+    pg_get_userbyid(a.usesysid)::text AS usename,   -- the syscache: no scan of pg_authid
     d.datname::text AS datname,
     a.application_name,
     host(a.client_addr) AS client_addr,
@@ -86,11 +78,12 @@ SELECT
     age(a.backend_xmin)::bigint AS xmin_age,
     -- a session waiting on a lock: who blocks it and the lock it waits for (the blocking
     -- tree is built from these rows: no query of its own, and the same snapshot)
-    w.blocked_by,
-    wl.locktype AS lock_type,
-    wl.mode AS lock_mode,
-    coalesce(wl.relation, wt.relation)::regclass::text AS lock_relation,
-    CASE WHEN w.pid IS NOT NULL
+    a.blocked_by,
+    -- what it waits for: read apart (waiter_locks), only while the Locks pane or the findings show it
+    NULL::text AS lock_type,
+    NULL::text AS lock_mode,
+    NULL::text AS lock_relation,
+    CASE WHEN a.blocked_by IS NOT NULL
          THEN extract(epoch FROM clock_timestamp() - a.query_start)::float8 END AS lock_wait_s,
     CASE WHEN a.pid = pg_backend_pid()
          THEN (SELECT array_agg(s.state ORDER BY s.state) FROM s) END AS client_states,
@@ -123,19 +116,8 @@ SELECT
 FROM a
 LEFT JOIN o ON a.pid = pg_backend_pid()
 LEFT JOIN pg_database d ON d.oid = a.datid
-LEFT JOIN pg_roles u ON u.oid = a.usesysid
-LEFT JOIN w ON w.pid = a.pid
-LEFT JOIN LATERAL (
-    SELECT locktype, mode, relation FROM l
-    WHERE w.pid IS NOT NULL AND l.pid = a.pid AND NOT l.granted LIMIT 1
-) wl ON true
-LEFT JOIN LATERAL (
-    -- a row-lock waiter holds a tuple lock on the table it waits for
-    SELECT relation FROM l
-    WHERE w.pid IS NOT NULL AND l.pid = a.pid AND l.granted AND l.locktype = 'tuple' LIMIT 1
-) wt ON true
 WHERE $2::bool
    OR a.state IS DISTINCT FROM 'idle'
    -- an idle session can still block others (an advisory lock): keep those
-   OR a.pid IN (SELECT unnest(w.blocked_by) FROM w)
+   OR a.pid IN (SELECT unnest(x.blocked_by) FROM a x WHERE x.blocked_by IS NOT NULL)
 ORDER BY a.pid
