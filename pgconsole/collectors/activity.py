@@ -32,8 +32,9 @@ class ConnectionsCollector(Collector):
     def __init__(self, idle_rows: bool = True) -> None:
         super().__init__()
         self.idle_rows = idle_rows
-        # what each waiting session waits for (pg_locks: type, mode, relation): the console
-        # asks only while the Locks pane or the findings are on screen; blockers always
+        # what each waiting session waits for (pg_locks: type, mode, relation; a statement of
+        # its own, only when someone waits): the console asks only while the Locks pane or
+        # the findings are on screen; blockers always (in the connections query)
         self.lock_details = True
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Connections:
@@ -113,7 +114,7 @@ def _scrubbed(b: Backend) -> Backend:
 
 
 class LocksCollector(Collector):
-    """Runs after ConnectionsCollector in the same poll: the connections query returns each
+    """Runs after ConnectionsCollector in the same poll: the connections view has each
     waiting session's blockers and awaited lock, so the tree is built from its rows (the
     same snapshot as the session list, and no round trip of its own). Only when that view
     was not read in this poll does it run the locks query."""
