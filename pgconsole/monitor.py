@@ -73,12 +73,16 @@ class Monitor:
 
     def show_views(self, views: frozenset[str] | None) -> frozenset[str]:
         """The views on screen (the console's pane); the others keep their hidden interval.
-        None: every view counts as shown. Answers the shown views whose data is older than
+        None: every view counts as shown. The overview's database sizes are read at their own
+        interval only while "overview" is among them (snapshots, reports and recordings show
+        them; the console's header does not). Answers the shown views whose data is older than
         their shown interval (the caller refreshes them now rather than at the next cadence)."""
         self.shown_views = None if views is None else frozenset(views)
         for c in self.collectors:
             if isinstance(c, ConnectionsCollector):   # the waiters' pg_locks rows: for the Locks view
                 c.lock_details = views is None or "locks" in views
+            if isinstance(c, OverviewCollector):   # the database sizes: not in the console's header
+                c.sizes_shown = views is None or "overview" in views
         now = time.monotonic()
         return frozenset(c.name for c in self.collectors
                          if c.unavailable is None and c.name in (views or VIEWS)

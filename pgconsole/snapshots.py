@@ -207,10 +207,35 @@ class Backend:
 @dataclass(frozen=True)
 class ConnectionsRow(Backend):
     """A row of the connections query: a Backend, and on the console's own row only the count
-    of client sessions by state (None on the others). The collector reads those two columns
-    apart (pgconsole.collectors.activity.state_counts) and builds Backends of the rest."""
+    of client sessions by state and the overview's figures (None on the others: OverviewRow's
+    fields but the count). The collector reads those apart (pgconsole.collectors.activity)
+    and builds Backends of the rest."""
     client_states: list[str] | None = field(default=None, hash=False)
     client_state_sessions: list[int] | None = field(default=None, hash=False)
+    version: str | None = None
+    version_num: int | None = None
+    started_at: datetime | None = None
+    sampled_at: datetime | None = None
+    is_standby: bool | None = None
+    current_database: str | None = None
+    max_connections: int | None = None
+    reserved_connections: int | None = None
+    xact_commit: int | None = None
+    xact_rollback: int | None = None
+    tup_returned: int | None = None
+    tup_fetched: int | None = None
+    tup_inserted: int | None = None
+    tup_updated: int | None = None
+    tup_deleted: int | None = None
+    blks_read: int | None = None
+    blks_hit: int | None = None
+    temp_bytes: int | None = None
+    temp_files: int | None = None
+    deadlocks: int | None = None
+    checkpoints_timed: int | None = None
+    checkpoints_requested: int | None = None
+    checkpoint_buffers_written: int | None = None
+    stats_reset_epoch: float | None = None
 
 
 @dataclass(frozen=True)

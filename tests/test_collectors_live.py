@@ -11,8 +11,9 @@ import pytest
 from pgconsole import sqlfiles
 from pgconsole.collectors.activity import ConnectionsCollector, locks_held
 from pgconsole.collectors.bloat import exact_bloat
+from pgconsole.collectors.overview import SIZES_EVERY_S, SIZES_HIDDEN_S, OverviewCollector
 from pgconsole.monitor import VIEWS, Monitor
-from pgconsole.snapshots import Bloat, Cache, Connections, Locks, Statements, Unavailable
+from pgconsole.snapshots import Bloat, Cache, Connections, Locks, OverviewRow, Statements, Unavailable
 
 
 async def session(params, **settings) -> asyncpg.Connection:
@@ -175,11 +176,29 @@ async def test_one_read_of_pg_stat_activity_counts_sessions_for_the_overview_too
         assert counted["connections_used"] == row.connections_used
         skipped = await mon.conn.fetchrow(mon.caps.sql("overview"), False)
         assert skipped["client_states"] is None and skipped["connections_used"] == 0
+        # the poll's overview figures came on the connections query's own row: the same as the
+        # overview query's (its own statement runs only when that view was not read)
+        steady = ("version", "version_num", "started_at", "is_standby", "current_database",
+                  "max_connections", "reserved_connections")
+        assert {k: getattr(row, k) for k in steady} == {k: skipped[k] for k in steady}
+        assert 0 < row.xact_commit <= skipped["xact_commit"] and row.sampled_at <= skipped["sampled_at"]
+        ctx: dict[str, object] = {}
+        await ConnectionsCollector(idle_rows=False).collect(mon.conn, mon.caps, ctx)
+        assert isinstance(ctx["overview_row"], OverviewRow)
+        if mon.caps.version_num >= 140000:   # generic_plans: 14+
+            for _ in range(6):
+                await mon.poll()
+            # its generic plan is kept after the first five: planning it cold on every refresh
+            # would cost as much again as running it (a parameter that prunes it makes it so)
+            generic = await mon.conn.fetchval(
+                "SELECT generic_plans FROM pg_prepared_statements WHERE statement = $1",
+                mon.caps.sql("connections"))
+            assert generic and generic >= 2
         alone = await ConnectionsCollector(idle_rows=False).collect(mon.conn, mon.caps, {})
         assert alone.counts_by_state == from_poll
         full = await ConnectionsCollector(idle_rows=True).collect(mon.conn, mon.caps, {})
         assert full.counts_by_state == from_poll and full.all_sessions
-        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True, True)
+        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True)
         assert [r["is_self"] for r in rows if r["client_states"] is not None] == [True]
     finally:
         await mon.close()
@@ -348,7 +367,7 @@ async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_para
     conn = await session(pg_params)
     try:
         version = await conn.fetchval("SELECT current_setting('server_version_num')::int")
-        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True, True)
+        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True)
         built = from_records(Backend, rows)
         names = {f.name for f in dataclasses.fields(Backend)}   # without the counts of the own row
 
@@ -402,8 +421,11 @@ async def test_views_off_screen_wait_their_hidden_interval_and_come_back_when_sh
         mon.tick = 4
         shown = await mon.poll()
         assert shown.cache is not first.cache
+        overview = next(c for c in mon.collectors if isinstance(c, OverviewCollector))
+        assert overview.sizes_every() == SIZES_HIDDEN_S   # not in the console's header
         mon.show_views(None)                    # snapshot / report: everything counts as shown
         cache = next(c for c in mon.collectors if c.name == "cache")
         assert mon._interval(cache) == cache.min_interval_s
+        assert overview.sizes_every() == SIZES_EVERY_S
     finally:
         await mon.close()

@@ -110,7 +110,7 @@ async def test_every_query_runs_on_this_server_and_its_older_variants_plan(fresh
     (13/14's on 15) must still parse and plan (EXPLAIN) unless this server dropped something it
     reads. Each in a transaction that is rolled back. The count is of queries, not files."""
     from pgconsole import capabilities, snapshots
-    from pgconsole.collectors import cache_book
+    from pgconsole.collectors import activity, cache_book
 
     fields_of = {
         "overview": snapshots.OverviewRow, "database_sizes": snapshots.DatabaseSize,
@@ -121,6 +121,7 @@ async def test_every_query_runs_on_this_server_and_its_older_variants_plan(fresh
         "index_bloat": snapshots.IndexBloatRow, "pgstattuple": snapshots.ExactBloat,
         "capabilities": capabilities.Capabilities,
         "cache_counters": cache_book.CacheCounter, "cache_relations": cache_book.CacheRelation,
+        "waiter_locks": activity.WaiterLock,
     }
     conn = await asyncpg.connect(**fresh_db.asyncpg_kwargs())
     ran, planned, not_claimed = set(), 0, set()

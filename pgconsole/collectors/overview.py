@@ -16,6 +16,9 @@ from .cadence import Cadence
 
 SIZES_EVERY_S = 15.0   # database sizes stat every file of every database: not on every poll...
 SIZES_SHARE = 0.002    # ...and at most 0.2% of a core: 160 ms at 10,000 tables -> every 80 s
+# the sizes are shown by snapshots, reports and recordings, not by the console's header: while
+# the caller says the overview view is not on screen (Monitor.show_views), this seldom
+SIZES_HIDDEN_S = 300.0
 
 
 class OverviewCollector(Collector):
@@ -28,6 +31,10 @@ class OverviewCollector(Collector):
         self.sizes_cadence = Cadence(SIZES_SHARE)
         self._sizes_at: float | None = None          # monotonic time of the last sizes read
         self._sizes_wall: datetime | None = None
+        self.sizes_shown = True
+
+    def sizes_every(self) -> float:
+        return SIZES_EVERY_S if self.sizes_shown else SIZES_HIDDEN_S
 
     def reset(self) -> None:
         self.prev = None
@@ -35,16 +42,24 @@ class OverviewCollector(Collector):
         self.sizes_cadence.reset()
 
     def sizes_due(self, now: float) -> bool:
-        return self._sizes_at is None or now - self._sizes_at >= self.sizes_cadence.interval(SIZES_EVERY_S)
+        return self._sizes_at is None or now - self._sizes_at >= self.sizes_cadence.interval(self.sizes_every())
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Overview:
-        # the connections query of this poll counted the sessions: not read again here
+        # the connections query of this poll read the figures and counted the sessions: no
+        # statement here (one runs when that view was not read in this poll)
+        row = context.get("overview_row")
+        if row is not None:
+            return await self._with(row, conn, caps, context)
         counts = context.get("session_counts")
         row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview"), counts is None))
         if counts is not None:
             row = replace(row, connections_used=sum(c.sessions for c in counts),
                           client_states=[c.state for c in counts],
                           client_state_sessions=[c.sessions for c in counts])
+        return await self._with(row, conn, caps, context)
+
+    async def _with(self, row: OverviewRow, conn: asyncpg.Connection, caps: Capabilities,
+                    context: Context) -> Overview:
         now = time.monotonic()
         if self.sizes_due(now):
             t0 = time.perf_counter()
@@ -58,10 +73,11 @@ class OverviewCollector(Collector):
 
     def stale_parts(self) -> dict[str, Stale]:
         """The database sizes, when their cadence slowed down and they are older than usual."""
-        if self._sizes_at is None or self._sizes_wall is None or not self.sizes_cadence.slowed(SIZES_EVERY_S):
+        every = self.sizes_every()
+        if self._sizes_at is None or self._sizes_wall is None or not self.sizes_cadence.slowed(every):
             return {}
         now = time.monotonic()
-        if now - self._sizes_at <= SIZES_EVERY_S:
+        if now - self._sizes_at <= every:
             return {}
-        nxt = self._sizes_at + self.sizes_cadence.interval(SIZES_EVERY_S) - now
+        nxt = self._sizes_at + self.sizes_cadence.interval(every) - now
         return {"database_sizes": Stale(self._sizes_wall, self.sizes_cadence.reason(), nxt)}

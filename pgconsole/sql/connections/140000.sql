@@ -1,27 +1,20 @@
 -- Every backend ($2 true), or every one but the idle sessions that block nobody (the
 -- console with idle sessions hidden: they are most rows, and only counted). One read of
 -- pg_stat_activity serves the rows, the count of client sessions by state (on the
--- console's own row only: client_states / client_state_sessions) and the lock waits.
--- 14+: query_id links to pg_stat_statements, pg_locks.waitstart dates a wait.
--- $1: longest query text to return; $3: read the waiters' locks in pg_locks.
+-- console's own row only: client_states / client_state_sessions) and the lock waits;
+-- the own row also carries the overview's figures (o).
+-- 14+: query_id links to pg_stat_statements (13: 130000.sql).
+-- $1: longest query text to return. What each waiter waits for is read apart (waiter_locks).
 WITH a AS MATERIALIZED (
     -- the view's own function: the view joins every row to pg_database and pg_authid,
     -- here only the rows sent are (the others are counted)
     SELECT pid, application_name, client_addr, client_port, backend_type,
            state, wait_event_type, wait_event, backend_start, xact_start, query_start,
-           state_change, query, query_id, leader_pid, backend_xmin, datid, usesysid
+           state_change, query, query_id, leader_pid, backend_xmin, datid, usesysid,
+           -- sessions waiting on a lock: who blocks them (pg_blocking_pids() takes the lock
+           -- manager's shared state, so it runs for these only)
+           CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by
     FROM pg_stat_get_activity(NULL)
-),
--- sessions waiting on a lock and who blocks them: pg_blocking_pids() and pg_locks take
--- the lock manager's shared state, so they are read for these only (none: not at all);
--- pg_locks (what each waits for: type, mode, relation) only when $3 (the Locks pane or
--- the findings on screen; snapshots and reports always)
-w AS MATERIALIZED (
-    SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM a WHERE wait_event_type = 'Lock'
-),
-l AS MATERIALIZED (
-    SELECT pid, locktype, mode, relation, waitstart, granted FROM pg_locks
-    WHERE $3::bool AND EXISTS (SELECT FROM w) AND pid IN (SELECT pid FROM w) AND (NOT granted OR locktype = 'tuple')
 ),
 s AS MATERIALIZED (
     -- another role's session shows no type or state to a role without pg_read_all_stats:
@@ -31,10 +24,41 @@ s AS MATERIALIZED (
     WHERE backend_type = 'client backend'
        OR (backend_type IS NULL AND datid IS NOT NULL AND usesysid IS NOT NULL)
     GROUP BY 1
+),
+o AS MATERIALIZED (
+    -- the overview's server-wide figures (pgconsole/sql/overview, whose variants these
+    -- follow): on the console's own row, so a poll is one statement, one round trip
+    SELECT
+        current_setting('server_version') AS version,
+        current_setting('server_version_num')::int AS version_num,
+        pg_postmaster_start_time() AS started_at,
+        clock_timestamp() AS sampled_at,
+        pg_is_in_recovery() AS is_standby,
+        current_database() AS current_database,
+        current_setting('max_connections')::int AS max_connections,
+        -- slots ordinary roles cannot use (16 adds reserved_connections: 160000.sql)
+        current_setting('superuser_reserved_connections')::int AS reserved_connections,
+        sum(d.xact_commit)::bigint AS xact_commit,
+        sum(d.xact_rollback)::bigint AS xact_rollback,
+        sum(d.tup_returned)::bigint AS tup_returned,
+        sum(d.tup_fetched)::bigint AS tup_fetched,
+        sum(d.tup_inserted)::bigint AS tup_inserted,
+        sum(d.tup_updated)::bigint AS tup_updated,
+        sum(d.tup_deleted)::bigint AS tup_deleted,
+        sum(d.blks_read)::bigint AS blks_read,
+        sum(d.blks_hit)::bigint AS blks_hit,
+        sum(d.temp_bytes)::bigint AS temp_bytes,
+        sum(d.temp_files)::bigint AS temp_files,
+        sum(d.deadlocks)::bigint AS deadlocks,
+        (SELECT checkpoints_timed FROM pg_stat_bgwriter) AS checkpoints_timed,
+        (SELECT checkpoints_req FROM pg_stat_bgwriter) AS checkpoints_requested,
+        (SELECT buffers_checkpoint FROM pg_stat_bgwriter) AS checkpoint_buffers_written,
+        extract(epoch FROM max(d.stats_reset))::float8 AS stats_reset_epoch
+    FROM pg_stat_database d
 )
 SELECT
     a.pid,
-    u.rolname::text AS usename,
+    pg_get_userbyid(a.usesysid)::text AS usename,   -- the syscache: no scan of pg_authid
     d.datname::text AS datname,
     a.application_name,
     host(a.client_addr) AS client_addr,
@@ -54,31 +78,46 @@ SELECT
     age(a.backend_xmin)::bigint AS xmin_age,
     -- a session waiting on a lock: who blocks it and the lock it waits for (the blocking
     -- tree is built from these rows: no query of its own, and the same snapshot)
-    w.blocked_by,
-    wl.locktype AS lock_type,
-    wl.mode AS lock_mode,
-    coalesce(wl.relation, wt.relation)::regclass::text AS lock_relation,
-    CASE WHEN w.pid IS NOT NULL
-         THEN extract(epoch FROM clock_timestamp() - coalesce(wl.waitstart, a.query_start))::float8 END AS lock_wait_s,
+    a.blocked_by,
+    -- what it waits for: read apart (waiter_locks), only while the Locks pane or the findings show it
+    NULL::text AS lock_type,
+    NULL::text AS lock_mode,
+    NULL::text AS lock_relation,
+    CASE WHEN a.blocked_by IS NOT NULL
+         THEN extract(epoch FROM clock_timestamp() - a.query_start)::float8 END AS lock_wait_s,
     CASE WHEN a.pid = pg_backend_pid()
          THEN (SELECT array_agg(s.state ORDER BY s.state) FROM s) END AS client_states,
     CASE WHEN a.pid = pg_backend_pid()
-         THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions
+         THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions,
+    o.version,
+    o.version_num,
+    o.started_at,
+    o.sampled_at,
+    o.is_standby,
+    o.current_database,
+    o.max_connections,
+    o.reserved_connections,
+    o.xact_commit,
+    o.xact_rollback,
+    o.tup_returned,
+    o.tup_fetched,
+    o.tup_inserted,
+    o.tup_updated,
+    o.tup_deleted,
+    o.blks_read,
+    o.blks_hit,
+    o.temp_bytes,
+    o.temp_files,
+    o.deadlocks,
+    o.checkpoints_timed,
+    o.checkpoints_requested,
+    o.checkpoint_buffers_written,
+    o.stats_reset_epoch
 FROM a
+LEFT JOIN o ON a.pid = pg_backend_pid()
 LEFT JOIN pg_database d ON d.oid = a.datid
-LEFT JOIN pg_roles u ON u.oid = a.usesysid
-LEFT JOIN w ON w.pid = a.pid
-LEFT JOIN LATERAL (
-    SELECT locktype, mode, relation, waitstart FROM l
-    WHERE w.pid IS NOT NULL AND l.pid = a.pid AND NOT l.granted LIMIT 1
-) wl ON true
-LEFT JOIN LATERAL (
-    -- a row-lock waiter holds a tuple lock on the table it waits for
-    SELECT relation FROM l
-    WHERE w.pid IS NOT NULL AND l.pid = a.pid AND l.granted AND l.locktype = 'tuple' LIMIT 1
-) wt ON true
 WHERE $2::bool
    OR a.state IS DISTINCT FROM 'idle'
    -- an idle session can still block others (an advisory lock): keep those
-   OR a.pid IN (SELECT unnest(w.blocked_by) FROM w)
+   OR a.pid IN (SELECT unnest(x.blocked_by) FROM a x WHERE x.blocked_by IS NOT NULL)
 ORDER BY a.pid
