@@ -43,20 +43,21 @@ BATCH = 2000   # rows a round trip: 30,000 asyncpg Records at once would outweig
 
 
 class _Shared:
-    """One object for each repeated short value (schema names, methods, sizes, reltuples):
-    20,000 index rows hold the same few strings and numbers thousands of times over. A column
-    whose values hardly repeat (oids, index names) stops being looked up after a batch: its
-    table would only cost memory."""
+    """One object for each repeated short value (schema and table names, methods, sizes,
+    reltuples): 20,000 index rows hold the same few strings and numbers thousands of times
+    over, and table_usage names the tables index_usage named. Shared by column name across
+    the queries of one run. A column whose values a batch mostly saw for the first time
+    (oids, index names) stops being looked up: its table would only cost memory."""
 
     def __init__(self) -> None:
-        self.seen: dict[tuple[str, str], dict[object, object]] = {}
-        self.off: set[tuple[str, str]] = set()
+        self.seen: dict[str, dict[object, object]] = {}
+        self.off: set[str] = set()
 
     def rows(self, records: list[asyncpg.Record], cls: type, names: frozenset[str]) -> list[object]:
         out = []
         cols = [k for k in records[0].keys() if k in names] if records else []
-        tables = {k: self.seen.setdefault((cls.__name__, k), {}) for k in cols
-                  if (cls.__name__, k) not in self.off}
+        tables = {k: self.seen.setdefault(k, {}) for k in cols if k not in self.off}
+        sizes = {k: len(t) for k, t in tables.items()}
         for r in records:
             values = {}
             for k in cols:
@@ -69,8 +70,8 @@ class _Shared:
                 values[k] = v
             out.append(cls(**values))
         for k, table in tables.items():
-            if len(table) > len(records) // 2:
-                self.off.add((cls.__name__, k))
+            if len(table) - sizes[k] > len(records) // 2:
+                self.off.add(k)
                 table.clear()
         return out
 
