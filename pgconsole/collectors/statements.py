@@ -55,7 +55,7 @@ class StatementsCollector(Collector):
         return None
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Statements:
-        rows = list(from_records(StatementRow, await conn.fetch(caps.sql("statements"))))
+        rows = list(from_records(StatementRow, await conn.fetch(caps.sql("statements")), reuse=self.prev))
         now = time.monotonic()
         reset_epoch = await self._reset_epoch(conn, caps)
         reset = self.prev is not None and reset_epoch != self.prev_reset

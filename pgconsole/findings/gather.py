@@ -39,18 +39,56 @@ def _unavailable(name: str, exc: BaseException, caps: Capabilities) -> Unavailab
     return Unavailable(name, describe(exc), "")
 
 
-def _rows(records: list[asyncpg.Record], cls: type) -> tuple[object, ...]:
-    """The rows as `cls`, one at a time (no second copy of the whole result), with one object
-    for each repeated short value (schema names, methods, sizes): 20,000 index rows hold the
-    same few strings and numbers thousands of times over."""
-    seen: dict[tuple[type, object], object] = {}
-    keep = seen.setdefault
-    names = {f.name for f in dataclasses.fields(cls)}
-    out = []
-    for r in records:
-        # keyed by type too: 1 == 1.0 == True, and each must stay what it was
-        out.append(cls(**{k: keep((type(v), v), v) if (type(v) is str and len(v) <= 64) or type(v) is int
-                          else v for k, v in r.items() if k in names}))
+BATCH = 2000   # rows a round trip: 30,000 asyncpg Records at once would outweigh the rows built
+
+
+class _Shared:
+    """One object for each repeated short value (schema and table names, methods, sizes,
+    reltuples): 20,000 index rows hold the same few strings and numbers thousands of times
+    over, and table_usage names the tables index_usage named. Shared by column name across
+    the queries of one run. A column whose values a batch mostly saw for the first time
+    (oids, index names) stops being looked up: its table would only cost memory."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dict[object, object]] = {}
+        self.off: set[str] = set()
+
+    def rows(self, records: list[asyncpg.Record], cls: type, names: frozenset[str]) -> list[object]:
+        out = []
+        cols = [k for k in records[0].keys() if k in names] if records else []
+        tables = {k: self.seen.setdefault(k, {}) for k in cols if k not in self.off}
+        sizes = {k: len(t) for k, t in tables.items()}
+        for r in records:
+            values = {}
+            for k in cols:
+                v = r[k]
+                t = type(v)
+                table = tables.get(k)
+                # keyed by type: 1 == 1.0 == True, and each must stay what it was
+                if table is not None and (t is int or t is float or (t is str and len(v) <= 64)):
+                    v = table.setdefault((t, v), v)
+                values[k] = v
+            out.append(cls(**values))
+        for k, table in tables.items():
+            if len(table) - sizes[k] > len(records) // 2:
+                self.off.add(k)
+                table.clear()
+        return out
+
+
+async def _fetch_rows(conn: asyncpg.Connection, sql: str, cls: type, shared: _Shared) -> tuple[object, ...]:
+    """The rows as `cls`, BATCH at a time: each batch's Records are freed before the next
+    arrives (a cursor needs a transaction: one of its own, so a refusal aborts only it)."""
+    names = frozenset(f.name for f in dataclasses.fields(cls))
+    out: list[object] = []
+    async with conn.transaction(readonly=True):
+        cur = await conn.cursor(sql)
+        while True:
+            batch = await cur.fetch(BATCH)
+            out += shared.rows(batch, cls, names)
+            if len(batch) < BATCH:
+                break
+            del batch
     return tuple(out)
 
 
@@ -59,13 +97,14 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
     """Rows for every catalog query (or those in `names`); Unavailable where refused. With
     `previous`: a query that times out keeps its previous rows (a transient failure)."""
     results: dict[str, tuple[Any, ...] | Unavailable] = {}
+    shared = _Shared()
     for name, cls in QUERIES.items():
         if names is not None and name not in names:
             continue
         if name in SUPERUSER_ONLY and not caps.is_superuser:
             continue
         try:
-            results[name] = _rows(await conn.fetch(caps.sql(name)), cls)
+            results[name] = await _fetch_rows(conn, caps.sql(name), cls, shared)
         except asyncpg.PostgresError as exc:
             kept = previous.get(name) if previous is not None else None
             transient = isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError))

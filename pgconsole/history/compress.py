@@ -13,12 +13,13 @@ import zstandard
 
 RAW, ZSTD, ZSTD_KEYDICT = 0, 1, 2
 KEY_LEVEL = 9      # keyframes are few: worth a higher level
+KEY_TABLES_LOG = 17   # ...but not its match tables: level 9 sizes them for the payload (a
+                      # 1.2 MB keyframe: a 10 MB context kept for good); 2^17 give the same size
 DELTA_LEVEL = 3    # one per refresh: cheap
 
 
 class Packer:
     def __init__(self) -> None:
-        self._key = zstandard.ZstdCompressor(level=KEY_LEVEL)
         self._delta: zstandard.ZstdCompressor | None = None
 
     def pack(self, payload: bytes, key: bool) -> bytes:
@@ -26,7 +27,9 @@ class Packer:
             d = zstandard.ZstdCompressionDict(payload, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
             d.precompute_compress(level=DELTA_LEVEL)
             self._delta = zstandard.ZstdCompressor(dict_data=d, write_content_size=True)
-            return bytes([ZSTD]) + self._key.compress(payload)
+            params = zstandard.ZstdCompressionParameters.from_level(
+                KEY_LEVEL, source_size=len(payload), hash_log=KEY_TABLES_LOG, chain_log=KEY_TABLES_LOG)
+            return bytes([ZSTD]) + zstandard.ZstdCompressor(compression_params=params).compress(payload)
         if self._delta is None:
             raise ValueError("a change record before any keyframe")
         return bytes([ZSTD_KEYDICT]) + self._delta.compress(payload)
