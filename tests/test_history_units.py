@@ -124,6 +124,14 @@ def test_new_dataclasses_and_value_types_need_no_code_here(monkeypatch):
         sent: Decimal
 
     @dataclass(frozen=True)
+    class One:                              # one field, and none: the generated encoders' edge cases
+        at: dt.datetime
+
+    @dataclass(frozen=True)
+    class Empty:
+        pass
+
+    @dataclass(frozen=True)
     class NewView:                          # as another engineer might add it
         at: dt.datetime
         day: dt.date
@@ -132,14 +140,16 @@ def test_new_dataclasses_and_value_types_need_no_code_here(monkeypatch):
         rows: tuple
         by_name: dict = field(default_factory=dict)
         tags: list = field(default_factory=list)
+        odd: tuple = ()
 
-    for cls in (Inner, NewView):
+    for cls in (Inner, One, Empty, NewView):
         cls.__module__, cls.__qualname__ = "pgconsole.snapshots", f"_Test{cls.__name__}"
         monkeypatch.setattr(snapshots, f"_Test{cls.__name__}", cls, raising=False)
     view = NewView(dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.timezone(dt.timedelta(hours=2))),
                    dt.date(2026, 1, 2), dt.timedelta(seconds=3.5), ipaddress.ip_address("10.0.0.1"),
                    (Inner(1.5, Decimal("12345678901234567890.5")), Inner(None, Decimal(0))),
-                   {"a": (1, 2), "b": None}, [1.5, "x", None, True])
+                   {"a": (1, 2), "b": None}, [1.5, "x", None, True],
+                   (One(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)), Empty()))
     types = TypeTable()
     back = Decoder(types).decode_root(json.loads(json.dumps(Encoder(types).encode_root(view, 1e6))), 1e6)
     assert back == replace(view, addr="10.0.0.1")   # an unknown type is kept as its text

@@ -43,9 +43,10 @@ class Rows(list[Any]):
 
 
 Getter = Callable[[Any], tuple[Any, ...]]
+Encode = Callable[[Any, float], Any]
 # an encoder's plan for a class: type id, (field, is clock) pairs, getters of the other fields and of
-# the clock fields, the clock positions, whether rows may be cached
-Plan = tuple[int, tuple[tuple[str, bool], ...], Getter, Getter, tuple[int, ...], bool]
+# the clock fields, the clock positions, whether rows may be cached, the class's own encoding function
+Plan = tuple[int, tuple[tuple[str, bool], ...], Getter, Getter, tuple[int, ...], bool, Encode]
 # a decoder's reader for a type id: class (None: unknown), fillable, (field, stored position,
 # default, is clock) of every field, (field, stored position) of the clock fields
 Reader = tuple["type | None", bool, tuple[tuple[str, "int | None", Any, bool], ...],
@@ -56,13 +57,20 @@ def row_key(obj: Any) -> Any:
     """What identifies a row from one frame to the next: its `key` if the class has one,
     else its first field (a nested dataclass: that one's key). Only compactness rests on it."""
     cls: type = type(obj)
-    if isinstance(getattr(cls, "key", None), property):
-        k = obj.key
-    else:
-        k = getattr(obj, _field_names(cls)[0]) if _field_names(cls) else None
-        if dataclasses.is_dataclass(k) and not isinstance(k, type):
-            return row_key(k)
+    get, first_field = _key_getter(cls)
+    k = get(obj)
+    if first_field and hasattr(type(k), "__dataclass_fields__") and not isinstance(k, type):
+        return row_key(k)
     return tuple(k) if isinstance(k, list) else k
+
+
+@functools.lru_cache(maxsize=None)
+def _key_getter(cls: type) -> tuple[Callable[[Any], Any], bool]:
+    """(the getter of a class's row key, whether that is its first field): looked up once a class."""
+    if isinstance(getattr(cls, "key", None), property):
+        return operator.attrgetter("key"), False
+    names = _field_names(cls)
+    return (operator.attrgetter(names[0]) if names else (lambda obj: None)), True
 
 
 @functools.lru_cache(maxsize=None)
@@ -196,7 +204,7 @@ class Encoder:
             # rows are compared by their own values: only when no field opts out of equality
             cacheable = all(f.compare for f in dataclasses.fields(cls))
             plan = self._plans[cls] = (tid, fields, _getter(plain), _getter([n for n, c in fields if c]),
-                                       tuple(sorted(clock)), cacheable)
+                                       tuple(sorted(clock)), cacheable, _compile(tid, fields, self.encode))
         return plan
 
     def encode_root(self, obj: Any, t_ms: float, slot: str = "") -> Any:
@@ -212,19 +220,8 @@ class Encoder:
         if cls in SCALARS:
             return obj
         if hasattr(cls, "__dataclass_fields__"):
-            tid, plan = self._plan(cls)[:2]
-            d = getattr(obj, "__dict__", None)
-            out: list[Any] = [tid]
-            for name, clock in plan:
-                v = d[name] if d is not None and name in d else getattr(obj, name)
-                tv = type(v)
-                if clock and (tv is float or tv is int):
-                    out.append(round(t_ms - v * 1000.0))
-                elif tv in SCALARS:
-                    out.append(v)
-                else:
-                    out.append(self.encode(v, t_ms))
-            return out
+            plan = self._plans.get(cls) or self._plan(cls)
+            return plan[6](obj, t_ms)
         if (cls is tuple or cls is list) and obj and all(hasattr(type(v), "__dataclass_fields__") for v in obj):
             rows = Rows(["t" if cls is tuple else "l"])
             rows.keys = _unique([row_key(v) for v in obj])
@@ -238,7 +235,7 @@ class Encoder:
 
     def _row(self, v: Any, k: Any, t_ms: float) -> list[Any]:
         cls: type = type(v)
-        _, _, plain, clocks, positions, cacheable = self._plan(cls)
+        _, _, plain, clocks, positions, cacheable, _ = self._plans.get(cls) or self._plan(cls)
         if not cacheable:
             encoded: list[Any] = self.encode(v, t_ms)
             return encoded
@@ -291,6 +288,36 @@ class Encoder:
         if isinstance(obj, (bool, int, float, str)):     # subclasses (an IntEnum...)
             return obj if not isinstance(obj, bool) else bool(obj)
         return ["S", str(obj)]
+
+
+def _compile(tid: int, fields: tuple[tuple[str, bool], ...], encode: Encode) -> Encode:
+    """A class's encoding as one generated function: [tid, field values...], each scalar as it
+    is, anything else through `encode`, a clock field (a number) as the moment it counts from.
+    (A generic loop over the fields cost most of the rewind's time: a session row has 35.)"""
+    scope: dict[str, Any] = {"get": operator.attrgetter(*(n for n, _ in fields)) if fields else None,
+                             "S": SCALARS, "E": encode, "T": tid}
+    exec(_source(tuple(c for _, c in fields)), scope)
+    fn: Encode = scope["enc"]
+    return fn
+
+
+@functools.lru_cache(maxsize=None)
+def _source(clocks: tuple[bool, ...]) -> Any:
+    """The compiled definition of `enc` (made of field positions only, never of a name)."""
+    items = []
+    for i, clock in enumerate(clocks):
+        v = f"v{i}"
+        if clock:
+            items.append(f"(round(t_ms - {v} * 1000.0) if (t := type({v})) is float or t is int "
+                         f"else {v} if t in S else E({v}, t_ms))")
+        else:
+            items.append(f"({v} if type({v}) in S else E({v}, t_ms))")
+    if not clocks:
+        body = "    return [T]"
+    else:
+        unpack = ", ".join(f"v{i}" for i in range(len(clocks)))   # one name: attrgetter answers the value
+        body = f"    {unpack} = get(obj)\n    return [T, {', '.join(items)}]"
+    return compile(f"def enc(obj, t_ms):\n{body}\n", "<pgconsole.history.codec>", "exec")
 
 
 def _unique(keys: list[Any]) -> list[Any]:

@@ -50,6 +50,15 @@ def _diff_fields(prev: list[Any], new: list[Any]) -> tuple[Any, Any]:
         a, b = prev[i], new[i]
         if a is b:
             continue
+        if not isinstance(a, list) or not isinstance(b, list):
+            # a scalar: what diff() does, without a call for each of a row's 35 fields
+            if type(a) is type(b) and a == b:
+                if out is None:
+                    out = list(new)
+                out[i] = a
+            else:
+                patch += [i, b]
+            continue
         d, e = diff(a, b)
         if d is SAME:
             if e is not b:

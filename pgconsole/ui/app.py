@@ -142,7 +142,6 @@ class ConsoleApp(ServerActions, DetailLoading, TimeTravel, App):
         # idle sessions are hidden until `i`: while they are, the poll need not read them
         self.want_idle_sessions(any(getattr(p, "show_idle", False) for p in self._panes))
         self._show_views(self.current_pane)
-        self.set_interval(1.0, self.header.tick)
         if self._replay is not None:
             await self.start_replay(self._replay, self._replay_at)
         elif self.poller is not None and self.start_polling:

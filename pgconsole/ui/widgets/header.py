@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import deque
@@ -90,6 +91,7 @@ class ConsoleHeader(TextLines):
         self.deadlock_seen_at: datetime | None = None
         self._last_overview_at: datetime | None = None
         self._drawn_at = 0.0
+        self._tick_at: asyncio.TimerHandle | None = None
 
     # -- inputs -------------------------------------------------------------
     def show_frame(self, frame: Frame) -> None:
@@ -137,18 +139,42 @@ class ConsoleHeader(TextLines):
         self.redraw()
 
     # -- drawing ------------------------------------------------------------
+    def _late_after(self) -> float:
+        """Seconds after a draw when the next frame is late (a second past the refresh
+        interval: paused, a slow poll, a stall); a stall counts up every second."""
+        return 1.0 if self.link.state == "stalled" else max(1.5, self.refresh_s + 1.0)
+
     def tick(self) -> None:
-        """The 1 s timer: set the data age moving once the next frame is late (a second past
-        the refresh interval: paused, a slow poll, a stall). Between frames on time the
+        """Set the data age moving once the next frame is late. Between frames on time the
         header stays as drawn: at the default 2 s refresh a repaint of the age in between
         was half of the console's screen updates."""
-        if self.replay:
+        self._tick_at = None
+        if self.replay or not self.is_attached:
             return
-        if time.monotonic() - self._drawn_at >= max(1.5, self.refresh_s + 1.0) or self.link.state == "stalled":
+        if time.monotonic() - self._drawn_at >= self._late_after() - 0.05:
             self.redraw()
+        else:
+            self._schedule_tick(self._drawn_at + self._late_after() - time.monotonic())
+
+    def _schedule_tick(self, delay: float) -> None:
+        """One timer, for the moment the header would change on its own, moved at each draw
+        (a 1 s interval woke the event loop between frames to find nothing to do: twice a
+        frame at the default refresh)."""
+        if self._tick_at is not None:
+            self._tick_at.cancel()
+        try:
+            self._tick_at = asyncio.get_running_loop().call_later(max(delay, 0.05), self.tick)
+        except RuntimeError:    # no event loop (drawn outside the app)
+            self._tick_at = None
+
+    def on_unmount(self) -> None:
+        if self._tick_at is not None:
+            self._tick_at.cancel()
+            self._tick_at = None
 
     def redraw(self) -> None:
         self._drawn_at = time.monotonic()
+        self._schedule_tick(self._late_after())
         width = max(self.size.width - 2, 40) if self.size.width else 118
         # fixed height: a repaint of the lines that changed (TextLines skips an unchanged text), never a layout
         # two parts: the identity line is rendered again only when it changed (rarely)
