@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import random
 import threading
+import time
 from typing import Awaitable, Callable
 
 import asyncpg
@@ -53,6 +54,9 @@ async def prepare_demo_db(admin: ConnParams, database: str) -> bool:
         if await conn.fetchval(sql("demo_seeded")):
             return False
         await conn.execute(sql("demo_schema"))
+        deadline = time.monotonic() + 3   # the counts reach the statistics, then ANALYZE
+        while not await conn.fetchval(sql("demo_stats_flushed")) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         await conn.execute(sql("demo_analyze"))   # its own transaction: see the file
         return True
     finally:
