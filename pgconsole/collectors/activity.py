@@ -99,13 +99,15 @@ def state_counts(own: Any) -> tuple[StateCount, ...] | None:
 
 def overview_row(own: Any, counts: tuple[StateCount, ...]) -> OverviewRow:
     """The overview's figures the connections query put on the own row: no statement of its own."""
-    values = {f.name: own[f.name] for f in fields(OverviewRow) if f.name not in _COUNTED}
-    return OverviewRow(**values, connections_used=sum(c.sessions for c in counts),
-                       client_states=[c.state for c in counts],
-                       client_state_sessions=[c.sessions for c in counts])
+    counted = count_fields(counts)
+    return OverviewRow(**{f.name: own[f.name] for f in fields(OverviewRow) if f.name not in counted}, **counted)
 
 
-_COUNTED = ("connections_used", "client_states", "client_state_sessions")
+def count_fields(counts: tuple[StateCount, ...]) -> dict[str, Any]:
+    """OverviewRow's fields that come from the count of client sessions by state."""
+    return {"connections_used": sum(c.sessions for c in counts),
+            "client_states": [c.state for c in counts],
+            "client_state_sessions": [c.sessions for c in counts]}
 
 
 def _scrubbed(b: Backend) -> Backend:

@@ -11,6 +11,7 @@ import asyncpg
 from .. import derive
 from ..capabilities import Capabilities
 from ..snapshots import DatabaseSize, Overview, OverviewRow, Stale, from_record, from_records
+from .activity import count_fields
 from .base import Collector, Context
 from .cadence import Cadence
 
@@ -48,18 +49,11 @@ class OverviewCollector(Collector):
         # the connections query of this poll read the figures and counted the sessions: no
         # statement here (one runs when that view was not read in this poll)
         row = context.get("overview_row")
-        if row is not None:
-            return await self._with(row, conn, caps, context)
-        counts = context.get("session_counts")
-        row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview"), counts is None))
-        if counts is not None:
-            row = replace(row, connections_used=sum(c.sessions for c in counts),
-                          client_states=[c.state for c in counts],
-                          client_state_sessions=[c.sessions for c in counts])
-        return await self._with(row, conn, caps, context)
-
-    async def _with(self, row: OverviewRow, conn: asyncpg.Connection, caps: Capabilities,
-                    context: Context) -> Overview:
+        if row is None:
+            counts = context.get("session_counts")
+            row = from_record(OverviewRow, await conn.fetchrow(caps.sql("overview"), counts is None))
+            if counts is not None:
+                row = replace(row, **count_fields(counts))
         now = time.monotonic()
         if self.sizes_due(now):
             t0 = time.perf_counter()
