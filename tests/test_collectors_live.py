@@ -198,7 +198,7 @@ async def test_one_read_of_pg_stat_activity_counts_sessions_for_the_overview_too
         assert alone.counts_by_state == from_poll
         full = await ConnectionsCollector(idle_rows=True).collect(mon.conn, mon.caps, {})
         assert full.counts_by_state == from_poll and full.all_sessions
-        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True)
+        rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True, [])
         assert [r["is_self"] for r in rows if r["client_states"] is not None] == [True]
     finally:
         await mon.close()
@@ -367,7 +367,7 @@ async def test_from_records_fills_the_same_objects_as_the_dataclass_init(pg_para
     conn = await session(pg_params)
     try:
         version = await conn.fetchval("SELECT current_setting('server_version_num')::int")
-        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True)
+        rows = await conn.fetch(sqlfiles.load("connections", version), 8192, True, [])
         built = from_records(Backend, rows)
         names = {f.name for f in dataclasses.fields(Backend)}   # without the counts of the own row
 

@@ -369,3 +369,41 @@ async def test_choices_are_marked_not_only_coloured():
         box.value = False
         await pilot.pause()
         assert "▐ ▌ init tables" in next(line for line in screen_text(app) if "init tables" in line)
+
+
+class LocksCountingSource(CannedSource):
+    """Canned frames whose locks_held answers, counting the reads per pid."""
+
+    def __init__(self, frames):
+        super().__init__(frames)
+        self.reads: list[int] = []
+
+    async def locks_held(self, pid):
+        from pgconsole.snapshots import HeldLock
+        self.reads.append(pid)
+        return [HeldLock("transactionid", "ExclusiveLock", True, f"xid {pid}", None)]
+
+
+async def test_detail_locks_read_again_only_once_the_session_ran_something():
+    series = frames(40)
+    source = LocksCountingSource(series)
+    app = ConsoleApp(source, None, target="app@db:5432/shop", refresh_s=2.0, clock=fixed_clock(),
+                     start_polling=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(series[0])
+        await wait_for(pilot, lambda: app.current_pane.selected_key is not None)
+        assert app.current_pane.selected_key == "101"          # idle in transaction, oldest first
+        await wait_for(pilot, lambda: source.reads == [101])
+        for f in series[1:20]:                                  # 38 s: it ran nothing
+            app.show_frame(f)
+            await pilot.pause(0.01)
+        await pilot.pause(0.1)
+        assert source.reads == [101]
+        while app.current_pane.selected_key != "104":           # an active session: its locks move
+            await pilot.press("down")
+        await wait_for(pilot, lambda: source.reads[-1:] == [104])
+        before = len(source.reads)
+        for f in series[20:35]:
+            app.show_frame(f)
+            await pilot.pause(0.01)
+        await wait_for(pilot, lambda: len(source.reads) >= before + 2)   # every 5 refreshes

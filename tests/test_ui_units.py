@@ -289,3 +289,34 @@ def test_a_flow_wraps_between_items_never_inside_one():
     assert [p.plain for p in flow_wrap(Console(), Flow("a b  c d  e f"), 8)] == ["a b  c d", "e f"]
     # an item wider than the line is word-wrapped on its own
     assert [p.plain.rstrip() for p in flow_wrap(Console(), Flow("ab  cd ef gh ij"), 6)] == ["ab", "cd ef", "gh ij"]
+
+
+# -- the detail panel's locks: read again only once the session ran something ---------------
+
+def _quiet_frame(t, backends):
+    from pgconsole import derive
+    from pgconsole.snapshots import Frame
+    from factories import overview_row
+    return Frame(seq=1, sampled_at=t, overview=derive.overview(overview_row(t), None, ()),
+                 connections=derive.connections(backends), locks=None, cache=None, statements=None, bloat=None)
+
+
+def test_quiet_session_keeps_its_token_while_it_runs_nothing():
+    from datetime import timedelta
+    from factories import T0, backend
+    from pgconsole.ui.widgets.backend import quiet
+
+    def at(i, **kw):
+        t = T0 + timedelta(seconds=2 * i)
+        b = backend(101, **{"state": "idle in transaction", "xact_age_s": 95.0 + 2 * i,
+                            "state_age_s": 90.0 + 2 * i, **kw})
+        return quiet(b, _quiet_frame(t, [b]))
+
+    first = at(0)
+    assert first is not None and first.same(at(7))          # ten seconds on: nothing ran
+    assert not first.same(at(7, state_age_s=0.8))          # it ran a statement (the state began again)
+    assert not first.same(at(7, state="idle", xact_age_s=None))   # its transaction ended
+    assert not first.same(at(7, xact_age_s=3.0, state_age_s=2.0))  # a new transaction
+    assert at(0, state="active") is None                    # running: its locks move
+    assert at(0, state_age_s=0.3) is None                   # too young to tell from jitter
+    assert not first.same(None)

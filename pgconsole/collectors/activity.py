@@ -38,7 +38,9 @@ class ConnectionsCollector(Collector):
         self.lock_details = True
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Connections:
-        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows)
+        rows = await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, self.idle_rows, NO_PIDS)
+        if not self.idle_rows:
+            rows = await with_idle_blockers(conn, caps, rows)
         own = own_row(rows)
         counts = state_counts(own)
         if counts is not None:
@@ -57,6 +59,22 @@ class ConnectionsCollector(Collector):
         snap = derive.connections(backends, limited, None if self.idle_rows else counts)
         context["connections"] = snap
         return snap
+
+
+NO_PIDS: list[int] = []
+
+
+async def with_idle_blockers(conn: asyncpg.Connection, caps: Capabilities, rows: list[Any]) -> list[Any]:
+    """The rows, and the idle sessions among the waiters' blockers (an advisory lock outlives
+    its query): asked for by pid, only when some waiter's blocker is not among the rows."""
+    shown = {r["pid"] for r in rows}
+    # 0: a prepared transaction, which has no session
+    missing = sorted({p for r in rows if r["blocked_by"] for p in r["blocked_by"] if p} - shown)
+    if not missing:
+        return rows
+    more = [r for r in await conn.fetch(caps.sql("connections"), QUERY_TEXT_LIMIT, False, missing)
+            if r["pid"] in missing]
+    return sorted([*rows, *more], key=lambda r: r["pid"]) if more else rows
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ EXTRA_DEBOUNCE_S = 0.3
 
 class DetailLoading:
     _extra_timer: Any = None
+    _extra_quiet: dict[tuple[str, str, str], Any] | None = None   # each read's pane.extra_quiet()
 
     def _schedule_extra(self) -> None:
         app: Any = self
@@ -45,6 +46,10 @@ class DetailLoading:
             # a new frame: re-read only what this row already showed, once it has aged
             if loaded is None or fresh:
                 return
+            # ...unless the row shows it cannot have changed (a session that ran nothing since)
+            now = None if app.time_travelling else pane.extra_quiet(kind, key)
+            if now is not None and now.same((self._extra_quiet or {}).get((pane.pane_id, kind, key))):
+                return
         elif fresh and (kind, key) in pane.extras:
             return
         self.load_detail(pane.pane_id, key, kind, read)
@@ -55,6 +60,11 @@ class DetailLoading:
     def load_detail(self, pane: str, key: str, kind: str, read: Read, announce: bool = False) -> None:
         app: Any = self
         app._extra_seq[(pane, kind, key)] = app.frame.seq if app.frame else 0
+        if self._extra_quiet is None:
+            self._extra_quiet = {}
+        shown = next((p for p in app.panes if p.pane_id == pane), None)
+        self._extra_quiet[(pane, kind, key)] = (None if shown is None or app.time_travelling
+                                                else shown.extra_quiet(kind, key))
         app.run_worker(self._load_detail(pane, key, kind, read, announce), group=f"detail-{kind}",
                        exclusive=True, exit_on_error=False)
 

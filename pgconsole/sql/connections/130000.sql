@@ -4,7 +4,8 @@
 -- console's own row only: client_states / client_state_sessions) and the lock waits;
 -- the own row also carries the overview's figures (o).
 -- (14+ adds query_id: 140000.sql)
--- $1: longest query text to return. What each waiter waits for is read apart (waiter_locks).
+-- $1: longest query text to return; $3: pids to return whatever their state (idle blockers).
+-- What each waiter waits for is read apart (waiter_locks).
 WITH a AS MATERIALIZED (
     -- the view's own function: the view joins every row to pg_database and pg_authid,
     -- here only the rows sent are (the others are counted)
@@ -118,6 +119,8 @@ LEFT JOIN o ON a.pid = pg_backend_pid()
 LEFT JOIN pg_database d ON d.oid = a.datid
 WHERE $2::bool
    OR a.state IS DISTINCT FROM 'idle'
-   -- an idle session can still block others (an advisory lock): keep those
-   OR a.pid IN (SELECT unnest(x.blocked_by) FROM a x WHERE x.blocked_by IS NOT NULL)
+   -- an idle session can still block others (an advisory lock): the collector asks again
+   -- for those by pid ($3), when a waiter's blocker is not among the rows (a scan of a for
+   -- the blockers on every refresh cost as much as the counts)
+   OR a.pid = ANY ($3::int[])
 ORDER BY a.pid

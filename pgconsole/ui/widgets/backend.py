@@ -4,13 +4,14 @@ and the cancel / terminate actions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ... import fmt
-from ...snapshots import Backend, Frame, HeldLock, Locks, Statement, Statements
+from ...snapshots import Backend, Frame, HeldLock, Locks, Overview, Statement, Statements
 from ...untrusted import one_line
 from ..messages import ConfirmAction
 from .detail import query_parts
@@ -215,6 +216,43 @@ def _held_lines(held: Any) -> list[RenderableType]:
     if len(locks) > 12:
         t.append(f"\n  … {len(locks) - 12} more", style="dim")
     return [t]
+
+
+# a session that runs nothing holds the locks it held: the detail panel's list (a pg_locks
+# read, which walks every backend slot of the server) is read again only once it ran something
+QUIET_STATES = frozenset({"idle", "idle in transaction", "idle in transaction (aborted)"})
+QUIET_TOLERANCE_S = 0.25   # clock jitter between two polls' ages; a younger state is not trusted
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """When a session that runs nothing entered its state and its transaction (epoch
+    seconds, server clock, from the poll's ages)."""
+    state: str
+    state_since: float
+    xact_since: float | None
+
+    def same(self, other: "Quiet | None") -> bool:
+        """Nothing ran in between: a statement would have moved the state's start (by at
+        least the state's age when first seen, which is over the tolerance)."""
+        if other is None or other.state != self.state or abs(other.state_since - self.state_since) > QUIET_TOLERANCE_S:
+            return False
+        if self.xact_since is None or other.xact_since is None:
+            return self.xact_since is other.xact_since
+        return abs(other.xact_since - self.xact_since) <= QUIET_TOLERANCE_S
+
+
+def quiet(b: Backend | None, frame: Frame | None) -> Quiet | None:
+    """The session's Quiet, or None while it runs (its locks move) or entered its state too
+    recently to tell a later statement from clock jitter."""
+    if (b is None or frame is None or b.state not in QUIET_STATES or b.state_age_s is None
+            or b.state_age_s < 2 * QUIET_TOLERANCE_S):
+        return None
+    ov = frame.overview
+    # the server's clock of the same statement (the ages are measured on it), else ours
+    now = ov.row.sampled_at if isinstance(ov, Overview) else frame.sampled_at
+    t = now.timestamp()
+    return Quiet(b.state, t - b.state_age_s, None if b.xact_age_s is None else t - b.xact_age_s)
 
 
 def locks_request(pid: int) -> "Read":

@@ -11,7 +11,7 @@ from ...snapshots import Backend, Connections, Frame, Locks
 from .. import keys
 from ..messages import IdleSessionsShown
 from .backend import (
-    backend_detail, confirm_signal, locks_request, query_line, row_style, state_label, wait_label,
+    backend_detail, confirm_signal, locks_request, quiet, query_line, row_style, state_label, wait_label,
 )
 from .pane import Pane, Sort, register_pane
 from .table import Col
@@ -160,6 +160,9 @@ class ConnectionsPane(Pane):
         if b is None or b.backend_type not in (None, "client backend") or b.xact_age_s is None:
             return None
         return ("locks", locks_request(b.pid))
+
+    def extra_quiet(self, kind: str, key: str) -> Any:
+        return quiet(self._objects.get(key), self.frame) if kind == "locks" else None
 
     # -- keys ------------------------------------------------------------------------
     def action_toggle_idle(self) -> None:

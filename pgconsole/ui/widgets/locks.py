@@ -9,7 +9,8 @@ from rich.text import Text
 from ... import fmt
 from ...snapshots import Frame, LockNode, Locks
 from .. import keys
-from .backend import MODE_SHORT, backend_detail, confirm_signal, locks_request, query_line, state_label
+from .backend import (MODE_SHORT, backend_detail, confirm_signal, locks_request, query_line, quiet,
+                      state_label)
 from .pane import Pane, register_pane
 from .table import Col
 
@@ -121,6 +122,10 @@ class LocksPane(Pane):
         if n is None or not n.pid:
             return None
         return ("locks", locks_request(n.pid))
+
+    def extra_quiet(self, kind: str, key: str) -> Any:
+        n = self._objects.get(key)
+        return quiet(n.backend, self.frame) if kind == "locks" and n is not None else None
 
     # -- keys ------------------------------------------------------------------------
     def _parent_key(self, key: str) -> str | None:

@@ -272,6 +272,11 @@ class Pane(SolidLines, Vertical, can_focus=False):
         (e.g. `lambda s: s.locks_held(pid)`)."""
         return None
 
+    def extra_quiet(self, kind: str, key: str) -> Any:
+        """A token (with `.same(other)`) that stays the same while this row's extra detail
+        cannot have changed (a session that ran nothing: its locks); None: re-read it as it ages."""
+        return None
+
     def badge(self, frame: Frame) -> tuple[str, str] | None:
         """A count for the pane bar (text, style), e.g. sessions waiting on locks."""
         return None
