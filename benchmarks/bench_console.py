@@ -328,6 +328,9 @@ def main() -> int:
     ap.add_argument("--refresh", default="1",
                     help="refresh in seconds, or `default` (each tool's own); a list: default,1")
     ap.add_argument("--tps", type=int, default=200, help="pgbench rate limit (-R)")
+    ap.add_argument("--max-connections", type=int, default=None,
+                    help="the server's max_connections (default: the largest --idle + 100, at least 400; "
+                         "PostgreSQL sizes some reads by it, so give 2100 to compare a subset with a full run)")
     ap.add_argument("--pga", default="/tmp/pga-venv/bin/pg_activity")
     ap.add_argument("--no-pga", action="store_true", help="leave pg_activity out")
     ap.add_argument("--base", default=None, metavar="PATH",
@@ -351,7 +354,8 @@ def main() -> int:
 
     root = Path(tempfile.mkdtemp(prefix="pgc-bench-console-"))
     cluster = LocalCluster(root)
-    st = cluster.start(extra_settings={"max_connections": str(max(400, sizes[-1] + 100)), "fsync": "off",
+    st = cluster.start(extra_settings={"max_connections": str(args.max_connections or max(400, sizes[-1] + 100)),
+                                       "fsync": "off",
                                        "synchronous_commit": "off"})
     admin_p = ConnParams(host=st.socket_dir, port=st.port, user="postgres", database="postgres")
     loop = asyncio.new_event_loop()

@@ -25,6 +25,7 @@ from .collectors.activity import ConnectionsCollector, LocksCollector
 from .collectors.base import Collector
 from .collectors.bloat import BloatCollector
 from .collectors.cache import CacheCollector
+from .collectors.cache_book import RELATIONS_EVERY_S, RELATIONS_HIDDEN_S
 from .collectors.overview import OverviewCollector
 from .collectors.replication import replication_collectors
 from .collectors.statements import StatementsCollector
@@ -83,6 +84,9 @@ class Monitor:
                 c.lock_details = views is None or "locks" in views
             if isinstance(c, OverviewCollector):   # the database sizes: not in the console's header
                 c.sizes_shown = views is None or "overview" in views
+            if isinstance(c, CacheCollector):   # the names and sizes: what the Cache pane shows
+                c.book.relations_every_s = RELATIONS_EVERY_S if views is None or "cache" in views \
+                    else RELATIONS_HIDDEN_S
         now = time.monotonic()
         return frozenset(c.name for c in self.collectors
                          if c.unavailable is None and c.name in (views or VIEWS)

@@ -12,6 +12,7 @@ from pgconsole import sqlfiles
 from pgconsole.collectors.activity import ConnectionsCollector, locks_held
 from pgconsole.collectors.bloat import exact_bloat
 from pgconsole.collectors.overview import SIZES_EVERY_S, SIZES_HIDDEN_S, OverviewCollector
+from pgconsole.collectors.cache_book import RELATIONS_EVERY_S, RELATIONS_HIDDEN_S
 from pgconsole.monitor import VIEWS, Monitor
 from pgconsole.snapshots import Bloat, Cache, Connections, Locks, OverviewRow, Statements, Unavailable
 
@@ -423,9 +424,13 @@ async def test_views_off_screen_wait_their_hidden_interval_and_come_back_when_sh
         assert shown.cache is not first.cache
         overview = next(c for c in mon.collectors if isinstance(c, OverviewCollector))
         assert overview.sizes_every() == SIZES_HIDDEN_S   # not in the console's header
-        mon.show_views(None)                    # snapshot / report: everything counts as shown
         cache = next(c for c in mon.collectors if c.name == "cache")
+        assert cache.book.relations_every_s == RELATIONS_EVERY_S      # the Cache pane shows names, sizes
+        mon.show_views(frozenset({"connections"}))
+        assert cache.book.relations_every_s == RELATIONS_HIDDEN_S     # only the header's ratio, the findings
+        mon.show_views(None)                    # snapshot / report: everything counts as shown
         assert mon._interval(cache) == cache.min_interval_s
         assert overview.sizes_every() == SIZES_EVERY_S
+        assert cache.book.relations_every_s == RELATIONS_EVERY_S
     finally:
         await mon.close()

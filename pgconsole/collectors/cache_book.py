@@ -19,7 +19,9 @@ import asyncpg
 from ..capabilities import Capabilities
 from ..snapshots import IndexIO, TableIO, from_records
 
-RELATIONS_EVERY_S = 60.0   # names and sizes of the relations already known: once a minute
+RELATIONS_EVERY_S = 60.0   # names and sizes of the relations already known: once a minute...
+RELATIONS_HIDDEN_S = 300.0  # ...every 5 minutes while no pane shows them (the header's ratio and the
+                            # findings name tables; a read costs as much as a refresh at 200 sessions)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class CacheBook:
         self._tables: dict[int, TableIO] = {}
         self._relations_at: float | None = None
         self.rows_read = 0          # counters rows of the last read (for the benchmark)
+        self.relations_every_s = RELATIONS_EVERY_S
 
     def reset(self) -> None:
         self.rels.clear()
@@ -56,7 +59,7 @@ class CacheBook:
         counters = from_records(CacheCounter, await conn.fetch(caps.sql("cache_counters")))
         self.rows_read = len(counters)
         now = time.monotonic()
-        if self._relations_at is None or now - self._relations_at >= RELATIONS_EVERY_S:
+        if self._relations_at is None or now - self._relations_at >= self.relations_every_s:
             ask = [c.oid for c in counters]
             self.rels.clear()
             self._relations_at = now
