@@ -10,7 +10,7 @@ import pytest
 from factories import T0, backend, overview_row, statement_row
 from pgconsole import derive, sqlfiles
 from pgconsole.capabilities import Capabilities
-from pgconsole.findings import Thresholds, evaluate
+from pgconsole.findings import CATALOG_CHECKS, Thresholds, count, evaluate
 from pgconsole.findings.catalog_rows import Catalog, IndexUsage, ServerContext, TableUsage
 from pgconsole.findings.model import CheckStatus, FindingsResult
 from pgconsole.pools import pools
@@ -65,6 +65,20 @@ def test_defaults_a_dba_expects():
     assert th.long_query_s == 60 and th.long_query_critical_s == 600
     assert th.n_plus_one_max_rows == 10 and th.n_plus_one_min_calls == 1000
     assert th.seq_scan_min_rows_read == 5_000_000 and th.unused_index_min_days == 7
+
+
+def test_a_count_is_what_the_findings_would_be_without_holding_them():
+    """The badge of a hidden Findings pane: per severity, and the checks' statuses, as evaluate's."""
+    tables = tuple(table(relid=i, relname=f"t{i}", has_primary_key=i % 3 == 0, n_tup_upd=i % 2)
+                   for i in range(1, 40))
+    cat = catalog(timedelta(days=30), table_usage=tables, index_usage=(index(),))
+    full = evaluate(None, cat, CAPS, now=T0, only=CATALOG_CHECKS)
+    counted = count(None, cat, CAPS, now=T0, only=CATALOG_CHECKS)
+    assert counted.checks == full.checks and sum(counted.counts.values()) == len(full.findings) > 20
+    for sev in ("info", "warning", "critical"):
+        assert counted.counts[sev] == len(full.by_severity(sev))
+    assert counted.at_least("warning") == len(full.at_least("warning")) > 0
+    assert counted.worst() == full.worst()
 
 
 # -- unused index: what is known, with its confidence ------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from ..fmt import duration
 from ..quoting import qualified, quote_ident, quote_literal
@@ -151,9 +151,10 @@ def xid_wraparound_risk(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     return out
 
 
-def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> Iterator[Finding]:
+    """One by one (a generator): 10,000 tables without a key are 10,000 findings, which a
+    count of them (engine.count) need not hold at once."""
     rows: tuple[TableUsage, ...] = inp.rows("table_usage")
-    out = []
     for r in rows:
         if r.relkind not in ("r", "p") or r.is_partition or r.has_primary_key:
             continue
@@ -169,11 +170,10 @@ def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> list[Finding]
                              f"{q} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"}
         why = ("its rows are updated or deleted: logical replication cannot replicate that without a key, "
                "and duplicates cannot be told apart") if changes else "nothing stops duplicate rows"
-        out.append(Finding(
+        yield Finding(
             "table_without_primary_key", "warning" if warn else "info", name,
             f"{name} ({rows_now:,} rows) has no primary key; {why}",
             {"relid": r.relid, "rows": rows_now, "updates_deletes": changes,
              "unique_not_null_index": r.unique_not_null_index, "replica_identity": r.replica_identity,
              "partitioned": r.relkind == "p"},
-            **fix))
-    return out
+            **fix)
