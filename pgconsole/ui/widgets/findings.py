@@ -23,7 +23,6 @@ from ...findings.catalog_rows import Catalog
 from ...findings.gather import CatalogReader
 from ...findings.model import SEVERITIES, SEVERITY_RANK
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
-from ...report.cells import evidence_value
 from ...snapshots import Frame, Overview, Statements
 from ...source import DataSource, LiveSource
 from .. import keys
@@ -308,6 +307,7 @@ class FindingsPane(Pane):
             return None
         if isinstance(obj, tuple):
             return self._checks_detail()
+        from ...report.cells import evidence_value   # the report's package is not loaded before it is needed
         f: Finding = obj
         head = Text()
         head.append(f"{f.severity.upper()} ", style=STYLE[f.severity])
