@@ -172,6 +172,7 @@ class FindingsPane(Pane):
             self._loud = (len(loud), loud[0].severity if loud else None)
             return
         self.result = None
+        self.drawn_seq = -1   # the rows drawn (if any) are of findings no longer held: shown, draw again
         counted = self._catalog_counts
         loud = snapshot.at_least("warning")
         worst = [s for s in (loud[0].severity if loud else None, counted.worst() if counted else None)
