@@ -130,3 +130,30 @@ async def test_the_same_findings_keep_their_rows_and_new_ones_redraw():
         app.show_frame(dataclasses.replace(later, seq=last.seq + 2))
         await pilot.pause()
         assert len(syncs) == 3
+
+
+async def test_a_hidden_pane_counts_the_catalog_findings_and_holds_them_only_when_shown():
+    """Hidden, the catalog run's findings are counted for the badge, not kept (11,000 on a big
+    catalog were 8 MB); shown, they are there in full, and the badge says the same."""
+    import dataclasses
+    from datetime import timedelta
+
+    from test_findings_units import catalog, table
+
+    app = canned_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = next(p for p in app.panes if isinstance(p, FindingsPane))
+        tables = tuple(table(relid=i, relname=f"t{i}", has_primary_key=False, n_tup_upd=5) for i in range(1, 30))
+        pane.catalog = catalog(timedelta(days=30), table_usage=tables)
+        for f in frames():
+            app.show_frame(f)
+        last = app.frame
+        app.show_frame(dataclasses.replace(last, seq=last.seq + 1, sampled_at=last.sampled_at + timedelta(minutes=1)))
+        await pilot.pause()
+        assert pane.result is None and pane._catalog_counts is not None
+        hidden_badge = app.query_one(PaneBar).badges["findings"]
+        await pilot.press("6")
+        await pilot.pause()
+        assert pane.result is not None
+        assert sum(f.check == "table_without_primary_key" for f in pane.result.findings) == 29
+        assert hidden_badge == (str(len(pane.result.at_least("warning"))), "yellow")

@@ -10,7 +10,7 @@ import pytest
 from factories import T0, backend, overview_row, statement_row
 from pgconsole import derive, sqlfiles
 from pgconsole.capabilities import Capabilities
-from pgconsole.findings import Thresholds, evaluate
+from pgconsole.findings import CATALOG_CHECKS, Thresholds, count, evaluate
 from pgconsole.findings.catalog_rows import Catalog, IndexUsage, ServerContext, TableUsage
 from pgconsole.findings.model import CheckStatus, FindingsResult
 from pgconsole.pools import pools
@@ -65,6 +65,48 @@ def test_defaults_a_dba_expects():
     assert th.long_query_s == 60 and th.long_query_critical_s == 600
     assert th.n_plus_one_max_rows == 10 and th.n_plus_one_min_calls == 1000
     assert th.seq_scan_min_rows_read == 5_000_000 and th.unused_index_min_days == 7
+
+
+def test_a_count_is_what_the_findings_would_be_without_holding_them():
+    """The badge of a hidden Findings pane: per severity, and the checks' statuses, as evaluate's."""
+    tables = tuple(table(relid=i, relname=f"t{i}", has_primary_key=i % 3 == 0, n_tup_upd=i % 2)
+                   for i in range(1, 40))
+    cat = catalog(timedelta(days=30), table_usage=tables, index_usage=(index(),))
+    full = evaluate(None, cat, CAPS, now=T0, only=CATALOG_CHECKS)
+    counted = count(None, cat, CAPS, now=T0, only=CATALOG_CHECKS)
+    assert counted.checks == full.checks and sum(counted.counts.values()) == len(full.findings) > 20
+    for sev in ("info", "warning", "critical"):
+        assert counted.counts[sev] == len(full.by_severity(sev))
+    assert counted.at_least("warning") == len(full.at_least("warning")) > 0
+    assert counted.worst() == full.worst()
+
+
+def test_the_rows_the_console_keeps_give_the_same_findings_as_every_row():
+    """The console keeps of index_usage and table_usage only the rows its checks may find
+    something in (gather.judged_by): the findings and statuses are the same as from them all."""
+    from pgconsole.findings.gather import judged_by
+
+    th = Thresholds()
+    indexes = (index(), index(indexrelid=2, idx_scan=5), index(indexrelid=3, is_valid=False),
+               index(indexrelid=4, size_bytes=8192), index(indexrelid=5, is_unique=True),
+               index(indexrelid=6, table_seq_scan=0, table_idx_scan=3), index(indexrelid=7, supports_fk="fk"),
+               index(indexrelid=8, is_valid=False, being_built=True))
+    tables = (table(), table(relid=3, has_primary_key=False, n_tup_upd=4), table(relid=4, seq_scan=1),
+              table(relid=5, n_live_tup=10, reltuples=10), table(relid=6, relkind="p", has_primary_key=False),
+              table(relid=7, is_partition=True, has_primary_key=False), table(relid=8, relkind="m", seq_scan=500))
+    for age in (timedelta(hours=2), timedelta(days=30)):
+        full = catalog(age, index_usage=indexes, table_usage=tables)
+        keep = judged_by(th)
+        kept = catalog(age, index_usage=tuple(filter(keep["index_usage"], indexes)),
+                       table_usage=tuple(filter(keep["table_usage"], tables)))
+        assert len(kept.results["index_usage"]) < len(indexes) and len(kept.results["table_usage"]) < len(tables)
+        a = evaluate(None, full, CAPS, th, now=T0, only=CATALOG_CHECKS)
+        b = evaluate(None, kept, CAPS, th, now=T0, only=CATALOG_CHECKS)
+        assert a.findings == b.findings
+        assert {f.check for f in a.findings} >= {"invalid_index", "seq_scan_heavy", "table_without_primary_key",
+                                                 "unused_index"}
+        assert [f.message for f in a.findings] == [f.message for f in b.findings]
+        assert a.checks == b.checks
 
 
 # -- unused index: what is known, with its confidence ------------------------------------

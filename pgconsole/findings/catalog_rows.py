@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..snapshots import Unavailable
+
+if TYPE_CHECKING:
+    from .model import Thresholds
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,9 @@ class Catalog:
 
     sampled_at: datetime
     results: dict[str, tuple[Any, ...] | Unavailable] = field(hash=False)
+    # set: index_usage and table_usage hold only the rows the checks of these thresholds may
+    # find something in (gather.py, the console's read); None: every row
+    judged: Thresholds | None = None
 
     def get(self, name: str) -> tuple[Any, ...] | Unavailable | None:
         return self.results.get(name)

@@ -18,8 +18,8 @@ from . import index_checks, replication_checks, session_checks, statement_checks
 from .catalog_rows import Catalog
 from .gather import gather_catalog
 from .inputs import CheckInputs
-from .model import (CHECK_IDS, Check, CheckStatus, CheckUnavailable, Finding, FindingsResult, Outcome, Thresholds,
-                    sort_findings)
+from .model import (CHECK_IDS, SEVERITIES, Check, CheckStatus, CheckUnavailable, Finding, FindingCounts,
+                    FindingsResult, Outcome, Thresholds, sort_findings)
 
 if TYPE_CHECKING:
     from ..monitor import Monitor
@@ -78,18 +78,11 @@ def merge(a: FindingsResult, b: FindingsResult) -> FindingsResult:
                           thresholds=a.thresholds, evaluated_at=a.evaluated_at)
 
 
-def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
-             thresholds: Thresholds = Thresholds(), only: Iterable[str] | None = None,
-             now: datetime | None = None, checks: dict[str, tuple[Check, str]] | None = None,
-             own_statements: bool = False, earlier: Frame | None = None) -> FindingsResult:
-    """`own_statements`: judge pgconsole's own statements too (left out by default);
-    `earlier`: a previous frame, for checks that weigh more than one sample (the busiest
-    moment of a connection pool)."""
-    now = now or (frame.sampled_at if frame is not None else datetime.now(timezone.utc))
-    inp = CheckInputs(frame=frame, catalog=catalog, caps=caps, now=now, own_statements=own_statements,
-                      earlier=earlier)
+def _run_checks(inp: CheckInputs, thresholds: Thresholds, only: Iterable[str] | None,
+                checks: dict[str, tuple[Check, str]] | None, keep: Callable[[Finding], None]) -> list[CheckStatus]:
+    """Each check in turn, every finding handed to `keep` as it comes (a check may yield them:
+    counting 10,000 findings need not hold them all); one status per check."""
     wanted = set(only) if only is not None else None
-    findings: list[Finding] = []
     statuses: list[CheckStatus] = []
     for check, (fn, source) in (checks or CHECKS).items():
         if wanted is not None and check not in wanted:
@@ -102,14 +95,17 @@ def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
                 result = Outcome(raw)
             else:
                 result = raw
-            found = [f for f in result.findings if isinstance(f, Finding)]
-            findings.extend(found)
+            found = 0
+            for f in result.findings:
+                if isinstance(f, Finding):
+                    keep(f)
+                    found += 1
             if result.blind:
                 reason = result.blind + (f"; {result.note}" if result.note else "")
-                statuses.append(CheckStatus(check, source, True, len(found), reason=reason, hint=result.hint,
+                statuses.append(CheckStatus(check, source, True, found, reason=reason, hint=result.hint,
                                             blind=True))
             else:
-                statuses.append(CheckStatus(check, source, True, len(found), reason=result.note))
+                statuses.append(CheckStatus(check, source, True, found, reason=result.note))
         except CheckUnavailable as exc:
             statuses.append(CheckStatus(check, source, False, reason=exc.reason, hint=exc.hint or None,
                                         blind=exc.blind))
@@ -117,8 +113,39 @@ def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
             statuses.append(CheckStatus(check, source, False,
                                         reason=f"check failed: {type(exc).__name__}: {scrub(str(exc))}",
                                         hint="please report this with your server version", blind=True))
+    return statuses
+
+
+def evaluate(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
+             thresholds: Thresholds = Thresholds(), only: Iterable[str] | None = None,
+             now: datetime | None = None, checks: dict[str, tuple[Check, str]] | None = None,
+             own_statements: bool = False, earlier: Frame | None = None) -> FindingsResult:
+    """`own_statements`: judge pgconsole's own statements too (left out by default);
+    `earlier`: a previous frame, for checks that weigh more than one sample (the busiest
+    moment of a connection pool)."""
+    now = now or (frame.sampled_at if frame is not None else datetime.now(timezone.utc))
+    inp = CheckInputs(frame=frame, catalog=catalog, caps=caps, now=now, own_statements=own_statements,
+                      earlier=earlier)
+    findings: list[Finding] = []
+    statuses = _run_checks(inp, thresholds, only, checks, findings.append)
     return FindingsResult(findings=sort_findings(findings), checks=tuple(statuses), thresholds=thresholds,
                           evaluated_at=now)
+
+
+def count(frame: Frame | None, catalog: Catalog | None, caps: Capabilities,
+          thresholds: Thresholds = Thresholds(), only: Iterable[str] | None = None,
+          now: datetime | None = None) -> FindingCounts:
+    """As `evaluate`, but only how many findings of each severity: each finding is dropped as
+    soon as it is counted (the pane bar's badge of a hidden Findings pane: 11,000 findings of
+    a big catalog held only to be counted were 8 MB)."""
+    now = now or (frame.sampled_at if frame is not None else datetime.now(timezone.utc))
+    inp = CheckInputs(frame=frame, catalog=catalog, caps=caps, now=now)
+    counts = dict.fromkeys(SEVERITIES, 0)
+
+    def keep(f: Finding) -> None:
+        counts[f.severity] += 1
+    statuses = _run_checks(inp, thresholds, only, None, keep)
+    return FindingCounts(counts, tuple(statuses), thresholds)
 
 
 async def collect(monitor: Monitor, frame: Frame, thresholds: Thresholds = Thresholds(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import asyncpg
 
@@ -20,6 +20,9 @@ from ..collectors.cadence import Cadence
 from ..errors import describe, scrub
 from ..snapshots import Stale, Unavailable
 from .catalog_rows import QUERIES, Catalog
+from .index_checks import index_rows_judged
+from .model import Thresholds
+from .table_checks import table_rows_judged
 
 # asked only of a superuser: pg_stat_file is not granted to anyone else by default
 SUPERUSER_ONLY = frozenset({"database_created"})
@@ -53,7 +56,8 @@ class _Shared:
         self.seen: dict[str, dict[object, object]] = {}
         self.off: set[str] = set()
 
-    def rows(self, records: list[asyncpg.Record], cls: type, names: frozenset[str]) -> list[object]:
+    def rows(self, records: list[asyncpg.Record], cls: type, names: frozenset[str],
+             keep: Callable[[Any], bool] | None = None) -> list[object]:
         out = []
         cols = [k for k in records[0].keys() if k in names] if records else []
         tables = {k: self.seen.setdefault(k, {}) for k in cols if k not in self.off}
@@ -68,7 +72,9 @@ class _Shared:
                 if table is not None and (t is int or t is float or (t is str and len(v) <= 64)):
                     v = table.setdefault((t, v), v)
                 values[k] = v
-            out.append(cls(**values))
+            row = cls(**values)
+            if keep is None or keep(row):
+                out.append(row)
         for k, table in tables.items():
             if len(table) - sizes[k] > len(records) // 2:
                 self.off.add(k)
@@ -76,7 +82,8 @@ class _Shared:
         return out
 
 
-async def _fetch_rows(conn: asyncpg.Connection, sql: str, cls: type, shared: _Shared) -> tuple[object, ...]:
+async def _fetch_rows(conn: asyncpg.Connection, sql: str, cls: type, shared: _Shared,
+                      keep: Callable[[Any], bool] | None = None) -> tuple[object, ...]:
     """The rows as `cls`, BATCH at a time: each batch's Records are freed before the next
     arrives (a cursor needs a transaction: one of its own, so a refusal aborts only it)."""
     names = frozenset(f.name for f in dataclasses.fields(cls))
@@ -85,17 +92,27 @@ async def _fetch_rows(conn: asyncpg.Connection, sql: str, cls: type, shared: _Sh
         cur = await conn.cursor(sql)
         while True:
             batch = await cur.fetch(BATCH)
-            out += shared.rows(batch, cls, names)
+            out += shared.rows(batch, cls, names, keep)
             if len(batch) < BATCH:
                 break
             del batch
     return tuple(out)
 
 
+def judged_by(th: Thresholds) -> dict[str, Callable[[Any], bool]]:
+    """The rows of each big query that checks of these thresholds may find something in."""
+    return {"index_usage": index_rows_judged(th), "table_usage": table_rows_judged(th)}
+
+
 async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
-                         names: tuple[str, ...] | None = None, previous: Catalog | None = None) -> Catalog:
+                         names: tuple[str, ...] | None = None, previous: Catalog | None = None,
+                         judged: Thresholds | None = None) -> Catalog:
     """Rows for every catalog query (or those in `names`); Unavailable where refused. With
-    `previous`: a query that times out keeps its previous rows (a transient failure)."""
+    `previous`: a query that times out keeps its previous rows (a transient failure).
+    With `judged`: of index_usage and table_usage, only the rows the checks of these
+    thresholds may find something in (the console: the same findings, a fraction of the
+    rows; not for a report nor a recording, which show them all)."""
+    keep = judged_by(judged) if judged is not None else {}
     results: dict[str, tuple[Any, ...] | Unavailable] = {}
     shared = _Shared()
     for name, cls in QUERIES.items():
@@ -104,12 +121,12 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
         if name in SUPERUSER_ONLY and not caps.is_superuser:
             continue
         try:
-            results[name] = await _fetch_rows(conn, caps.sql(name), cls, shared)
+            results[name] = await _fetch_rows(conn, caps.sql(name), cls, shared, keep.get(name))
         except asyncpg.PostgresError as exc:
             kept = previous.get(name) if previous is not None else None
             transient = isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError))
             results[name] = kept if transient and isinstance(kept, tuple) else _unavailable(name, exc, caps)
-    return Catalog(sampled_at=datetime.now(timezone.utc), results=results)
+    return Catalog(sampled_at=datetime.now(timezone.utc), results=results, judged=judged)
 
 
 class CatalogReader:

@@ -13,7 +13,7 @@ import itertools
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..errors import did_you_mean
 from ..quoting import display_name as display_name  # noqa: F401 - where the findings and the report take it from
@@ -78,7 +78,7 @@ class Outcome:
     judged, and `blind` when it could see only part of what it checks (other roles'
     sessions or statements hidden), with the hint that would let it see everything."""
 
-    findings: list[Finding]
+    findings: Iterable[Finding]   # a list, or a generator (counted without being held: engine.count)
     note: str | None = None
     blind: str | None = None
     hint: str | None = None
@@ -153,6 +153,22 @@ class FindingsResult:
         fixes = list(dict.fromkeys(s.hint for s in blind if s.hint))
         return (f"{len(blind)} check(s) could not see all they check ({', '.join(s.check for s in blind)}): "
                 "their silence proves nothing" + (f". Fix: {' '.join(fixes)}" if fixes else ""))
+
+
+@dataclass(frozen=True)
+class FindingCounts:
+    """How many findings of each severity a run of checks found, without the findings
+    (engine.count): what the pane bar's badge needs of a hidden Findings pane."""
+    counts: dict[str, int]
+    checks: tuple[CheckStatus, ...]
+    thresholds: "Thresholds"
+
+    def at_least(self, severity: str) -> int:
+        rank = SEVERITY_RANK[severity]
+        return sum(n for sev, n in self.counts.items() if SEVERITY_RANK[sev] >= rank)
+
+    def worst(self) -> str | None:
+        return next((sev for sev in reversed(SEVERITIES) if self.counts.get(sev)), None)
 
 
 def _t(default: float, doc: str, unit: str = "") -> Any:
@@ -304,7 +320,7 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
 
 # what a check is: from its inputs and thresholds, its findings, or them and a note on how it
 # judged, or an Outcome
-CheckResult = list[Finding] | tuple[list[Finding], str | None] | Outcome
+CheckResult = list[Finding] | Iterator[Finding] | tuple[list[Finding], str | None] | Outcome
 Check = Callable[["CheckInputs", Thresholds], CheckResult]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from ..fmt import duration
 from ..quoting import qualified, quote_ident, quote_literal
@@ -21,6 +21,22 @@ def _like_literal(text: str) -> str:
     return quote_literal(f"%{escaped}%")
 
 
+def _maybe_seq_heavy(r: TableUsage, th: Thresholds) -> bool:
+    """What seq_scan_heavy judges further (by its counts and the statistics' window)."""
+    return (r.relkind in ("r", "m") and r.n_live_tup >= th.seq_scan_min_rows
+            and r.seq_scan / max(r.scans, 1) >= th.seq_scan_share)
+
+
+def _without_key(r: TableUsage) -> bool:
+    return r.relkind in ("r", "p") and not r.is_partition and not r.has_primary_key
+
+
+def table_rows_judged(th: Thresholds) -> Callable[[TableUsage], bool]:
+    """The table_usage rows a check of these thresholds may find something in (seq_scan_heavy,
+    table_without_primary_key): the console keeps only those (gather.py)."""
+    return lambda r: _without_key(r) or _maybe_seq_heavy(r, th)
+
+
 def seq_scan_heavy(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     rows: tuple[TableUsage, ...] = inp.rows("table_usage")
     start, what, days = stats_window(inp)
@@ -28,11 +44,9 @@ def seq_scan_heavy(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     span = duration(secs)
     out = []
     for r in rows:
-        if r.relkind not in ("r", "m") or r.n_live_tup < th.seq_scan_min_rows:
+        if not _maybe_seq_heavy(r, th):
             continue
         share = r.seq_scan / max(r.scans, 1)
-        if share < th.seq_scan_share:
-            continue
         full_reads = r.seq_tup_read / max(r.n_live_tup, 1)
         per_s = r.seq_tup_read / secs
         # often scanned, or much read: a few dozen full reads of a big table in a short window
@@ -151,11 +165,12 @@ def xid_wraparound_risk(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     return out
 
 
-def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> list[Finding]:
+def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> Iterator[Finding]:
+    """One by one (a generator): 10,000 tables without a key are 10,000 findings, which a
+    count of them (engine.count) need not hold at once."""
     rows: tuple[TableUsage, ...] = inp.rows("table_usage")
-    out = []
     for r in rows:
-        if r.relkind not in ("r", "p") or r.is_partition or r.has_primary_key:
+        if not _without_key(r):
             continue
         rows_now = max(r.n_live_tup, int(r.reltuples))
         changes = r.n_tup_upd + r.n_tup_del
@@ -169,11 +184,10 @@ def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> list[Finding]
                              f"{q} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"}
         why = ("its rows are updated or deleted: logical replication cannot replicate that without a key, "
                "and duplicates cannot be told apart") if changes else "nothing stops duplicate rows"
-        out.append(Finding(
+        yield Finding(
             "table_without_primary_key", "warning" if warn else "info", name,
             f"{name} ({rows_now:,} rows) has no primary key; {why}",
             {"relid": r.relid, "rows": rows_now, "updates_deletes": changes,
              "unique_not_null_index": r.unique_not_null_index, "replica_identity": r.replica_identity,
              "partitioned": r.relkind == "p"},
-            **fix))
-    return out
+            **fix)

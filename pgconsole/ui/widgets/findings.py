@@ -17,12 +17,12 @@ from rich.console import Group
 from rich.text import Text
 
 from ...capabilities import Capabilities
-from ...findings import CATALOG_CHECKS, SNAPSHOT_CHECKS, Finding, FindingsResult, Thresholds, evaluate, merge
+from ...findings import (CATALOG_CHECKS, SNAPSHOT_CHECKS, Finding, FindingCounts, FindingsResult, Thresholds, count,
+                         evaluate, merge)
 from ...findings.catalog_rows import Catalog
 from ...findings.gather import CatalogReader
-from ...findings.model import SEVERITIES
+from ...findings.model import SEVERITIES, SEVERITY_RANK
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
-from ...report.cells import evidence_value
 from ...snapshots import Frame, Overview, Statements
 from ...source import DataSource, LiveSource
 from .. import keys
@@ -96,8 +96,13 @@ class FindingsPane(Pane):
         self.catalog: Catalog | None = None
         self.catalog_error: str | None = None
         self.reader = CatalogReader()
+        # the catalog run's findings in full while the pane is shown; while it is hidden only
+        # their counts (the badge): 11,000 findings of a big catalog held to be counted were 8 MB
         self._catalog_result: FindingsResult | None = None
-        self._catalog_for: Catalog | None = None    # the catalog run _catalog_result judged
+        self._catalog_counts: FindingCounts | None = None
+        self._catalog_for: Catalog | None = None    # the catalog run either judged
+        self._snapshot: FindingsResult | None = None   # the snapshot checks of the frame evaluated
+        self._loud: tuple[int, str | None] = (0, None)   # warning and critical findings, the worst
         self._recheck = False
         self._loading = False
         self.show_info = True
@@ -114,7 +119,7 @@ class FindingsPane(Pane):
         super().show_frame(frame, redraw)   # shown: redraw() evaluates this very frame
         if not redraw and (self._evaluated is None
                            or (frame.sampled_at - self._evaluated.sampled_at).total_seconds() >= BADGE_EVERY_S):
-            self._evaluate(frame)            # hidden: often enough for the pane bar's badge
+            self._evaluate(frame, full=False)   # hidden: often enough for the pane bar's badge
         self._maybe_load_catalog()
 
     def _own_statements(self) -> bool:
@@ -122,26 +127,66 @@ class FindingsPane(Pane):
         pane = next((p for p in self.console.panes if p.pane_id == "statements"), None)
         return bool(getattr(pane, "show_own", False))
 
-    def _evaluate(self, frame: Frame) -> None:
+    def _evaluate(self, frame: Frame, full: bool = True) -> None:
+        """full: the findings themselves (the pane is shown); else their counts may do (the badge)."""
         earlier = self._evaluated if self._evaluated is not None and self._evaluated.seq != frame.seq else None
         caps = self._caps(frame)
+        self._judge_catalog(frame, caps, full)
         # the catalog checks once per catalog run (10,000 tables: 10,000 rows to judge), the
         # snapshot checks on every frame
-        if (self._catalog_result is None or self._catalog_for is not self.catalog
-                or self._catalog_result.thresholds != self.thresholds):
-            self._catalog_result = evaluate(frame, self.catalog, caps, self.thresholds, only=CATALOG_CHECKS)
-            self._catalog_for = self.catalog
         snapshot = evaluate(frame, self.catalog, caps, self.thresholds, only=SNAPSHOT_CHECKS,
                             own_statements=self._own_statements(), earlier=earlier)
-        self.result = merge(snapshot, self._catalog_result)
+        self._snapshot = snapshot
         self._snapshot_findings = snapshot.findings
         self._evaluated = frame
+        self._combine()
         if isinstance(self.console.data, LiveSource):   # the recording's timeline counts these too
-            self.console.data.findings_counted(len(self.result.at_least("warning")))
+            self.console.data.findings_counted(self._loud[0])
+
+    def _judge_catalog(self, frame: Frame, caps: Capabilities, full: bool) -> None:
+        """The catalog checks, once per catalog run: in full, or counted when `full` is False and
+        the full result of this run is not at hand already."""
+        fresh = self._catalog_for is self.catalog
+        done = self._catalog_result
+        if done is not None and fresh and done.thresholds == self.thresholds:
+            return
+        if full:
+            self._catalog_result = evaluate(frame, self.catalog, caps, self.thresholds, only=CATALOG_CHECKS)
+            self._catalog_counts = None
+        else:
+            counted = self._catalog_counts
+            if counted is not None and fresh and counted.thresholds == self.thresholds:
+                return
+            self._catalog_result = None   # a new run while hidden: the old run's findings go
+            self._catalog_counts = count(frame, self.catalog, caps, self.thresholds, only=CATALOG_CHECKS)
+        self._catalog_for = self.catalog
+
+    def _combine(self) -> None:
+        """self.result (the findings, when the catalog's are at hand in full) and the badge's count."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        if self._catalog_result is not None:
+            self.result = merge(snapshot, self._catalog_result)
+            loud = self.result.at_least("warning")
+            self._loud = (len(loud), loud[0].severity if loud else None)
+            return
+        self.result = None
+        self.drawn_seq = -1   # the rows drawn (if any) are of findings no longer held: shown, draw again
+        counted = self._catalog_counts
+        loud = snapshot.at_least("warning")
+        worst = [s for s in (loud[0].severity if loud else None, counted.worst() if counted else None)
+                 if s is not None and SEVERITY_RANK[s] >= SEVERITY_RANK["warning"]]
+        self._loud = (len(loud) + (counted.at_least("warning") if counted else 0),
+                      max(worst, key=SEVERITY_RANK.__getitem__) if worst else None)
 
     def redraw(self) -> None:
         if self.frame is not None and (self._evaluated is None or self._evaluated.seq != self.frame.seq):
             self._evaluate(self.frame)
+        elif self.frame is not None and self.result is None and self._snapshot is not None:
+            # shown after a count while hidden: this frame's catalog findings in full
+            self._judge_catalog(self._evaluated or self.frame, self._caps(self.frame), True)
+            self._combine()
         # the same findings as drawn (the catalog's judged once per catalog run, this frame's
         # equal to the last): the rows stand, the status line moves. 11,000 findings (10,000
         # tables without a key) cost 40 ms a frame to lay out again.
@@ -179,7 +224,7 @@ class FindingsPane(Pane):
             self.reader.record(time.perf_counter() - started, self.catalog)
             self._loading = False
         if self.frame is not None:
-            self._evaluate(self.frame)
+            self._evaluate(self.frame, full=self.console.current_pane is self)
             if self.console.current_pane is self:
                 self.redraw()
                 self.console.update_detail()
@@ -252,13 +297,10 @@ class FindingsPane(Pane):
         return t
 
     def badge(self, frame: Frame) -> tuple[str, str] | None:
-        r = self.result
-        if r is None:
+        n, worst = self._loud
+        if not n or worst is None:
             return None
-        loud = r.at_least("warning")
-        if not loud:
-            return None
-        return (str(len(loud)), STYLE[loud[0].severity])
+        return (str(n), STYLE[worst])
 
     def detail(self, key: str | None):
         obj = self._objects.get(key) if key else None
@@ -266,6 +308,7 @@ class FindingsPane(Pane):
             return None
         if isinstance(obj, tuple):
             return self._checks_detail()
+        from ...report.cells import evidence_value   # the report's package is not loaded before it is needed
         f: Finding = obj
         head = Text()
         head.append(f"{f.severity.upper()} ", style=STYLE[f.severity])
