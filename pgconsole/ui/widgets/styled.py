@@ -10,9 +10,12 @@ each node's `styles._cache_key` counts, so that is the key kept with the result.
 
 from __future__ import annotations
 
+from typing import Self
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
+from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.renderables.blank import Blank
 from textual.strip import Strip
@@ -107,6 +110,34 @@ class DirectLines(CachedStyles):
             return self._direct_lines(crop, *box)
         finally:
             self._pass_key = None
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """A repaint straight into the screen's set of dirty widgets.
+
+        Textual's path for a repaint is two messages and two task wake-ups: a Prompt to the
+        widget's own queue, whose idle handler posts an Update to the screen, whose handler
+        adds the widget to the screen's dirty set and prompts the screen. Each frame repaints
+        a few widgets (header, table, status line, detail), and those messages were a good
+        part of a frame's cost. When nothing but a repaint is pending, this does what the
+        two handlers would do, now; anything else (a layout, styles, scrolling, a widget
+        not on screen yet) takes Textual's own path."""
+        if (layout or recompose or not repaint or not self._is_mounted or self._closing
+                or self._parent is None or self._layout_required or self._scroll_required
+                or self._refresh_styles_required or self._repaint_required):
+            return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        try:
+            screen = self.screen
+        except NoScreen:
+            return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        self._layout_cache.clear()
+        self._set_dirty(*regions)
+        self.clear_cached_dimensions()
+        self._rich_style_cache.clear()
+        if self.display and screen in screen._compositor:
+            screen._dirty_widgets.add(self)
+            screen.check_idle()
+        return self
 
     def _set_dirty(self, *regions: Region) -> None:
         super()._set_dirty(*regions)
