@@ -407,3 +407,16 @@ async def test_detail_locks_read_again_only_once_the_session_ran_something():
             app.show_frame(f)
             await pilot.pause(0.01)
         await wait_for(pilot, lambda: len(source.reads) >= before + 2)   # every 5 refreshes
+
+
+async def test_repaints_take_the_direct_path_on_this_textual():
+    """DirectLines.refresh reaches into Textual's private parts to skip two messages a repaint;
+    on a Textual where they moved it falls back to Textual's path, and this test says so."""
+    from pgconsole.ui.widgets.styled import DirectLines
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for f in FRAMES:
+            app.show_frame(f)
+            await pilot.pause(0.01)
+        assert any("UPDATE orders SET status" in line for line in screen_text(app))
+    assert DirectLines._direct_repaint
