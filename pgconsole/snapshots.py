@@ -220,8 +220,7 @@ class ConnectionsRow(Backend):
     of client sessions by state and the overview's figures (None on the others: OverviewRow's
     fields but the count). The collector reads those apart (pgconsole.collectors.activity)
     and builds Backends of the rest."""
-    client_states: list[str] | None = field(default=None, hash=False)
-    client_state_sessions: list[int] | None = field(default=None, hash=False)
+    client_state_counts: str | None = None   # JSON: client sessions by state ({"idle": 200, ...})
     version: str | None = None
     version_num: int | None = None
     started_at: datetime | None = None

@@ -200,7 +200,7 @@ async def test_one_read_of_pg_stat_activity_counts_sessions_for_the_overview_too
         full = await ConnectionsCollector(idle_rows=True).collect(mon.conn, mon.caps, {})
         assert full.counts_by_state == from_poll and full.all_sessions
         rows = await mon.conn.fetch(mon.caps.sql("connections"), 100, True, [])
-        assert [r["is_self"] for r in rows if r["client_states"] is not None] == [True]
+        assert [r["is_self"] for r in rows if r["client_state_counts"] is not None] == [True]
     finally:
         await mon.close()
         for c in idlers:

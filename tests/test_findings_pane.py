@@ -157,3 +157,68 @@ async def test_a_hidden_pane_counts_the_catalog_findings_and_holds_them_only_whe
         assert pane.result is not None
         assert sum(f.check == "table_without_primary_key" for f in pane.result.findings) == 29
         assert hidden_badge == (str(len(pane.result.at_least("warning"))), "yellow")
+
+
+class _CountingSource:
+    """A live source whose catalog reads are counted (nothing else is asked of it here)."""
+
+    live = True
+    capabilities = None
+    last_catalog = None
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def catalog(self):
+        self.reads += 1
+        return None
+
+    def catalog_at_hand(self):
+        return None
+
+    def show_views(self, views):
+        return frozenset()
+
+    def include_idle_sessions(self, on: bool) -> None:
+        pass
+
+    def findings_counted(self, count: int) -> None:
+        pass
+
+
+async def test_the_catalog_is_read_every_minute_while_shown_and_every_five_while_only_the_badge_needs_it():
+    """A catalog read is ~10 statements: for the badge of a hidden pane every 5 minutes does."""
+    import dataclasses
+    from datetime import timedelta
+
+    from pgconsole.findings.gather import CATALOG_EVERY_S, CATALOG_HIDDEN_S
+
+    source = _CountingSource()
+    app = ConsoleApp(source, None, target="app@db.example.com:5432/shop", refresh_s=2.0, clock=fixed_clock(),
+                     start_polling=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = next(p for p in app.panes if isinstance(p, FindingsPane))
+        seq = [0]
+
+        async def frame() -> None:
+            seq[0] += 1
+            f = frames()[-1]
+            app.show_frame(dataclasses.replace(f, seq=f.seq + seq[0], sampled_at=f.sampled_at + timedelta(seconds=seq[0])))
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+
+        await frame()
+        assert source.reads == 1   # the first read, for the badge
+        pane.reader.read_at -= CATALOG_EVERY_S + 1
+        await frame()
+        assert source.reads == 1   # hidden: a minute is not enough
+        pane.reader.read_at -= CATALOG_HIDDEN_S - CATALOG_EVERY_S
+        await frame()
+        assert source.reads == 2
+        pane.reader.read_at -= CATALOG_EVERY_S + 1
+        await pilot.press("6")     # shown, the read older than a minute: read again at once
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert source.reads == 3
+        await frame()
+        assert source.reads == 3

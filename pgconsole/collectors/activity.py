@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields, replace
 from typing import Any, Sequence
 
@@ -105,14 +106,15 @@ async def with_waits(conn: asyncpg.Connection, caps: Capabilities, backends: lis
 
 def own_row(rows: Sequence[Any]) -> Any:
     """The console's own row of the connections query: the one that carries the counts."""
-    return next((r for r in rows if r["client_states"] is not None), None)
+    return next((r for r in rows if r["is_self"] and r["version"] is not None), None)
 
 
 def state_counts(own: Any) -> tuple[StateCount, ...] | None:
     """The count of client sessions by state the connections query puts on the console's own row."""
     if own is None:
         return None
-    return tuple(StateCount(state=s, sessions=n) for s, n in zip(own["client_states"], own["client_state_sessions"]))
+    counts = json.loads(own["client_state_counts"] or "{}")
+    return tuple(StateCount(state=s, sessions=int(counts[s])) for s in sorted(counts))
 
 
 def overview_row(own: Any, counts: tuple[StateCount, ...]) -> OverviewRow:

@@ -27,6 +27,9 @@ from .table_checks import table_rows_judged
 # asked only of a superuser: pg_stat_file is not granted to anyone else by default
 SUPERUSER_ONLY = frozenset({"database_created"})
 CATALOG_EVERY_S = 60.0     # the catalog checks' figures move slowly: once a minute at most...
+CATALOG_HIDDEN_S = 300.0   # ...every 5 minutes while only the Findings pane's badge needs them (a read
+                           # is ~10 statements: at 200 sessions and a 2 s refresh, once a minute was a
+                           # third of the console's server cost)...
 CATALOG_SHARE = 0.004      # ...and at most 0.4% of a core (4 s at 10,000 tables: every 17 min)
 
 
@@ -132,15 +135,19 @@ async def gather_catalog(conn: asyncpg.Connection, caps: Capabilities,
 class CatalogReader:
     """The catalog read again and again, each read waiting in proportion to the last one's cost."""
 
-    def __init__(self, every_s: float = CATALOG_EVERY_S, share: float = CATALOG_SHARE) -> None:
+    def __init__(self, every_s: float = CATALOG_EVERY_S, share: float = CATALOG_SHARE,
+                 hidden_every_s: float = CATALOG_HIDDEN_S) -> None:
         self.every_s = every_s
+        self.hidden_every_s = max(every_s, hidden_every_s)
         self.cadence = Cadence(share)
         self.catalog: Catalog | None = None
         self.read_at: float | None = None      # monotonic time of the last read
 
-    def due(self, now: float | None = None) -> bool:
+    def due(self, now: float | None = None, shown: bool = True) -> bool:
+        """shown: whether the findings are on screen (else only their count is: hidden_every_s)."""
         now = time.monotonic() if now is None else now
-        return self.read_at is None or now - self.read_at >= self.cadence.interval(self.every_s)
+        every = self.every_s if shown else self.hidden_every_s
+        return self.read_at is None or now - self.read_at >= self.cadence.interval(every)
 
     def stale(self, now: float | None = None) -> Stale | None:
         """Set when the reads were spaced out past `every_s` and the catalog is older than that."""

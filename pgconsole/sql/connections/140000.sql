@@ -1,7 +1,7 @@
 -- Every backend ($2 true), or every one but the idle sessions that block nobody (the
 -- console with idle sessions hidden: they are most rows, and only counted). One read of
 -- pg_stat_activity serves the rows, the count of client sessions by state (on the
--- console's own row only: client_states / client_state_sessions) and the lock waits;
+-- console's own row only: client_state_counts) and the lock waits;
 -- the own row also carries the overview's figures (o).
 -- 14+: query_id links to pg_stat_statements (13: 130000.sql).
 -- $1: longest query text to return; $3: pids to return whatever their state (idle blockers).
@@ -86,10 +86,10 @@ SELECT
     NULL::text AS lock_relation,
     CASE WHEN a.blocked_by IS NOT NULL
          THEN extract(epoch FROM clock_timestamp() - a.query_start)::float8 END AS lock_wait_s,
+    -- one subplan, one object ({"active": 4, "idle": 200}): two arrays were two subplans
+    -- and two sorts, 5% of the statement at 200 sessions
     CASE WHEN a.pid = pg_backend_pid()
-         THEN (SELECT array_agg(s.state ORDER BY s.state) FROM s) END AS client_states,
-    CASE WHEN a.pid = pg_backend_pid()
-         THEN (SELECT array_agg(s.sessions ORDER BY s.state) FROM s) END AS client_state_sessions,
+         THEN (SELECT json_object_agg(s.state, s.sessions) FROM s)::text END AS client_state_counts,
     o.version,
     o.version_num,
     o.started_at,

@@ -4,8 +4,9 @@ with its evidence and remedy; `g` jumps to the pane that shows the object.
 Snapshot checks run on every frame while the pane is shown and on every 5th one
 otherwise, for the badge in the pane bar (pure functions, but not free). Catalog checks (indexes,
 sequences, XID age...) need their own queries: they run through the monitoring
-session's `run()` when the pane starts and every CATALOG_EVERY_S after (longer when a read
-is expensive: findings/gather.py CatalogReader), never on the event loop's time.
+session's `run()` when the pane starts and every CATALOG_EVERY_S after while it is shown,
+every CATALOG_HIDDEN_S while only the badge needs them (longer when a read is expensive:
+findings/gather.py CatalogReader), never on the event loop's time.
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ class FindingsPane(Pane):
                       max(worst, key=SEVERITY_RANK.__getitem__) if worst else None)
 
     def redraw(self) -> None:
+        self._maybe_load_catalog()   # just shown: a catalog read older than CATALOG_EVERY_S starts now
         if self.frame is not None and (self._evaluated is None or self._evaluated.seq != self.frame.seq):
             self._evaluate(self.frame)
         elif self.frame is not None and self.result is None and self._snapshot is not None:
@@ -206,7 +208,7 @@ class FindingsPane(Pane):
         if not source.live:
             self.catalog = source.catalog_at_hand()   # a recorded moment: its own catalog run
             return
-        if self._loading or not (self._recheck or self.reader.due()):
+        if self._loading or not (self._recheck or self.reader.due(shown=self.console.current_pane is self)):
             return
         self._loading = True
         self.run_worker(self._load_catalog(source), group="findings-catalog", exclusive=True, exit_on_error=False)
