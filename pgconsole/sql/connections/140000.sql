@@ -87,7 +87,7 @@ SELECT
     CASE WHEN a.blocked_by IS NOT NULL
          THEN extract(epoch FROM clock_timestamp() - a.query_start)::float8 END AS lock_wait_s,
     -- one subplan, one object ({"active": 4, "idle": 200}): two arrays were two subplans
-    -- and two sorts, 5% of the statement at 200 sessions
+    -- and two sorts (2% of the statement at 200 sessions)
     CASE WHEN a.pid = pg_backend_pid()
          THEN (SELECT json_object_agg(s.state, s.sessions) FROM s)::text END AS client_state_counts,
     o.version,
