@@ -48,7 +48,6 @@ from collectors_report import Rep, Sample, report  # noqa: E402
 from pgconsole import sqlfiles  # noqa: E402
 from pgconsole.cluster import LocalCluster, scram_verifier  # noqa: E402
 from pgconsole.collectors.activity import QUERY_TEXT_LIMIT  # noqa: E402
-from pgconsole.collectors.bloat import ROW_LIMIT  # noqa: E402
 from pgconsole.conninfo import ConnParams, resolve  # noqa: E402
 from pgconsole.errors import PgConsoleError  # noqa: E402
 from pgconsole.monitor import VIEWS, Monitor  # noqa: E402
@@ -57,11 +56,11 @@ from pgconsole.quoting import quote_ident  # noqa: E402
 ALL = frozenset(VIEWS)
 QUERIES = {  # query file -> (collector, arguments the collector passes)
     "overview": ("overview", ()), "database_sizes": ("overview", ()),
-    "connections": ("connections", (QUERY_TEXT_LIMIT,)), "locks": ("locks", ()),
+    "connections": ("connections", (QUERY_TEXT_LIMIT, True, [])), "locks": ("locks", ()),
     "cache_tables": ("cache", ()), "cache_indexes": ("cache", ()),
     "statements": ("statements", ()), "statements_info": ("statements", ()),
     "statement_texts": ("statements", None),  # None: a list of real queryids
-    "table_bloat": ("bloat", (ROW_LIMIT,)), "index_bloat": ("bloat", (ROW_LIMIT,)),
+    "table_bloat": ("bloat", ()), "index_bloat": ("bloat", ()),
 }
 CLUSTER_SETTINGS = {
     # durability buys a throwaway benchmark server nothing; reads are what is measured

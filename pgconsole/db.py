@@ -62,6 +62,10 @@ async def connect(params: ConnParams, limits: SessionLimits = SessionLimits(),
     # "" rather than None: asyncpg would read PGPASSWORD and ~/.pgpass again on its own
     # (warning about a file libpq ignores with a raw Python UserWarning)
     kwargs["password"] = kwargs["password"] or ""
+    # prepared statements kept for the session: asyncpg's default closes each one 300 s after
+    # it was prepared, so every read paced at 5 minutes (catalog, bloat) was parsed and planned
+    # again each time, at 2-3x the run's own cost (14 ms instead of 5 for the catalog checks)
+    kwargs["max_cached_statement_lifetime"] = 0
     kwargs["server_settings"] = {"application_name": application_name,
                                  **(session_settings(limits) if own_settings else {})}
     try:

@@ -11,7 +11,7 @@ from .base import Collector, Context
 
 METHOD = ("catalog estimate (ioguix method): reltuples and pg_stats average widths vs pages on disk; "
           "as fresh as the last ANALYZE")
-ROW_LIMIT = 500
+ROW_LIMIT = 500  # the rows each bloat query returns (a literal in its SQL: see there)
 
 
 class BloatCollector(Collector):
@@ -24,8 +24,8 @@ class BloatCollector(Collector):
     share = 0.003  # at most 0.3% of a core: 0.5 s at 10,000 tables -> every 170 s
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Bloat:
-        tables = from_records(TableBloatRow, await conn.fetch(caps.sql("table_bloat"), ROW_LIMIT))
-        indexes = from_records(IndexBloatRow, await conn.fetch(caps.sql("index_bloat"), ROW_LIMIT))
+        tables = from_records(TableBloatRow, await conn.fetch(caps.sql("table_bloat")))
+        indexes = from_records(IndexBloatRow, await conn.fetch(caps.sql("index_bloat")))
         return Bloat(tables=tables, indexes=indexes, method=METHOD)
 
 
