@@ -214,6 +214,9 @@ async def test_direct_lines_match_textuals_own_rendering():
         app.show_frame(canned[0])
         await pilot.pause()
         assert check() >= 6      # screen, switcher, pane, header, pane bar, status, table, detail
+        # the docked footer (asked for its line on every update) hands out its one kept line
+        from pgconsole.ui.widgets.footer import ConsoleFooter
+        assert app.query_one(ConsoleFooter).__dict__["_pgc_solid"][1] is not None
         for f in canned[1:4]:
             app.show_frame(f)
         await pilot.press("down")
