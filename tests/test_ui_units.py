@@ -60,6 +60,30 @@ async def test_poll_loop_reports_reconnecting_then_live_and_never_raises():
     assert states[-1] == "live" and frames[0] == "frame"
 
 
+async def test_poll_loop_waits_out_the_refresh_on_its_own_and_wakes_early_on_refresh_now():
+    """The wait between polls is a timer that sets the wake event (no task per wait): frames
+    keep coming at a short refresh with nothing pressed, and at a long one `refresh_now`
+    ends the wait at once."""
+    frames = []
+    p = Poller(FlakySource([]), 0.01, frames.append, lambda link: None)
+    task = asyncio.create_task(p.run())
+    for _ in range(500):
+        if len(frames) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert len(frames) >= 3
+    p.set_refresh(3600.0)
+    await asyncio.sleep(0.05)
+    seen = len(frames)
+    p.refresh_now()
+    for _ in range(500):
+        if len(frames) > seen:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert len(frames) == seen + 1
+
+
 async def test_poll_loop_times_out_a_hung_poll_and_closes_the_source():
     links = []
 
