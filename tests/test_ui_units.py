@@ -291,6 +291,17 @@ def test_text_lines_cut_appended_text_as_rich_renders_it():
         assert ours == rich, repr(t)
 
 
+def test_header_pieces_assembled_at_once_are_text_assemble():
+    from rich.text import Text
+
+    from pgconsole.ui.widgets.header import assembled
+    for pieces in ([("conns ", "dim"), ("3/100", "bold"), ("  ", ""), ("tps ", "dim"), ("", "bold"),
+                    (" ▁▂█", "cyan")],
+                   [], [("plain", "")], [("a\x1bb", "bold"), ("c", "dim")]):   # a control character
+        ours, rich = assembled(pieces), Text.assemble(*pieces)
+        assert (ours.plain, ours.spans, ours.style) == (rich.plain, rich.spans, rich.style), pieces
+
+
 def test_detail_folds_leading_comment_lines_only():
     from pgconsole.ui.widgets.detail import query_parts, unfold
 
