@@ -60,6 +60,30 @@ async def test_poll_loop_reports_reconnecting_then_live_and_never_raises():
     assert states[-1] == "live" and frames[0] == "frame"
 
 
+async def test_poll_loop_waits_out_the_refresh_on_its_own_and_wakes_early_on_refresh_now():
+    """The wait between polls is a timer that sets the wake event (no task per wait): frames
+    keep coming at a short refresh with nothing pressed, and at a long one `refresh_now`
+    ends the wait at once."""
+    frames = []
+    p = Poller(FlakySource([]), 0.01, frames.append, lambda link: None)
+    task = asyncio.create_task(p.run())
+    for _ in range(500):
+        if len(frames) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert len(frames) >= 3
+    p.set_refresh(3600.0)
+    await asyncio.sleep(0.05)
+    seen = len(frames)
+    p.refresh_now()
+    for _ in range(500):
+        if len(frames) > seen:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert len(frames) == seen + 1
+
+
 async def test_poll_loop_times_out_a_hung_poll_and_closes_the_source():
     links = []
 
@@ -214,6 +238,9 @@ async def test_direct_lines_match_textuals_own_rendering():
         app.show_frame(canned[0])
         await pilot.pause()
         assert check() >= 6      # screen, switcher, pane, header, pane bar, status, table, detail
+        # the docked footer (asked for its line on every update) hands out its one kept line
+        from pgconsole.ui.widgets.footer import ConsoleFooter
+        assert app.query_one(ConsoleFooter).__dict__["_pgc_solid"][1] is not None
         for f in canned[1:4]:
             app.show_frame(f)
         await pilot.press("down")
@@ -262,6 +289,17 @@ def test_text_lines_cut_appended_text_as_rich_renders_it():
         rich = [(s.text, s.style) for s in Segment.apply_style(t.render(console), base) if s.text]
         ours = [(s.text, s.style) for s in text_segments(console, t, base) if s.text]
         assert ours == rich, repr(t)
+
+
+def test_header_pieces_assembled_at_once_are_text_assemble():
+    from rich.text import Text
+
+    from pgconsole.ui.widgets.header import assembled
+    for pieces in ([("conns ", "dim"), ("3/100", "bold"), ("  ", ""), ("tps ", "dim"), ("", "bold"),
+                    (" ▁▂█", "cyan")],
+                   [], [("plain", "")], [("a\x1bb", "bold"), ("c", "dim")]):   # a control character
+        ours, rich = assembled(pieces), Text.assemble(*pieces)
+        assert (ours.plain, ours.spans, ours.style) == (rich.plain, rich.spans, rich.style), pieces
 
 
 def test_detail_folds_leading_comment_lines_only():

@@ -133,11 +133,17 @@ class Poller:
                     await task
 
     async def _wait(self, timeout: float | None) -> None:
+        """Until woken (a key, a new rate) or `timeout` s. A timer sets the same event: wait_for
+        made a task for the wait and cancelled it at the timeout, i.e. on every refresh."""
         self._wake.clear()
+        if timeout is None:
+            await self._wake.wait()
+            return
+        timer = asyncio.get_running_loop().call_later(timeout, self._wake.set)
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
-        except (asyncio.TimeoutError, TimeoutError):
-            pass
+            await self._wake.wait()
+        finally:
+            timer.cancel()
 
     async def _close_quietly(self) -> None:
         try:

@@ -211,15 +211,33 @@ def text_segments(console: Console, line: Text, base: Style) -> list[Segment]:
         pos = span.end
     out: list[Segment] = []
     pos = 0
-    get_style = console.get_style
+    styles = _span_styles(console)
     # what Text.render + Segment.apply_style give between spans: the text's style, or no
     # style at all for a text without spans under a null style
     gap = base if (line.spans or base) else None
     for span in spans:
         if span.start > pos:
             out.append(Segment(plain[pos:span.start], gap))
-        out.append(Segment(plain[span.start:span.end], base + get_style(span.style, default=Style.null())))
+        key = (base, span.style)
+        style = styles.get(key)
+        if style is None:
+            if len(styles) > 512:
+                styles.clear()
+            style = base + console.get_style(span.style, default=Style.null())
+            if not style.link:   # (a link's style is a copy with an id of its own each time)
+                styles[key] = style
+        out.append(Segment(plain[span.start:span.end], style))
         pos = span.end
     if pos < len(plain) or not out:
         out.append(Segment(plain[pos:], gap))
     return out
+
+
+def _span_styles(console: Console) -> dict[tuple, Style]:
+    """base + a span's style, by (base, the span's style): parsed and combined once per distinct
+    pair and console (Rich looks the name up, parses and adds on every call: most of a line's
+    cost for the header's pulse line, fifteen spans redrawn every refresh)."""
+    cache: dict[tuple, Style] | None = console.__dict__.get("_pgc_span_styles")
+    if cache is None:
+        cache = console.__dict__["_pgc_span_styles"] = {}
+    return cache

@@ -26,13 +26,14 @@ def sparkline(values: Sequence[float | None], width: int, ascii: bool = False,
     if floor is None and hi - lo < min_span:
         lo = hi - min_span  # a flat series sits at the top of its band
     span = hi - lo
+    if span <= 0:
+        return "".join(" " if v is None else ramp[0] for v in vals).rjust(width)
+    top = len(ramp) - 1   # (three of these a frame in the header: no call per value)
     out = []
     for v in vals:
         if v is None:
             out.append(" ")
-        elif span <= 0:
-            out.append(ramp[0])
         else:
-            i = int((v - lo) / span * (len(ramp) - 1) + 0.5)
-            out.append(ramp[max(0, min(i, len(ramp) - 1))])
+            i = int((v - lo) / span * top + 0.5)
+            out.append(ramp[0 if i < 0 else top if i > top else i])
     return "".join(out).rjust(width)

@@ -183,8 +183,14 @@ class DirectLines(CachedStyles):
                             line = strip.adjust_cell_length(width, pad_style)
                             strip = Strip([Segment(" " * left, pad_style), *line,
                                            Segment(" " * right, pad_style)], full)
-                        for line_filter in filters:
-                            strip = strip.apply_filter(line_filter, background)
+                        if filters:
+                            # the filters chained on the segments, one Strip at the end: what
+                            # apply_filter does a filter at a time, less a Strip (and its seven
+                            # caches) per filter for a line that is made once and kept
+                            segments = list(strip)
+                            for line_filter in filters:
+                                segments = line_filter.apply(segments, background)
+                            strip = Strip(segments, strip.cell_length)
                     lines[y] = strip
             finally:
                 self._end_pass()
