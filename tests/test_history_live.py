@@ -62,7 +62,9 @@ async def scenario(params, pgbench: str) -> dict:
                         "INSERT INTO hist_lock VALUES (1, 0) ON CONFLICT DO NOTHING")
     long_q = await connect(params, application_name="hist-long")
     out["long_pid"] = long_q.get_server_pid()
-    long_task = asyncio.ensure_future(long_q.execute("SELECT pg_sleep(6)"))
+    # Outlasts the lock episode (about 1 + 5 s plus connects) by a margin: `lock_during`
+    # must fall while it still runs, however slow the connects are.
+    long_task = asyncio.ensure_future(long_q.execute("SELECT pg_sleep(9)"))
     await asyncio.sleep(1.0)
     holder = await connect(params, application_name="hist-holder")
     await holder.execute("BEGIN; UPDATE hist_lock SET v = v + 1 WHERE id = 1")
