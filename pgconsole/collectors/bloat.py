@@ -11,7 +11,6 @@ from .base import Collector, Context
 
 METHOD = ("catalog estimate (ioguix method): reltuples and pg_stats average widths vs pages on disk; "
           "as fresh as the last ANALYZE")
-ROW_LIMIT = 500  # the rows each bloat query returns (a literal in its SQL: see there)
 
 
 class BloatCollector(Collector):

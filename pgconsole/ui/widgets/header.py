@@ -7,8 +7,8 @@ import asyncio
 import re
 import time
 from collections import deque
-from itertools import islice
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Callable
 
 from rich.console import Group
