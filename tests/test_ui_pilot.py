@@ -420,3 +420,28 @@ async def test_repaints_take_the_direct_path_on_this_textual():
             await pilot.pause(0.01)
         assert any("UPDATE orders SET status" in line for line in screen_text(app))
     assert DirectLines._direct_repaint
+
+
+async def test_selecting_a_session_without_a_statements_entry_reads_pg_stat_statements_now():
+    """Hidden, pg_stat_statements is read once a minute; a session selected whose statement it
+    has no entry for asks for a read at once, at most every 15 s."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_frame(FRAMES[-1])
+        asked: list = []
+        app.poller.refresh_now = lambda views=(): asked.append(frozenset(views))
+        assert app.current_pane.selected_key == "101"   # query_id 11: has its entry
+        await pilot.press("down")
+        assert app.current_pane.selected_key == "102"   # query_id 12: none
+        await pilot.pause()
+        assert asked == [frozenset({"statements"})]
+        await pilot.press("up", "down")                 # again within 15 s: no second read
+        await pilot.pause()
+        assert asked == [frozenset({"statements"})]
+        app._statements_asked -= 15
+        await pilot.press("up")                         # 101 has its entry: nothing to ask
+        await pilot.pause()
+        assert asked == [frozenset({"statements"})]
+        await pilot.press("down")
+        await pilot.pause()
+        assert asked == [frozenset({"statements"})] * 2

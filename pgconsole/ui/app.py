@@ -307,6 +307,7 @@ class ConsoleApp(ServerActions, DetailLoading, TimeTravel, App):
         if event.table is self.current_pane.table:
             self.update_detail()
             self._schedule_extra()
+            self.ask_statements()
 
     @on(KeyedTable.RowSelected)
     def _row_selected(self, event: KeyedTable.RowSelected) -> None:

@@ -3,18 +3,39 @@ read through the data source as a worker, re-read once it has aged. Mixed into C
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..errors import PgConsoleError, describe
+from ..snapshots import Backend, Statements
 from .messages import DetailLoaded, LoadDetail, Read
+from .widgets.backend import statements_for
 
 EXTRA_MAX_AGE_POLLS = 5   # re-read a selected row's locks after this many refreshes
 EXTRA_DEBOUNCE_S = 0.3
+# a selected session whose statement has no pg_stat_statements entry in the frame asks for a
+# read at most this often (hidden, the view is read once a minute: an entry made since would wait)
+STATEMENTS_ASK_EVERY_S = 15.0
 
 
 class DetailLoading:
     _extra_timer: Any = None
     _extra_quiet: dict[tuple[str, str, str], Any] | None = None   # each read's pane.extra_quiet()
+    _statements_asked = float("-inf")   # monotonic time of the last ask_statements read
+
+    def ask_statements(self) -> None:
+        """The session just selected runs a statement pg_stat_statements has no entry for in
+        this frame: read the view now rather than at its hidden pace (live only)."""
+        app: Any = self
+        b = app.current_pane.selected
+        if (not isinstance(b, Backend) or b.query_id is None or app.poller is None or app.time_travelling
+                or app.frame is None or not isinstance(app.frame.statements, Statements)
+                or statements_for(b, app.frame)):
+            return
+        now = time.monotonic()
+        if now - self._statements_asked >= STATEMENTS_ASK_EVERY_S:
+            self._statements_asked = now
+            app.poller.refresh_now(("statements",))
 
     def _schedule_extra(self) -> None:
         app: Any = self

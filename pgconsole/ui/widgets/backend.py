@@ -179,8 +179,8 @@ def _pgss_lines(b: Backend, frame: Frame | None) -> list[RenderableType]:
     t = Text()
     t.append(f"pg_stat_statements (query_id {b.query_id})", style="dim underline")
     if not found:
-        t.append("\n  no entry yet (or not read yet: while the Statements pane is hidden, "
-                 "pg_stat_statements is read once a minute)", style="dim")
+        t.append("\n  no entry yet (selecting a session reads pg_stat_statements again, at most "
+                 "every 15 s; while its pane is hidden it is read once a minute)", style="dim")
         return [t]
     for s in found[:3]:
         r = s.row
