@@ -4,6 +4,7 @@ read through the data source as a worker, re-read once it has aged. Mixed into C
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from ..errors import PgConsoleError, describe
@@ -86,7 +87,9 @@ class DetailLoading:
         shown = next((p for p in app.panes if p.pane_id == pane), None)
         self._extra_quiet[(pane, kind, key)] = (None if shown is None or app.time_travelling
                                                 else shown.extra_quiet(kind, key))
-        app.run_worker(self._load_detail(pane, key, kind, read, announce), group=f"detail-{kind}",
+        # the function, not a coroutine: an exclusive worker cancelled before it starts (the
+        # next row's read) would leave its coroutine never awaited (a RuntimeWarning)
+        app.run_worker(partial(self._load_detail, pane, key, kind, read, announce), group=f"detail-{kind}",
                        exclusive=True, exit_on_error=False)
 
     async def _load_detail(self, pane: str, key: str, kind: str, read: Read, announce: bool) -> None:

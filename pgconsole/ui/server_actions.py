@@ -4,6 +4,7 @@ session in a worker, report the outcome as a notification (never a crash)."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Awaitable, Callable, Iterable
 
 from rich.console import Group, RenderableType
@@ -57,7 +58,8 @@ class ServerActions:
         if self.actions is None or self.caps is None:
             self.notify("EXPLAIN needs a connection", severity="warning")
             return
-        self.run_worker(self._explain(statement, database), group="explain", exclusive=True,
+        # the function, not a coroutine (details.py load_detail says why)
+        self.run_worker(partial(self._explain, statement, database), group="explain", exclusive=True,
                         exit_on_error=False)
 
     async def _explain(self, statement: str, database: str | None) -> None:
