@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any, Mapping
 
 import asyncpg
 
@@ -24,6 +25,22 @@ TEXT_BATCH = 5000  # new texts fetched per poll at most (pg_stat_statements.max 
 
 PRELOAD_HINT = ("add pg_stat_statements to shared_preload_libraries in postgresql.conf "
                 "(ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'), restart the server")
+
+
+def share_values(rows: list[StatementRow], prev: Mapping[StatementKey, StatementRow] | None) -> None:
+    """Equal numbers and names of the rows read anew become one object each (asyncpg makes
+    one a column a row): 5,000 statements each hold their role and database names, ids, and
+    several times 0.0 (or total = mean = max after one call), 1.4 MB in all. The rows kept
+    from the previous read (equal to it: from_records' reuse) are left as they are."""
+    memo: dict[type, dict[Any, Any]] = {int: {}, float: {}, str: {}}
+    for r in rows:
+        if prev is not None and prev.get(r.key) is r:
+            continue
+        d = r.__dict__   # a frozen dataclass filled through its __dict__ (snapshots.from_records)
+        for name, v in list(d.items()):
+            m = memo.get(type(v))
+            if m is not None:
+                d[name] = m.setdefault(v, v)
 
 
 class StatementsCollector(Collector):
@@ -59,6 +76,7 @@ class StatementsCollector(Collector):
 
     async def collect(self, conn: asyncpg.Connection, caps: Capabilities, context: Context) -> Statements:
         rows = list(from_records(StatementRow, await conn.fetch(caps.sql("statements")), reuse=self.prev))
+        share_values(rows, self.prev)
         now = time.monotonic()
         reset_epoch = await self._reset_epoch(conn, caps)
         reset = self.prev is not None and reset_epoch != self.prev_reset

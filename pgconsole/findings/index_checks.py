@@ -17,7 +17,7 @@ from ..fmt import duration
 from ..quoting import qualified, quote_ident, quote_literal
 from .catalog_rows import DuplicateIndexPair, ForeignKeyNoIndex, IndexUsage
 from .inputs import CheckInputs
-from .model import Finding, Outcome, Thresholds, display_name, remedy
+from .model import Finding, LazyFinding, Outcome, Thresholds, Words, display_name, remedy
 
 
 def _mb(n: float) -> float:
@@ -107,40 +107,47 @@ def _keep_score(unique: bool, primary: bool, constraint: str | None, scans: int)
     return (primary, constraint is not None, unique, scans)
 
 
+def _duplicate_words(of: tuple[DuplicateIndexPair, bool]) -> Words:
+    """duplicate_index's message, evidence and remedy for one pair: drop a (or b)."""
+    p, drop_a = of
+    if drop_a:
+        name, defn, size, constraint, keep, keep_def = (p.a_name, p.a_def, p.a_bytes, p.a_constraint,
+                                                        p.b_name, p.b_def)
+    else:
+        name, defn, size, constraint, keep, keep_def = (p.b_name, p.b_def, p.b_bytes, p.b_constraint,
+                                                        p.a_name, p.a_def)
+    obj = display_name(p.schemaname, name)
+    how = "is identical to" if p.kind == "identical" else "is covered by the leading columns of"
+    if constraint:
+        fix = remedy(f"ALTER TABLE {qualified(p.schemaname, p.relname)} DROP CONSTRAINT {quote_ident(constraint)};",
+                     note="the other index enforces the same rule; check nothing references this constraint")
+    else:
+        fix = remedy(f"DROP INDEX CONCURRENTLY {qualified(p.schemaname, name)};")
+    return (f"index {obj} {how} {display_name(p.schemaname, keep)}: it costs writes and {_mb(size)} MB for nothing",
+            {"kind": p.kind, "table": display_name(p.schemaname, p.relname), "definition": defn,
+             "size_mb": _mb(size), "covered_by": display_name(p.schemaname, keep), "covered_by_definition": keep_def,
+             "scans": p.a_scans if drop_a else p.b_scans, "covered_by_scans": p.b_scans if drop_a else p.a_scans},
+            fix["remedy"], fix["sql"])
+
+
 def duplicate_index(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     pairs: tuple[DuplicateIndexPair, ...] = inp.rows("duplicate_indexes")
     seen: set[tuple[str, str]] = set()
-    out = []
+    out: list[Finding] = []
     for p in pairs:
         drop_a = True
         if p.kind == "identical":
             a = _keep_score(p.a_unique, p.a_primary, p.a_constraint, p.a_scans)
             b = _keep_score(p.b_unique, p.b_primary, p.b_constraint, p.b_scans)
             drop_a = a < b  # on a tie the newer one (b, higher oid) goes
-        if drop_a:
-            name, defn, size, constraint, keep, keep_def = (p.a_name, p.a_def, p.a_bytes, p.a_constraint,
-                                                            p.b_name, p.b_def)
-        else:
-            name, defn, size, constraint, keep, keep_def = (p.b_name, p.b_def, p.b_bytes, p.b_constraint,
-                                                            p.a_name, p.a_def)
+        name = p.a_name if drop_a else p.b_name
         key = (p.schemaname, name)
         if key in seen:
             continue
         seen.add(key)
-        obj = display_name(p.schemaname, name)
-        how = "is identical to" if p.kind == "identical" else "is covered by the leading columns of"
-        if constraint:
-            fix = remedy(f"ALTER TABLE {qualified(p.schemaname, p.relname)} DROP CONSTRAINT {quote_ident(constraint)};",
-                         note="the other index enforces the same rule; check nothing references this constraint")
-        else:
-            fix = remedy(f"DROP INDEX CONCURRENTLY {qualified(p.schemaname, name)};")
-        out.append(Finding(
-            "duplicate_index", "warning", obj,
-            f"index {obj} {how} {display_name(p.schemaname, keep)}: it costs writes and {_mb(size)} MB for nothing",
-            {"kind": p.kind, "table": display_name(p.schemaname, p.relname), "definition": defn,
-             "size_mb": _mb(size), "covered_by": display_name(p.schemaname, keep), "covered_by_definition": keep_def,
-             "scans": p.a_scans if drop_a else p.b_scans, "covered_by_scans": p.b_scans if drop_a else p.a_scans},
-            **fix))
+        # its words made when read (LazyFinding): one per index pair, 1,000 on a big catalog
+        out.append(LazyFinding("duplicate_index", "warning", display_name(p.schemaname, name),
+                               _duplicate_words, (p, drop_a)))
     return out
 
 

@@ -9,7 +9,7 @@ from ..quoting import qualified, quote_ident, quote_literal
 from .catalog_rows import DatabaseAge, SequenceUsage, TableAge, TableUsage
 from .index_checks import stats_window
 from .inputs import CheckInputs
-from .model import Finding, Thresholds, display_name, remedy
+from .model import Finding, LazyFinding, Thresholds, Words, display_name, remedy
 
 XID_HARD_LIMIT = 2 ** 31  # the server refuses new XIDs a few million before this age
 INT8_MAX = 2 ** 63 - 1
@@ -165,9 +165,31 @@ def xid_wraparound_risk(inp: CheckInputs, th: Thresholds) -> list[Finding]:
     return out
 
 
+def _without_key_words(r: TableUsage) -> Words:
+    """table_without_primary_key's message, evidence and remedy for one table (made when read)."""
+    rows_now = max(r.n_live_tup, int(r.reltuples))
+    changes = r.n_tup_upd + r.n_tup_del
+    name = display_name(r.schemaname, r.relname)
+    q = qualified(r.schemaname, r.relname)
+    fix: dict[str, Any]
+    if r.unique_not_null_index:
+        fix = remedy(f"ALTER TABLE {q} ADD PRIMARY KEY USING INDEX {quote_ident(r.unique_not_null_index)};")
+    else:
+        fix = {"remedy": f"ALTER TABLE {q} ADD PRIMARY KEY (<columns that identify a row>);  -- or: ALTER TABLE "
+                         f"{q} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;", "sql": ()}
+    why = ("its rows are updated or deleted: logical replication cannot replicate that without a key, "
+           "and duplicates cannot be told apart") if changes else "nothing stops duplicate rows"
+    return (f"{name} ({rows_now:,} rows) has no primary key; {why}",
+            {"relid": r.relid, "rows": rows_now, "updates_deletes": changes,
+             "unique_not_null_index": r.unique_not_null_index, "replica_identity": r.replica_identity,
+             "partitioned": r.relkind == "p"},
+            fix["remedy"], fix["sql"])
+
+
 def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> Iterator[Finding]:
     """One by one (a generator): 10,000 tables without a key are 10,000 findings, which a
-    count of them (engine.count) need not hold at once."""
+    count of them (engine.count) need not hold at once; each holds its row, its words are
+    made when read (LazyFinding)."""
     rows: tuple[TableUsage, ...] = inp.rows("table_usage")
     for r in rows:
         if not _without_key(r):
@@ -175,19 +197,5 @@ def table_without_primary_key(inp: CheckInputs, th: Thresholds) -> Iterator[Find
         rows_now = max(r.n_live_tup, int(r.reltuples))
         changes = r.n_tup_upd + r.n_tup_del
         warn = rows_now >= th.pk_min_rows and changes > 0 and r.unique_not_null_index is None
-        name = display_name(r.schemaname, r.relname)
-        q = qualified(r.schemaname, r.relname)
-        if r.unique_not_null_index:
-            fix = remedy(f"ALTER TABLE {q} ADD PRIMARY KEY USING INDEX {quote_ident(r.unique_not_null_index)};")
-        else:
-            fix = {"remedy": f"ALTER TABLE {q} ADD PRIMARY KEY (<columns that identify a row>);  -- or: ALTER TABLE "
-                             f"{q} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"}
-        why = ("its rows are updated or deleted: logical replication cannot replicate that without a key, "
-               "and duplicates cannot be told apart") if changes else "nothing stops duplicate rows"
-        yield Finding(
-            "table_without_primary_key", "warning" if warn else "info", name,
-            f"{name} ({rows_now:,} rows) has no primary key; {why}",
-            {"relid": r.relid, "rows": rows_now, "updates_deletes": changes,
-             "unique_not_null_index": r.unique_not_null_index, "replica_identity": r.replica_identity,
-             "partitioned": r.relkind == "p"},
-            **fix)
+        yield LazyFinding("table_without_primary_key", "warning" if warn else "info",
+                          display_name(r.schemaname, r.relname), _without_key_words, r)

@@ -22,7 +22,7 @@ from ...findings import (CATALOG_CHECKS, SNAPSHOT_CHECKS, Finding, FindingCounts
                          evaluate, merge)
 from ...findings.catalog_rows import Catalog
 from ...findings.gather import CatalogReader
-from ...findings.model import SEVERITIES, SEVERITY_RANK
+from ...findings.model import SEVERITIES, SEVERITY_RANK, LazyFinding
 from ...findings.replication_ids import REPLICATION_CHECK_IDS
 from ...snapshots import Frame, Overview, Statements
 from ...source import DataSource, LiveSource
@@ -71,7 +71,10 @@ def caps_from_frame(frame: Frame) -> Capabilities:
 
 
 def finding_key(f: Finding) -> str:
-    return f"{f.check}|{f.object}|{f.evidence.get('constraint', '')}"
+    # a LazyFinding's evidence is made when read (11,000 of them each redraw): its checks have
+    # one finding per object, no constraint to tell two apart
+    constraint = "" if isinstance(f, LazyFinding) else f.evidence.get("constraint", "")
+    return f"{f.check}|{f.object}|{constraint}"
 
 
 @register_pane
