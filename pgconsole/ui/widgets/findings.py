@@ -12,6 +12,7 @@ findings/gather.py CatalogReader), never on the event loop's time.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from rich.console import Group
@@ -214,7 +215,9 @@ class FindingsPane(Pane):
         if self._loading or not (self._recheck or self.reader.due(shown=self.console.current_pane is self)):
             return
         self._loading = True
-        self.run_worker(self._load_catalog(source), group="findings-catalog", exclusive=True, exit_on_error=False)
+        # the function, not a coroutine (ui/details.py load_detail says why)
+        self.run_worker(partial(self._load_catalog, source), group="findings-catalog", exclusive=True,
+                        exit_on_error=False)
 
     async def _load_catalog(self, source: DataSource) -> None:
         self._recheck = False
