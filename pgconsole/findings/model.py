@@ -107,13 +107,20 @@ class LazyFinding(Finding):
         message, evidence, remedy, sql = self._made()
         return Finding(self.check, self.severity, self.object, message, evidence, remedy, sql)
 
+    def _compared(self) -> tuple[str, str, str, str, str | None]:
+        """Finding's compared (and hashed) fields, in its order; the words made once, not per field."""
+        message, _, remedy, _ = self._made()
+        return (self.check, self.severity, self.object, message, remedy)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Finding):
             return NotImplemented
-        return ((self.check, self.severity, self.object, self.message, self.remedy)
-                == (other.check, other.severity, other.object, other.message, other.remedy))
+        theirs = (other._compared() if isinstance(other, LazyFinding)
+                  else (other.check, other.severity, other.object, other.message, other.remedy))
+        return self._compared() == theirs
 
-    __hash__ = Finding.__hash__   # over the same fields, read through the properties
+    def __hash__(self) -> int:   # the dataclass's hash: of the tuple of its compared fields
+        return hash(self._compared())
 
     def __repr__(self) -> str:
         return "Lazy" + repr(self.eager())
